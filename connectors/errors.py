@@ -1,0 +1,124 @@
+"""Typed errors, mapped from the hub's gRPC status and its ErrorInfo reason.
+
+Switch on the class for the kind of failure and on ``reason`` for the exact one
+(the reasons are listed in hub/errors.py and docs/errors.md).
+"""
+
+from __future__ import annotations
+
+import grpc
+from google.rpc import error_details_pb2, status_pb2
+
+
+class LifelineError(Exception):
+    """Base of every error the connectors raise."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: grpc.StatusCode | None = None,
+        reason: str = "",
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.reason = reason
+        self.metadata = metadata or {}
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.message}" if self.reason else self.message
+
+
+class ConfigError(LifelineError):
+    """The connector's own files are missing or do not fit together."""
+
+
+class HubUnavailableError(LifelineError):
+    """The hub could not be reached, or did not answer in time."""
+
+
+class HandshakeError(HubUnavailableError):
+    """The TLS handshake failed: the hub refused our certificate, or we refused the hub's."""
+
+
+class AuthenticationError(LifelineError):
+    """The hub does not accept who we are (revoked, no party identity, expired)."""
+
+
+class PermissionDeniedError(LifelineError):
+    """Our role may not do this, or the party was deactivated."""
+
+
+class InvalidArgumentError(LifelineError):
+    """The request was refused as malformed; ``metadata['field']`` names the field."""
+
+
+class NotFoundError(LifelineError):
+    pass
+
+
+class AlreadyExistsError(LifelineError):
+    pass
+
+
+class FailedPreconditionError(LifelineError):
+    """The request is well-formed but not allowed in the current state."""
+
+
+class ResourceExhaustedError(LifelineError):
+    """Too large, or too many."""
+
+
+class HubInternalError(LifelineError):
+    """The hub failed; the details are in its log, not here."""
+
+
+_BY_CODE: dict[grpc.StatusCode, type[LifelineError]] = {
+    grpc.StatusCode.UNAVAILABLE: HubUnavailableError,
+    grpc.StatusCode.DEADLINE_EXCEEDED: HubUnavailableError,
+    grpc.StatusCode.UNAUTHENTICATED: AuthenticationError,
+    grpc.StatusCode.PERMISSION_DENIED: PermissionDeniedError,
+    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgumentError,
+    grpc.StatusCode.OUT_OF_RANGE: InvalidArgumentError,
+    grpc.StatusCode.NOT_FOUND: NotFoundError,
+    grpc.StatusCode.ALREADY_EXISTS: AlreadyExistsError,
+    grpc.StatusCode.FAILED_PRECONDITION: FailedPreconditionError,
+    grpc.StatusCode.ABORTED: FailedPreconditionError,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhaustedError,
+    grpc.StatusCode.INTERNAL: HubInternalError,
+}
+
+_HANDSHAKE_MARKERS = ("handshake", "ssl", "tls", "certificate")
+
+
+def _error_info(error: grpc.aio.AioRpcError | grpc.RpcError) -> error_details_pb2.ErrorInfo | None:
+    trailing = error.trailing_metadata() if hasattr(error, "trailing_metadata") else None
+    for key, value in trailing or ():
+        if key == "grpc-status-details-bin" and isinstance(value, bytes):
+            status = status_pb2.Status.FromString(value)
+            for detail in status.details:
+                info = error_details_pb2.ErrorInfo()
+                if detail.Unpack(info):
+                    return info
+    return None
+
+
+def from_rpc_error(error: grpc.RpcError) -> LifelineError:
+    """The typed error for a failed call."""
+    code: grpc.StatusCode = error.code()  # type: ignore[attr-defined]
+    details: str = error.details() or code.name  # type: ignore[attr-defined]
+    info = _error_info(error)
+    cls = _BY_CODE.get(code, LifelineError)
+    if info is None and code == grpc.StatusCode.UNAVAILABLE and any(
+        marker in details.lower() for marker in _HANDSHAKE_MARKERS
+    ):
+        cls = HandshakeError
+        details = f"TLS handshake with the hub failed ({details})"
+    return cls(
+        details,
+        code=code,
+        reason=info.reason if info else "",
+        metadata=dict(info.metadata) if info else None,
+    )

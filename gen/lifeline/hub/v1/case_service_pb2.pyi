@@ -1,0 +1,142 @@
+from lifeline.hub.v1 import case_pb2 as _case_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ReportSignalRequest(_message.Message):
+    __slots__ = ("request_id", "signal")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    signal: _case_pb2.Signal
+    def __init__(self, request_id: _Optional[str] = ..., signal: _Optional[_Union[_case_pb2.Signal, _Mapping]] = ...) -> None: ...
+
+class ReportSignalResponse(_message.Message):
+    __slots__ = ("signal", "case", "merged")
+    SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    MERGED_FIELD_NUMBER: _ClassVar[int]
+    signal: _case_pb2.Signal
+    case: _case_pb2.Case
+    merged: bool
+    def __init__(self, signal: _Optional[_Union[_case_pb2.Signal, _Mapping]] = ..., case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., merged: _Optional[bool] = ...) -> None: ...
+
+class GetCaseRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class GetCaseResponse(_message.Message):
+    __slots__ = ("case",)
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    case: _case_pb2.Case
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ...) -> None: ...
+
+class ListCasesRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "state", "minimum_risk_level")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    MINIMUM_RISK_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    state: _case_pb2.Case.State
+    minimum_risk_level: _case_pb2.RiskLevel
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[_case_pb2.Case.State, str]] = ..., minimum_risk_level: _Optional[_Union[_case_pb2.RiskLevel, str]] = ...) -> None: ...
+
+class ListCasesResponse(_message.Message):
+    __slots__ = ("cases", "next_page_token")
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    cases: _containers.RepeatedCompositeFieldContainer[_case_pb2.Case]
+    next_page_token: str
+    def __init__(self, cases: _Optional[_Iterable[_Union[_case_pb2.Case, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GradeCaseRequest(_message.Message):
+    __slots__ = ("request_id", "case_id", "risk_level", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    RISK_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    case_id: str
+    risk_level: _case_pb2.RiskLevel
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., risk_level: _Optional[_Union[_case_pb2.RiskLevel, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class GradeCaseResponse(_message.Message):
+    __slots__ = ("case",)
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    case: _case_pb2.Case
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ...) -> None: ...
+
+class AddCaseNoteRequest(_message.Message):
+    __slots__ = ("request_id", "case_id", "text")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    case_id: str
+    text: str
+    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+
+class AddCaseNoteResponse(_message.Message):
+    __slots__ = ("event",)
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    event: _case_pb2.CaseEvent
+    def __init__(self, event: _Optional[_Union[_case_pb2.CaseEvent, _Mapping]] = ...) -> None: ...
+
+class ListCaseEventsRequest(_message.Message):
+    __slots__ = ("case_id", "page_size", "page_token")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, case_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListCaseEventsResponse(_message.Message):
+    __slots__ = ("events", "next_page_token")
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[_case_pb2.CaseEvent]
+    next_page_token: str
+    def __init__(self, events: _Optional[_Iterable[_Union[_case_pb2.CaseEvent, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CloseCaseRequest(_message.Message):
+    __slots__ = ("request_id", "case_id", "resolution")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOLUTION_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    case_id: str
+    resolution: _case_pb2.CaseResolution
+    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., resolution: _Optional[_Union[_case_pb2.CaseResolution, _Mapping]] = ...) -> None: ...
+
+class CloseCaseResponse(_message.Message):
+    __slots__ = ("case",)
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    case: _case_pb2.Case
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ...) -> None: ...
+
+class ReopenCaseRequest(_message.Message):
+    __slots__ = ("request_id", "case_id", "reason")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    case_id: str
+    reason: str
+    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ReopenCaseResponse(_message.Message):
+    __slots__ = ("case",)
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    case: _case_pb2.Case
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,61 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from lifeline.hub.v1 import case_pb2 as _case_pb2
+from lifeline.hub.v1 import handoff_pb2 as _handoff_pb2
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class InboxMessage(_message.Message):
+    __slots__ = ("sequence", "message_id", "case_id", "create_time", "handoff", "case_notice")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    HANDOFF_FIELD_NUMBER: _ClassVar[int]
+    CASE_NOTICE_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    message_id: str
+    case_id: str
+    create_time: _timestamp_pb2.Timestamp
+    handoff: _handoff_pb2.Handoff
+    case_notice: CaseNotice
+    def __init__(self, sequence: _Optional[int] = ..., message_id: _Optional[str] = ..., case_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., handoff: _Optional[_Union[_handoff_pb2.Handoff, _Mapping]] = ..., case_notice: _Optional[_Union[CaseNotice, _Mapping]] = ...) -> None: ...
+
+class CaseNotice(_message.Message):
+    __slots__ = ("case", "event_kind", "summary")
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_KIND_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    case: _case_pb2.Case
+    event_kind: _case_pb2.CaseEvent.Kind
+    summary: str
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ..., event_kind: _Optional[_Union[_case_pb2.CaseEvent.Kind, str]] = ..., summary: _Optional[str] = ...) -> None: ...
+
+class SubscribeInboxRequest(_message.Message):
+    __slots__ = ("after_sequence",)
+    AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    after_sequence: int
+    def __init__(self, after_sequence: _Optional[int] = ...) -> None: ...
+
+class SubscribeInboxResponse(_message.Message):
+    __slots__ = ("message",)
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    message: InboxMessage
+    def __init__(self, message: _Optional[_Union[InboxMessage, _Mapping]] = ...) -> None: ...
+
+class AcknowledgeInboxRequest(_message.Message):
+    __slots__ = ("through_sequence",)
+    THROUGH_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    through_sequence: int
+    def __init__(self, through_sequence: _Optional[int] = ...) -> None: ...
+
+class AcknowledgeInboxResponse(_message.Message):
+    __slots__ = ("acknowledged_sequence",)
+    ACKNOWLEDGED_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    acknowledged_sequence: int
+    def __init__(self, acknowledged_sequence: _Optional[int] = ...) -> None: ...

@@ -1,0 +1,220 @@
+"""The gate every call passes: who is calling, may they, and is the request sane.
+
+The TLS handshake (grpc core) already refused callers without a certificate from
+the hub's CA, and expired ones. Everything after the handshake is here, in one
+interceptor: the party identity from the SAN URI, the revocation list, the
+registry (first contact, deactivation), the role table, the request size limit,
+and turning every refusal into a status with a stable ErrorInfo reason. A stack
+trace never leaves the hub; it goes to the log.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import functools
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from cryptography import x509
+from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError
+from google.rpc import error_details_pb2, status_pb2
+
+from hub import errors, permissions
+from hub.clock import Clock
+from hub.errors import HubError
+from hub.identity import IdentityError, MissingIdentityError, PartyIdentity
+from hub.registry import PartyRegistry
+from hub.revocation import RevocationList
+
+log = logging.getLogger(__name__)
+
+# Requests above this size are refused with MESSAGE_TOO_LARGE. A case message is
+# text and references; 256 KiB is far above any real one.
+MAX_REQUEST_BYTES = 256 * 1024
+
+_caller: contextvars.ContextVar[PartyIdentity] = contextvars.ContextVar("lifeline_caller")
+
+
+def caller() -> PartyIdentity:
+    """The authenticated party behind the current call."""
+    return _caller.get()
+
+
+@dataclass(frozen=True, slots=True)
+class _PeerCertificate:
+    identity: PartyIdentity
+    serial: int
+    not_after: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _BadRequest:
+    """Stands in for a request that could not be accepted, so the handler can refuse it."""
+
+    error: HubError
+
+
+@functools.lru_cache(maxsize=65536)
+def _peer_certificate(pem: bytes) -> _PeerCertificate | HubError:
+    """Parses a peer certificate once; connections present the same one on every call."""
+    try:
+        cert = x509.load_pem_x509_certificate(pem)
+        identity = PartyIdentity.from_certificate(cert)
+    except MissingIdentityError as e:
+        return HubError(grpc.StatusCode.UNAUTHENTICATED, errors.PARTY_IDENTITY_MISSING, str(e))
+    except (IdentityError, ValueError) as e:
+        return HubError(grpc.StatusCode.UNAUTHENTICATED, errors.PARTY_IDENTITY_INVALID, str(e))
+    return _PeerCertificate(identity, cert.serial_number, cert.not_valid_after_utc)
+
+
+def status_metadata(error: HubError) -> tuple[tuple[str, bytes], ...]:
+    """The google.rpc.Status for a refusal, as the trailing metadata gRPC carries it in."""
+    info = error_details_pb2.ErrorInfo(
+        reason=error.reason, domain=errors.ERROR_DOMAIN, metadata=error.metadata
+    )
+    detail = any_pb2.Any()
+    detail.Pack(info)
+    status = status_pb2.Status(code=error.code.value[0], message=error.message, details=[detail])
+    return (("grpc-status-details-bin", status.SerializeToString()),)
+
+
+async def _refuse(context: grpc.aio.ServicerContext[Any, Any], error: HubError) -> None:
+    await context.abort(error.code, error.message, status_metadata(error))
+
+
+_INTERNAL = HubError(
+    grpc.StatusCode.INTERNAL, errors.INTERNAL, "the hub failed to handle the call; it is logged"
+)
+
+
+class Gate(grpc.aio.ServerInterceptor):
+    def __init__(self, revocations: RevocationList, registry: PartyRegistry, clock: Clock) -> None:
+        self._revocations = revocations
+        self._registry = registry
+        self._clock = clock
+
+    async def authenticate(
+        self, method: str, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> PartyIdentity:
+        pems = context.auth_context().get("x509_pem_cert")
+        if not pems:
+            raise HubError(
+                grpc.StatusCode.UNAUTHENTICATED,
+                errors.CLIENT_CERTIFICATE_REQUIRED,
+                "a client certificate from the hub's CA is required",
+            )
+        peer = _peer_certificate(next(iter(pems)))
+        if isinstance(peer, HubError):
+            raise peer
+        if peer.not_after <= self._clock.now():
+            raise HubError(
+                grpc.StatusCode.UNAUTHENTICATED,
+                errors.PARTY_IDENTITY_INVALID,
+                "the client certificate has expired",
+            )
+        if self._revocations.is_revoked(peer.serial):
+            raise HubError(
+                grpc.StatusCode.UNAUTHENTICATED,
+                errors.PARTY_REVOKED,
+                f"the certificate of party {peer.identity.party_id!r} has been revoked",
+                {"party_id": peer.identity.party_id, "serial": format(peer.serial, "x")},
+            )
+        await self._registry.admit(peer.identity, peer.serial)
+        if not permissions.allowed(method, peer.identity.role):
+            raise HubError(
+                grpc.StatusCode.PERMISSION_DENIED,
+                errors.ROLE_NOT_PERMITTED,
+                f"a {peer.identity.role} party may not call {method}",
+                {"role": peer.identity.role.value, "method": method},
+            )
+        return peer.identity
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or permissions.is_open(method):
+            return handler
+        deserialize = _limited(handler.request_deserializer)
+        serialize = handler.response_serializer
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._unary(method, handler.unary_unary), deserialize, serialize
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                self._stream(method, handler.unary_stream), deserialize, serialize
+            )
+        # The v1 API has no client-streaming RPCs; refuse rather than run one unchecked.
+        raise RuntimeError(f"{method}: client-streaming RPCs are not supported by the gate")
+
+    async def _admit(
+        self, method: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> None:
+        identity = await self.authenticate(method, context)
+        if isinstance(request, _BadRequest):
+            raise request.error
+        _caller.set(identity)
+
+    def _unary(self, method: str, behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+        async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            try:
+                await self._admit(method, request, context)
+                return await behavior(request, context)
+            except HubError as e:
+                await _refuse(context, e)
+            except grpc.aio.AbortError:
+                raise
+            except Exception:
+                log.exception("%s failed", method)
+                await _refuse(context, _INTERNAL)
+
+        return call
+
+    def _stream(self, method: str, behavior: Callable[..., AsyncIterator[Any]]) -> Callable[..., Any]:
+        async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+            try:
+                await self._admit(method, request, context)
+                async for response in behavior(request, context):
+                    yield response
+            except HubError as e:
+                await _refuse(context, e)
+            except grpc.aio.AbortError:
+                raise
+            except Exception:
+                log.exception("%s failed", method)
+                await _refuse(context, _INTERNAL)
+
+        return call
+
+
+def _limited(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any]:
+    """Checks size and decodes, turning failures into a _BadRequest for the handler to refuse."""
+    assert deserializer is not None
+
+    def deserialize(data: bytes) -> Any:
+        if len(data) > MAX_REQUEST_BYTES:
+            return _BadRequest(
+                HubError(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    errors.MESSAGE_TOO_LARGE,
+                    f"the request is {len(data)} bytes; the limit is {MAX_REQUEST_BYTES}",
+                    {"limit_bytes": str(MAX_REQUEST_BYTES)},
+                )
+            )
+        try:
+            return deserializer(data)
+        except DecodeError:
+            return _BadRequest(
+                errors.invalid_argument("the request is not a valid protobuf message", "request")
+            )
+
+    return deserialize

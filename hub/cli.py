@@ -1,0 +1,108 @@
+"""The `lifeline` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import click
+
+from hub import certs
+from hub.db import DEFAULT_URL
+from hub.identity import IdentityError, PartyIdentity, Role
+
+
+class _OneLineErrors(click.Group):
+    """Known failures print one line and exit 1; nobody at a desk should read a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (certs.CertsError, IdentityError, OSError) as e:
+            raise click.ClickException(str(e)) from None
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG level.")
+def main(verbose: bool) -> None:
+    """Lifeline Hub: coordinate crisis intervention between platform, merchants,
+    couriers, police desks, residents' committees and hospitals."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.group("certs", cls=_OneLineErrors)
+def certs_group() -> None:
+    """Manage the hub's certificate authority and party certificates."""
+
+
+_DIR = click.option(
+    "--dir", "directory", required=True, type=click.Path(file_okay=False, path_type=Path),
+    help="Certificate directory.",
+)
+_FORCE = click.option("--force", is_flag=True, help="Overwrite existing files.")
+
+
+@certs_group.command("init")
+@_DIR
+@click.option("--host", "hosts", multiple=True, help="Extra DNS name or IP for the hub (repeatable).")
+@_FORCE
+def certs_init(directory: Path, hosts: tuple[str, ...], force: bool) -> None:
+    """Create a dev CA, the hub's server certificate and an empty CRL."""
+    certs.CertificateAuthority(directory).init(list(hosts), force=force)
+    click.echo(f"CA, hub certificate and CRL written to {directory}")
+
+
+@certs_group.command("issue")
+@_DIR
+@click.option("--party-id", required=True, help="The party's id, e.g. police-110105.")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--jurisdiction", help="6-digit GB/T 2260 code; required for police and committee.")
+@click.option("--days", default=certs.LEAF_DAYS, show_default=True, help="Validity in days.")
+@_FORCE
+def certs_issue(
+    directory: Path, party_id: str, role: str, jurisdiction: str | None, days: int, force: bool
+) -> None:
+    """Issue a client certificate for a party."""
+    identity = PartyIdentity(party_id, Role(role), jurisdiction)
+    cert_path, key_path = certs.CertificateAuthority(directory).issue(identity, days=days, force=force)
+    click.echo(f"{identity.to_uri()}\n  certificate {cert_path}\n  key         {key_path}")
+
+
+@certs_group.command("revoke")
+@_DIR
+@click.option("--party-id", required=True)
+def certs_revoke(directory: Path, party_id: str) -> None:
+    """Revoke every certificate issued to a party (a running hub notices within seconds)."""
+    serials = certs.CertificateAuthority(directory).revoke(party_id)
+    if serials:
+        click.echo(f"revoked {len(serials)} certificate(s) of {party_id}")
+    else:
+        click.echo(f"{party_id}'s certificates were already revoked")
+
+
+@main.command()
+@click.option(
+    "--certs", "certs_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Directory made by `lifeline certs init`.",
+)
+@click.option("--listen", default="127.0.0.1:7443", show_default=True, help="host:port (port 0: any).")
+@click.option("--db", "db_url", default=DEFAULT_URL, show_default=True, help="SQLite or postgresql+psycopg URL.")
+@click.option("--grace", default=10.0, show_default=True, help="Seconds in-flight calls get on shutdown.")
+def serve(certs_dir: Path, listen: str, db_url: str, grace: float) -> None:
+    """Run the hub until SIGTERM or SIGINT."""
+    from hub.server import HubConfig
+    from hub.server import serve as run
+
+    asyncio.run(run(HubConfig(certs_dir=certs_dir, listen=listen, db_url=db_url, grace_seconds=grace)))
+
+
+@main.command()
+def demo() -> None:
+    """Start a hub on a fresh dev CA and SQLite, and show parties connecting."""
+    from hub.demo import run_demo
+
+    raise SystemExit(asyncio.run(run_demo()))

@@ -1,0 +1,149 @@
+"""The hub's gRPC server: mutual TLS, the gate, the services, health and reflection."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from lifeline.hub.v1 import (
+    case_service_pb2,
+    handoff_service_pb2,
+    inbox_service_pb2,
+    party_service_pb2,
+    party_service_pb2_grpc,
+)
+
+from hub import certs
+from hub.auth import MAX_REQUEST_BYTES, Gate
+from hub.clock import Clock, SystemClock
+from hub.db import DEFAULT_URL, Database
+from hub.registry import PartyRegistry
+from hub.revocation import RevocationList
+from hub.services.party import PartyService
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAMES = tuple(
+    module.DESCRIPTOR.services_by_name[name].full_name
+    for module, name in (
+        (case_service_pb2, "CaseService"),
+        (handoff_service_pb2, "HandoffService"),
+        (inbox_service_pb2, "InboxService"),
+        (party_service_pb2, "PartyService"),
+    )
+)
+
+
+@dataclass
+class HubConfig:
+    """How to run a hub."""
+
+    certs_dir: Path
+    """Directory laid out by `lifeline certs init`: ca.pem, hub.pem, hub.key, crl.pem."""
+
+    listen: str = "127.0.0.1:7443"
+    """host:port to listen on; port 0 picks a free port (see Hub.port)."""
+
+    db_url: str = DEFAULT_URL
+    """SQLAlchemy URL: a SQLite file by default, or postgresql+psycopg://..."""
+
+    grace_seconds: float = 10.0
+    """On shutdown, how long in-flight calls may take to finish."""
+
+    max_connection_age_seconds: float = 300.0
+    """Connections are closed after this long, so every party re-handshakes and a
+    revoked or expired certificate cannot ride an old connection."""
+
+    max_connection_age_grace_seconds: float = 30.0
+    """How long a call may run on a connection past its maximum age."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    """Source of time; tests pass one they control."""
+
+
+class Hub:
+    """A running hub. Use `await Hub.start(config)`, then `await hub.stop()`."""
+
+    def __init__(self, config: HubConfig, server: grpc.aio.Server, db: Database, port: int,
+                 health_servicer: health.aio.HealthServicer) -> None:
+        self.config = config
+        self.server = server
+        self.db = db
+        self.port = port
+        self._health = health_servicer
+
+    @classmethod
+    async def start(cls, config: HubConfig) -> Hub:
+        ca = certs.CertificateAuthority(config.certs_dir)
+        ca_pem = ca.path(certs.CA_CERT).read_bytes()
+        credentials = grpc.ssl_server_credentials(
+            [(ca.path(certs.HUB_KEY).read_bytes(), ca.path(certs.HUB_CERT).read_bytes())],
+            root_certificates=ca_pem,
+            require_client_auth=True,
+        )
+        db = Database(config.db_url)
+        await asyncio.to_thread(db.migrate)
+        registry = PartyRegistry(db, config.clock)
+        revocations = RevocationList(ca.path(certs.CRL), certs.load_certificate(ca.path(certs.CA_CERT)))
+        server = grpc.aio.server(
+            interceptors=[Gate(revocations, registry, config.clock)],
+            options=[
+                ("grpc.max_connection_age_ms", int(config.max_connection_age_seconds * 1000)),
+                (
+                    "grpc.max_connection_age_grace_ms",
+                    int(config.max_connection_age_grace_seconds * 1000),
+                ),
+                # Above the gate's own limit, so an oversized request reaches the gate
+                # and gets a MESSAGE_TOO_LARGE reason instead of a bare status.
+                ("grpc.max_receive_message_length", 4 * MAX_REQUEST_BYTES),
+                ("grpc.keepalive_time_ms", 60_000),
+                ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+            ],
+        )
+        party_service_pb2_grpc.add_PartyServiceServicer_to_server(PartyService(registry), server)
+        health_servicer = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        reflection.enable_server_reflection(
+            (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+             reflection.SERVICE_NAME),
+            server,
+        )
+        port = server.add_secure_port(config.listen, credentials)
+        if port == 0:
+            db.close()
+            raise OSError(f"cannot listen on {config.listen}")
+        await server.start()
+        for name in ("", *SERVICE_NAMES):
+            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("hub listening on %s (port %d), database %s", config.listen, port, db.engine.url)
+        return cls(config, server, db, port, health_servicer)
+
+    async def stop(self) -> None:
+        """Stops taking calls, lets in-flight ones finish within the grace period."""
+        await self._health.enter_graceful_shutdown()
+        await self.server.stop(self.config.grace_seconds)
+        await asyncio.to_thread(self.db.close)
+        log.info("hub stopped")
+
+
+async def serve(config: HubConfig) -> None:
+    """Runs a hub until SIGTERM or SIGINT, then stops it gracefully."""
+    hub = await Hub.start(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    # One line on stdout that tools (and `lifeline demo`) read to find the port.
+    print(f"lifeline hub serving on port {hub.port}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        await hub.stop()
