@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import grpc
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
 from connectors.config import ConnectorConfig
@@ -36,14 +39,33 @@ def load_credentials(config: ConnectorConfig) -> grpc.ChannelCredentials:
     except (ValueError, TypeError):
         raise ConfigError(f"{config.key} is not an unencrypted PEM private key") from None
     try:
-        x509.load_pem_x509_certificate(ca_pem)
+        ca = x509.load_pem_x509_certificate(ca_pem)
     except ValueError:
         raise ConfigError(f"{config.ca} is not a PEM certificate") from None
     public = serialization.PublicFormat.SubjectPublicKeyInfo
-    if key.public_key().public_bytes(serialization.Encoding.DER, public) != cert.public_key().public_bytes(
+    if key.public_key().public_bytes(
         serialization.Encoding.DER, public
-    ):
-        raise ConfigError(f"the private key {config.key} does not match the certificate {config.cert}")
+    ) != cert.public_key().public_bytes(serialization.Encoding.DER, public):
+        raise ConfigError(
+            f"the private key {config.key} does not match the certificate {config.cert}"
+        )
+    # The hub refuses these in the TLS handshake, where the client only sees the
+    # connection close; saying so here is the difference between a clear line and
+    # an hour of guessing.
+    try:
+        cert.verify_directly_issued_by(ca)
+    except (ValueError, TypeError, InvalidSignature):
+        raise ConfigError(
+            f"the certificate {config.cert} was not issued by the CA {config.ca}"
+        ) from None
+    now = dt.datetime.now(dt.UTC)
+    valid_from, valid_to = cert.not_valid_before_utc, cert.not_valid_after_utc
+    if valid_to <= now:
+        raise ConfigError(f"the certificate {config.cert} expired on {valid_to:%Y-%m-%d %H:%M} UTC")
+    if valid_from > now:
+        raise ConfigError(
+            f"the certificate {config.cert} is not valid before {valid_from:%Y-%m-%d %H:%M} UTC"
+        )
     return grpc.ssl_channel_credentials(
         root_certificates=ca_pem, private_key=key_pem, certificate_chain=cert_pem
     )

@@ -55,14 +55,14 @@ class HubClient:
     async def whoami(self) -> party_pb2.Party:
         """The party the hub sees behind this connector's certificate."""
         response = await self.parties.GetCurrentParty(party_service_pb2.GetCurrentPartyRequest())
-        return response.party  # type: ignore[no-any-return]
+        return response.party
 
     async def serving(self, timeout: float = 5.0) -> bool:
         response = await self._health.Check(health_pb2.HealthCheckRequest(), timeout=timeout)
-        return response.status == health_pb2.HealthCheckResponse.SERVING  # type: ignore[no-any-return]
+        return bool(response.status == health_pb2.HealthCheckResponse.SERVING)
 
     async def close(self) -> None:
-        await self.channel.close()
+        await self.channel.close(None)
 
     async def __aenter__(self) -> HubClient:
         return self

@@ -6,6 +6,8 @@ Switch on the class for the kind of failure and on ``reason`` for the exact one
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
@@ -93,7 +95,7 @@ _BY_CODE: dict[grpc.StatusCode, type[LifelineError]] = {
 _HANDSHAKE_MARKERS = ("handshake", "ssl", "tls", "certificate")
 
 
-def _error_info(error: grpc.aio.AioRpcError | grpc.RpcError) -> error_details_pb2.ErrorInfo | None:
+def _error_info(error: Any) -> error_details_pb2.ErrorInfo | None:
     trailing = error.trailing_metadata() if hasattr(error, "trailing_metadata") else None
     for key, value in trailing or ():
         if key == "grpc-status-details-bin" and isinstance(value, bytes):
@@ -105,14 +107,16 @@ def _error_info(error: grpc.aio.AioRpcError | grpc.RpcError) -> error_details_pb
     return None
 
 
-def from_rpc_error(error: grpc.RpcError) -> LifelineError:
-    """The typed error for a failed call."""
-    code: grpc.StatusCode = error.code()  # type: ignore[attr-defined]
-    details: str = error.details() or code.name  # type: ignore[attr-defined]
+def from_rpc_error(error: Any) -> LifelineError:
+    """The typed error for a failed call (a grpc.RpcError that is also a grpc.Call)."""
+    code: grpc.StatusCode = error.code()
+    details: str = error.details() or code.name
     info = _error_info(error)
     cls = _BY_CODE.get(code, LifelineError)
-    if info is None and code == grpc.StatusCode.UNAVAILABLE and any(
-        marker in details.lower() for marker in _HANDSHAKE_MARKERS
+    if (
+        info is None
+        and code == grpc.StatusCode.UNAVAILABLE
+        and any(marker in details.lower() for marker in _HANDSHAKE_MARKERS)
     ):
         cls = HandshakeError
         details = f"TLS handshake with the hub failed ({details})"

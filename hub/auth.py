@@ -16,7 +16,7 @@ import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from cryptography import x509
@@ -151,7 +151,7 @@ class Gate(grpc.aio.ServerInterceptor):
             )
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
-                self._stream(method, handler.unary_stream), deserialize, serialize
+                self._stream(method, cast(Any, handler.unary_stream)), deserialize, serialize
             )
         # The v1 API has no client-streaming RPCs; refuse rather than run one unchecked.
         raise RuntimeError(f"{method}: client-streaming RPCs are not supported by the gate")
@@ -179,8 +179,12 @@ class Gate(grpc.aio.ServerInterceptor):
 
         return call
 
-    def _stream(self, method: str, behavior: Callable[..., AsyncIterator[Any]]) -> Callable[..., Any]:
-        async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+    def _stream(
+        self, method: str, behavior: Callable[..., AsyncIterator[Any]]
+    ) -> Callable[..., Any]:
+        async def call(
+            request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
             try:
                 await self._admit(method, request, context)
                 async for response in behavior(request, context):

@@ -117,9 +117,9 @@ class CertificateAuthority:
     def init(self, hosts: list[str] | None = None, *, force: bool = False) -> None:
         """Creates the CA, the hub's server certificate and an empty CRL."""
         if not force:
-            for name in (CA_CERT, CA_KEY, HUB_CERT, HUB_KEY, CRL):
-                if self.path(name).exists():
-                    raise CertsError(f"{self.path(name)} exists; pass --force to overwrite it")
+            for filename in (CA_CERT, CA_KEY, HUB_CERT, HUB_KEY, CRL):
+                if self.path(filename).exists():
+                    raise CertsError(f"{self.path(filename)} exists; pass --force to overwrite it")
         ca_key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Lifeline Hub dev CA")])
         now = _now()
@@ -208,14 +208,14 @@ class CertificateAuthority:
 
     def revoke(self, party_id: str) -> list[int]:
         """Adds every certificate issued to the party to the CRL; returns their serials."""
-        serials = {
-            int(r["serial"], 16) for r in self._issued() if r["party_id"] == party_id
-        }
+        serials = {int(r["serial"], 16) for r in self._issued() if r["party_id"] == party_id}
         current = self.party_cert_path(party_id)
         if current.exists():
             serials.add(load_certificate(current).serial_number)
         if not serials:
-            raise CertsError(f"no certificate was issued to party {party_id!r} from {self.directory}")
+            raise CertsError(
+                f"no certificate was issued to party {party_id!r} from {self.directory}"
+            )
         revoked = {r.serial_number: r.revocation_date_utc for r in self.load_crl()}
         new = sorted(serials - revoked.keys())
         now = _now()
@@ -226,7 +226,9 @@ class CertificateAuthority:
         try:
             return x509.load_pem_x509_crl(self.path(CRL).read_bytes())
         except FileNotFoundError:
-            raise CertsError(f"{self.path(CRL)} does not exist; run `lifeline certs init`") from None
+            raise CertsError(
+                f"{self.path(CRL)} does not exist; run `lifeline certs init`"
+            ) from None
 
     # -- helpers ----------------------------------------------------------
 
@@ -295,4 +297,6 @@ class CertificateAuthority:
                 x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
             )
         crl = builder.sign(ca_key, hashes.SHA256())
-        _write(self.path(CRL), crl.public_bytes(serialization.Encoding.PEM), private=False, force=force)
+        _write(
+            self.path(CRL), crl.public_bytes(serialization.Encoding.PEM), private=False, force=force
+        )

@@ -40,7 +40,10 @@ def certs_group() -> None:
 
 
 _DIR = click.option(
-    "--dir", "directory", required=True, type=click.Path(file_okay=False, path_type=Path),
+    "--dir",
+    "directory",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
     help="Certificate directory.",
 )
 _FORCE = click.option("--force", is_flag=True, help="Overwrite existing files.")
@@ -48,7 +51,9 @@ _FORCE = click.option("--force", is_flag=True, help="Overwrite existing files.")
 
 @certs_group.command("init")
 @_DIR
-@click.option("--host", "hosts", multiple=True, help="Extra DNS name or IP for the hub (repeatable).")
+@click.option(
+    "--host", "hosts", multiple=True, help="Extra DNS name or IP for the hub (repeatable)."
+)
 @_FORCE
 def certs_init(directory: Path, hosts: tuple[str, ...], force: bool) -> None:
     """Create a dev CA, the hub's server certificate and an empty CRL."""
@@ -68,7 +73,9 @@ def certs_issue(
 ) -> None:
     """Issue a client certificate for a party."""
     identity = PartyIdentity(party_id, Role(role), jurisdiction)
-    cert_path, key_path = certs.CertificateAuthority(directory).issue(identity, days=days, force=force)
+    cert_path, key_path = certs.CertificateAuthority(directory).issue(
+        identity, days=days, force=force
+    )
     click.echo(f"{identity.to_uri()}\n  certificate {cert_path}\n  key         {key_path}")
 
 
@@ -86,18 +93,33 @@ def certs_revoke(directory: Path, party_id: str) -> None:
 
 @main.command()
 @click.option(
-    "--certs", "certs_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+    "--certs",
+    "certs_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Directory made by `lifeline certs init`.",
 )
-@click.option("--listen", default="127.0.0.1:7443", show_default=True, help="host:port (port 0: any).")
-@click.option("--db", "db_url", default=DEFAULT_URL, show_default=True, help="SQLite or postgresql+psycopg URL.")
-@click.option("--grace", default=10.0, show_default=True, help="Seconds in-flight calls get on shutdown.")
+@click.option(
+    "--listen", default="127.0.0.1:7443", show_default=True, help="host:port (port 0: any)."
+)
+@click.option(
+    "--db",
+    "db_url",
+    default=DEFAULT_URL,
+    show_default=True,
+    help="SQLite or postgresql+psycopg URL.",
+)
+@click.option(
+    "--grace", default=10.0, show_default=True, help="Seconds in-flight calls get on shutdown."
+)
 def serve(certs_dir: Path, listen: str, db_url: str, grace: float) -> None:
     """Run the hub until SIGTERM or SIGINT."""
     from hub.server import HubConfig
     from hub.server import serve as run
 
-    asyncio.run(run(HubConfig(certs_dir=certs_dir, listen=listen, db_url=db_url, grace_seconds=grace)))
+    asyncio.run(
+        run(HubConfig(certs_dir=certs_dir, listen=listen, db_url=db_url, grace_seconds=grace))
+    )
 
 
 @main.command()

@@ -23,4 +23,3 @@ class SystemClock:
 
     def monotonic(self) -> float:
         return time.monotonic()
-

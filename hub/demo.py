@@ -34,8 +34,16 @@ def say(text: str) -> None:
 
 async def _start_hub(certs_dir: Path, db_path: Path) -> tuple[asyncio.subprocess.Process, int]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hub", "serve",
-        "--certs", str(certs_dir), "--listen", "127.0.0.1:0", "--db", f"sqlite:///{db_path}",
+        sys.executable,
+        "-m",
+        "hub",
+        "serve",
+        "--certs",
+        str(certs_dir),
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        f"sqlite:///{db_path}",
         stdout=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
@@ -54,21 +62,31 @@ async def run_demo() -> int:
         say(f"1. dev CA created in {certs_dir}")
         for identity in PARTIES:
             ca.issue(identity)
-        say(f"   issued {len(PARTIES)} party certificates: " + ", ".join(p.party_id for p in PARTIES))
+        say(
+            f"   issued {len(PARTIES)} party certificates: "
+            + ", ".join(p.party_id for p in PARTIES)
+        )
         hub, port = await _start_hub(certs_dir, Path(tmp) / "hub.db")
         address = f"127.0.0.1:{port}"
         say(f"2. hub started (pid {hub.pid}) on {address}, SQLite at {tmp}/hub.db")
         try:
             say("3. each party connects over mutual TLS and asks who the hub sees:")
             for identity in PARTIES:
-                async with HubClient(ConnectorConfig.for_party(certs_dir, identity.party_id, address)) as c:
+                async with HubClient(
+                    ConnectorConfig.for_party(certs_dir, identity.party_id, address)
+                ) as c:
                     party = await c.whoami()
-                    where = f" jurisdiction {party.jurisdiction_code}" if party.jurisdiction_code else ""
+                    where = (
+                        f" jurisdiction {party.jurisdiction_code}"
+                        if party.jurisdiction_code
+                        else ""
+                    )
                     say(f"   {party.party_id:<18} role {party_pb2.Role.Name(party.role)}{where}")
             platform = ConnectorConfig.for_party(certs_dir, "duty-desk", address)
             async with HubClient(platform) as c:
                 listed = await c.parties.ListParties(party_service_pb2.ListPartiesRequest())
-                say(f"4. the duty desk lists the registry: {len(listed.parties)} parties recorded on first contact")
+                count = len(listed.parties)
+                say(f"4. the duty desk lists the registry: {count} parties, seen on first contact")
             merchant = ConnectorConfig.for_party(certs_dir, "shop-sleepwell", address)
             async with HubClient(merchant) as c:
                 try:

@@ -32,19 +32,26 @@ class _Cached:
     read_at: float
 
 
+# Page tokens are opaque to clients; the prefix lets the hub tell its own from noise.
+_TOKEN_PREFIX = "after:"
+
+
 def encode_page_token(last_key: str) -> str:
-    return base64.urlsafe_b64encode(last_key.encode()).decode()
+    return base64.urlsafe_b64encode((_TOKEN_PREFIX + last_key).encode()).decode()
 
 
 def decode_page_token(token: str) -> str | None:
     if not token:
         return None
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
-    except ValueError:
+        text = base64.b64decode(token, altchars=b"-_", validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        text = ""
+    if not text.startswith(_TOKEN_PREFIX):
         raise HubError(
             grpc.StatusCode.INVALID_ARGUMENT, errors.INVALID_PAGE_TOKEN, "page_token is not valid"
-        ) from None
+        )
+    return text[len(_TOKEN_PREFIX) :]
 
 
 class PartyRegistry:
@@ -175,7 +182,9 @@ class PartyRegistry:
             if role is not None:
                 query = query.where(PartyRow.role == role.value)
             if jurisdiction is not None:
-                query = query.where(col(PartyRow.jurisdiction_code).like(_jurisdiction_prefix(jurisdiction)))
+                query = query.where(
+                    col(PartyRow.jurisdiction_code).like(_jurisdiction_prefix(jurisdiction))
+                )
             return list(session.exec(query))
 
         rows = await self._db.run(work)

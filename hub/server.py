@@ -7,6 +7,7 @@ import logging
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -70,8 +71,14 @@ class HubConfig:
 class Hub:
     """A running hub. Use `await Hub.start(config)`, then `await hub.stop()`."""
 
-    def __init__(self, config: HubConfig, server: grpc.aio.Server, db: Database, port: int,
-                 health_servicer: health.aio.HealthServicer) -> None:
+    def __init__(
+        self,
+        config: HubConfig,
+        server: grpc.aio.Server,
+        db: Database,
+        port: int,
+        health_servicer: Any,
+    ) -> None:
         self.config = config
         self.server = server
         self.db = db
@@ -90,7 +97,9 @@ class Hub:
         db = Database(config.db_url)
         await asyncio.to_thread(db.migrate)
         registry = PartyRegistry(db, config.clock)
-        revocations = RevocationList(ca.path(certs.CRL), certs.load_certificate(ca.path(certs.CA_CERT)))
+        revocations = RevocationList(
+            ca.path(certs.CRL), certs.load_certificate(ca.path(certs.CA_CERT))
+        )
         server = grpc.aio.server(
             interceptors=[Gate(revocations, registry, config.clock)],
             options=[
@@ -107,11 +116,14 @@ class Hub:
             ],
         )
         party_service_pb2_grpc.add_PartyServiceServicer_to_server(PartyService(registry), server)
-        health_servicer = health.aio.HealthServicer()
+        health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection(
-            (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-             reflection.SERVICE_NAME),
+            (
+                *SERVICE_NAMES,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            ),
             server,
         )
         port = server.add_secure_port(config.listen, credentials)

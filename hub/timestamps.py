@@ -7,7 +7,6 @@ import datetime as dt
 from google.protobuf.timestamp_pb2 import Timestamp
 
 
-
 def timestamp(value: dt.datetime | None) -> Timestamp | None:
     """A Timestamp for an aware time, or None to leave the field unset."""
     if value is None:

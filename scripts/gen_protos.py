@@ -46,7 +46,9 @@ def generate(out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "gen", help="output root (default: gen/)")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "gen", help="output root (default: gen/)"
+    )
     generate(parser.parse_args().out)
 
 

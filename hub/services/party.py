@@ -21,15 +21,22 @@ _STATES = {
     ACTIVE: party_pb2.Party.STATE_ACTIVE,
     "deactivated": party_pb2.Party.STATE_DEACTIVATED,
 }
-_ROLE_TO_PROTO = {role: party_pb2.Role.Value(f"ROLE_{role.name}") for role in Role}
-_ROLE_FROM_PROTO = {v: k for k, v in _ROLE_TO_PROTO.items()}
+_ROLE_TO_PROTO: dict[Role, party_pb2.Role] = {
+    Role.PLATFORM: party_pb2.ROLE_PLATFORM,
+    Role.MERCHANT: party_pb2.ROLE_MERCHANT,
+    Role.COURIER: party_pb2.ROLE_COURIER,
+    Role.POLICE: party_pb2.ROLE_POLICE,
+    Role.COMMITTEE: party_pb2.ROLE_COMMITTEE,
+    Role.HOSPITAL: party_pb2.ROLE_HOSPITAL,
+}
+_ROLE_FROM_PROTO: dict[int, Role] = {v: k for k, v in _ROLE_TO_PROTO.items()}
 
 
-def role_to_proto(role: Role) -> party_pb2.Role.ValueType:
+def role_to_proto(role: Role) -> party_pb2.Role:
     return _ROLE_TO_PROTO[role]
 
 
-def role_from_proto(value: party_pb2.Role.ValueType, field: str) -> Role:
+def role_from_proto(value: int, field: str) -> Role:
     try:
         return _ROLE_FROM_PROTO[value]
     except KeyError:
@@ -39,7 +46,7 @@ def role_from_proto(value: party_pb2.Role.ValueType, field: str) -> Role:
 def party_to_proto(row: PartyRow) -> party_pb2.Party:
     return party_pb2.Party(
         party_id=row.party_id,
-        role=_ROLE_TO_PROTO[Role(row.role)],
+        role=role_to_proto(Role(row.role)),
         state=_STATES[row.state],
         jurisdiction_code=row.jurisdiction_code or "",
         display_name=row.display_name,
@@ -93,7 +100,9 @@ class PartyService(party_service_pb2_grpc.PartyServiceServicer):
             if party.backup_party_id
             else None
         )
-        row = await self._registry.register(party_id, role, jurisdiction, party.display_name, backup)
+        row = await self._registry.register(
+            party_id, role, jurisdiction, party.display_name, backup
+        )
         return party_service_pb2.RegisterPartyResponse(party=party_to_proto(row))
 
     async def GetParty(

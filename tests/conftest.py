@@ -1,0 +1,136 @@
+"""Fixtures: a dev CA per test session, hubs on port 0, SQLite and PostgreSQL.
+
+PostgreSQL comes from LIFELINE_TEST_PG_URL (set by .ci/run), else from a
+testcontainers container when Docker runs, else its tests skip, saying why;
+under CI (CI=true) they fail instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from connectors import ConnectorConfig, HubClient
+from hub import Hub, HubConfig
+from hub.certs import CertificateAuthority
+from hub.db import normalise_url
+from hub.identity import PartyIdentity, Role
+
+PARTIES = {
+    "duty-desk": PartyIdentity("duty-desk", Role.PLATFORM),
+    "shop-1": PartyIdentity("shop-1", Role.MERCHANT),
+    "shop-2": PartyIdentity("shop-2", Role.MERCHANT),
+    "courier-1": PartyIdentity("courier-1", Role.COURIER),
+    "police-110105": PartyIdentity("police-110105", Role.POLICE, "110105"),
+    "police-110100": PartyIdentity("police-110100", Role.POLICE, "110100"),
+    "committee-110105": PartyIdentity("committee-110105", Role.COMMITTEE, "110105"),
+    "hospital-1": PartyIdentity("hospital-1", Role.HOSPITAL),
+}
+
+
+@pytest.fixture(scope="session")
+def certs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("certs")
+    ca = CertificateAuthority(directory)
+    ca.init()
+    for identity in PARTIES.values():
+        ca.issue(identity)
+    return directory
+
+
+@pytest.fixture
+def fresh_certs_dir(tmp_path: Path, certs_dir: Path) -> Path:
+    """A copy of the session CA that a test may revoke in without touching the others."""
+    return Path(shutil.copytree(certs_dir, tmp_path / "certs"))
+
+
+def _postgres_url() -> Iterator[str]:
+    url = os.environ.get("LIFELINE_TEST_PG_URL")
+    if url:
+        yield normalise_url(url)
+        return
+    if shutil.which("docker") and os.path.exists("/var/run/docker.sock"):
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:16-alpine", driver="psycopg") as pg:
+            yield pg.get_connection_url()
+        return
+    reason = "PostgreSQL tests need LIFELINE_TEST_PG_URL or a running Docker engine"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI never skips them")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    yield from _postgres_url()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A URL to an empty schema of its own, dropped after the test."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(postgres_server)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.make_url(postgres_server).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/hub.db"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/hub.db"
+
+
+HubFactory = Callable[..., Awaitable[Hub]]
+
+
+@pytest.fixture
+async def start_hub(sqlite_url: str) -> AsyncIterator[HubFactory]:
+    """Starts hubs on port 0; each is stopped after the test."""
+    hubs: list[Hub] = []
+
+    async def start(certs: Path, db_url: str = sqlite_url, **options: object) -> Hub:
+        hub = await Hub.start(
+            HubConfig(certs_dir=certs, listen="127.0.0.1:0", db_url=db_url, **options)  # type: ignore[arg-type]
+        )
+        hubs.append(hub)
+        return hub
+
+    yield start
+    for hub in hubs:
+        await hub.stop()
+
+
+ClientFactory = Callable[..., HubClient]
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator[Callable[[Hub, Path, str], HubClient]]:
+    """Connects as a party of the CA in a certificate directory; closed after the test."""
+    clients: list[HubClient] = []
+
+    def open_client(hub: Hub, certs: Path, party_id: str) -> HubClient:
+        client = HubClient(ConnectorConfig.for_party(certs, party_id, f"127.0.0.1:{hub.port}"))
+        clients.append(client)
+        return client
+
+    yield open_client
+    for client in clients:
+        await client.close()

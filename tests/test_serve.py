@@ -1,0 +1,94 @@
+"""`lifeline serve` as a process: it starts, serves, and stops cleanly on a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from connectors import ConnectorConfig, HubClient
+from connectors.channel import secure_channel
+
+
+async def _serve(certs_dir: Path, tmp_path: Path) -> tuple[asyncio.subprocess.Process, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hub",
+        "serve",
+        "--certs",
+        str(certs_dir),
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        f"sqlite:///{tmp_path}/hub.db",
+        "--grace",
+        "5",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+    assert line.startswith(b"lifeline hub serving on port "), line
+    return process, f"127.0.0.1:{int(line.split()[-1])}"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_stops_gracefully_on_signal(certs_dir: Path, tmp_path: Path, signum: int) -> None:
+    process, address = await _serve(certs_dir, tmp_path)
+    config = ConnectorConfig.for_party(certs_dir, "police-110105", address)
+    async with HubClient(config) as client:
+        assert (await client.whoami()).party_id == "police-110105"
+    async with secure_channel(config) as channel:
+        watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest())
+        assert (await watch.read()).status == health_pb2.HealthCheckResponse.SERVING
+        process.send_signal(signum)
+        # An open stream hears that the hub is going away before it goes.
+        assert (await watch.read()).status == health_pb2.HealthCheckResponse.NOT_SERVING
+    assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+    assert process.stderr is not None
+    log = (await process.stderr.read()).decode()
+    assert "hub stopped" in log
+    assert "Traceback" not in log
+
+
+async def test_missing_certs_dir_is_one_clear_line(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hub",
+        "serve",
+        "--certs",
+        str(tmp_path),
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        f"sqlite:///{tmp_path}/hub.db",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 1
+    assert "Traceback" not in err.decode()
+    assert "ca.pem" in err.decode()
+
+
+async def test_demo_runs() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hub",
+        "demo",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, out.decode() + err.decode()
+    text = out.decode()
+    assert "police-110105      role ROLE_POLICE jurisdiction 110105" in text
+    assert "ROLE_NOT_PERMITTED" in text
+    assert "PARTY_REVOKED" in text
