@@ -21,3 +21,134 @@ class PartyRow(SQLModel, table=True):
     first_seen_time: dt.datetime | None = None
     last_seen_time: dt.datetime | None = None
     deactivation_reason: str = Field(default="", max_length=500)
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "case"
+
+    case_id: str = Field(primary_key=True, max_length=40)
+    state: str = Field(default="open", max_length=16, index=True)
+    risk_level: int = 0
+    computed_risk_level: int = 0
+    # Highest grade the case ever had: follow-ups after closing depend on it.
+    peak_risk_level: int = 0
+    risk_overridden: bool = False
+    override_reason: str = Field(default="", max_length=1000)
+    indicators_mask: int = 0
+    jurisdiction_code: str | None = Field(default=None, max_length=6)
+    create_time: dt.datetime
+    update_time: dt.datetime
+    close_time: dt.datetime | None = None
+    resolution_code: int = 0
+    resolution_note: str = Field(default="", max_length=2000)
+    merged_into: str | None = Field(default=None, max_length=40)
+    # Head of the hash-chained timeline, so appending needs no scan.
+    last_event_sequence: int = 0
+    last_event_hash: str = Field(default="", max_length=64)
+
+
+class SignalRow(SQLModel, table=True):
+    __tablename__ = "signal"
+
+    signal_id: str = Field(primary_key=True, max_length=40)
+    case_id: str = Field(foreign_key="case.case_id", index=True, max_length=40)
+    reporter_party_id: str = Field(max_length=63)
+    source: int
+    # The Signal message as reported (with the hub's ids filled in).
+    payload: bytes
+    create_time: dt.datetime
+
+
+class SubjectKeyRow(SQLModel, table=True):
+    """Keyed hashes of a case's identifiers; see hub/matching.py."""
+
+    __tablename__ = "subject_key"
+
+    key_hash: str = Field(primary_key=True, max_length=64)
+    case_id: str = Field(primary_key=True, foreign_key="case.case_id", max_length=40, index=True)
+
+
+class CasePartyRow(SQLModel, table=True):
+    """Who takes part in a case: reporters and assignees. Visibility follows it."""
+
+    __tablename__ = "case_party"
+
+    case_id: str = Field(primary_key=True, foreign_key="case.case_id", max_length=40)
+    party_id: str = Field(primary_key=True, max_length=63, index=True)
+
+
+class HandoffRow(SQLModel, table=True):
+    __tablename__ = "handoff"
+
+    handoff_id: str = Field(primary_key=True, max_length=40)
+    case_id: str = Field(foreign_key="case.case_id", index=True, max_length=40)
+    kind: int
+    state: int
+    assignee_party_id: str = Field(max_length=63, index=True)
+    creator_party_id: str = Field(default="", max_length=63)
+    # HandoffDetails as the assignee may see them.
+    details: bytes
+    order_id: str = Field(default="", max_length=100)
+    tracking_number: str = Field(default="", max_length=100)
+    create_time: dt.datetime
+    update_time: dt.datetime
+    due_time: dt.datetime | None = None
+    acknowledge_time: dt.datetime | None = None
+    outcome_code: int = 0
+    outcome_note: str = Field(default="", max_length=2000)
+    decline_reason: str = Field(default="", max_length=1000)
+    escalated_from_handoff_id: str | None = Field(default=None, max_length=40)
+
+
+class InboxCursorRow(SQLModel, table=True):
+    """Per party: the last sequence written to its inbox and the last it acknowledged."""
+
+    __tablename__ = "inbox_cursor"
+
+    party_id: str = Field(primary_key=True, max_length=63)
+    last_sequence: int = 0
+    acknowledged_sequence: int = 0
+
+
+class InboxRow(SQLModel, table=True):
+    """The outbox: written in the transaction of the change that caused it."""
+
+    __tablename__ = "inbox_message"
+
+    party_id: str = Field(primary_key=True, max_length=63)
+    sequence: int = Field(primary_key=True)
+    message_id: str = Field(max_length=40)
+    case_id: str = Field(max_length=40)
+    handoff_id: str | None = Field(default=None, max_length=40)
+    # The InboxMessage as the recipient receives it.
+    payload: bytes
+    create_time: dt.datetime
+
+
+class CaseEventRow(SQLModel, table=True):
+    """The hash-chained timeline; see hub/timeline.py."""
+
+    __tablename__ = "case_event"
+
+    case_id: str = Field(primary_key=True, foreign_key="case.case_id", max_length=40)
+    sequence: int = Field(primary_key=True)
+    kind: int
+    actor_party_id: str = Field(default="", max_length=63)
+    create_time: dt.datetime
+    summary: str = Field(max_length=2000)
+    data: str = Field(default="{}")
+    previous_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class IdempotencyRow(SQLModel, table=True):
+    """The first answer to a request_id, so a retry gets it again."""
+
+    __tablename__ = "idempotency"
+
+    party_id: str = Field(primary_key=True, max_length=63)
+    request_id: str = Field(primary_key=True, max_length=100)
+    method: str = Field(max_length=100)
+    request_hash: str = Field(max_length=64)
+    response: bytes
+    create_time: dt.datetime

@@ -23,7 +23,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     _CASE + "ListCases": _ALL,
     _CASE + "GradeCase": _PLATFORM,
     _CASE + "AddCaseNote": _ALL - {Role.COURIER},
-    _CASE + "ListCaseEvents": _ALL - {Role.COURIER},
+    _CASE + "ListCaseEvents": frozenset(
+        {Role.PLATFORM, Role.POLICE, Role.COMMITTEE, Role.HOSPITAL}
+    ),
     _CASE + "CloseCase": _PLATFORM,
     _CASE + "ReopenCase": _PLATFORM,
     _HANDOFF + "CreateHandoff": _PLATFORM,

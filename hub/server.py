@@ -14,8 +14,11 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from lifeline.hub.v1 import (
     case_service_pb2,
+    case_service_pb2_grpc,
     handoff_service_pb2,
+    handoff_service_pb2_grpc,
     inbox_service_pb2,
+    inbox_service_pb2_grpc,
     party_service_pb2,
     party_service_pb2_grpc,
 )
@@ -24,8 +27,15 @@ from hub import certs
 from hub.auth import MAX_REQUEST_BYTES, Gate
 from hub.clock import Clock, SystemClock
 from hub.db import DEFAULT_URL, Database
+from hub.engine import CaseEngine
+from hub.inbox import Doorbell
+from hub.matching import load_or_create_secret
+from hub.policy import HandoffPolicy
 from hub.registry import PartyRegistry
 from hub.revocation import RevocationList
+from hub.services.cases import CaseService
+from hub.services.handoffs import HandoffService
+from hub.services.inbox import InboxService
 from hub.services.party import PartyService
 
 log = logging.getLogger(__name__)
@@ -64,6 +74,17 @@ class HubConfig:
     max_connection_age_grace_seconds: float = 30.0
     """How long a call may run on a connection past its maximum age."""
 
+    policy: HandoffPolicy = field(default_factory=HandoffPolicy)
+    """Which handoffs the hub creates by itself (docs/handoffs.md)."""
+
+    matching_secret: Path | None = None
+    """Key for the HMACs that match signals to people; default certs_dir/matching.key,
+    created on first start. Keep it with the CA: without it, no signal matches an old case."""
+
+    inbox_poll_seconds: float = 2.0
+    """How often an idle inbox stream re-reads the database (messages written by
+    another hub process on the same database arrive within this)."""
+
     clock: Clock = field(default_factory=SystemClock)
     """Source of time; tests pass one they control."""
 
@@ -78,8 +99,10 @@ class Hub:
         db: Database,
         port: int,
         health_servicer: Any,
+        engine: CaseEngine,
     ) -> None:
         self.config = config
+        self.engine = engine
         self.server = server
         self.db = db
         self.port = port
@@ -115,7 +138,16 @@ class Hub:
                 ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
             ],
         )
+        secret = load_or_create_secret(config.matching_secret or config.certs_dir / "matching.key")
+        engine = CaseEngine(db, config.clock, secret, config.policy, Doorbell())
         party_service_pb2_grpc.add_PartyServiceServicer_to_server(PartyService(registry), server)
+        case_service_pb2_grpc.add_CaseServiceServicer_to_server(CaseService(engine), server)
+        handoff_service_pb2_grpc.add_HandoffServiceServicer_to_server(
+            HandoffService(engine), server
+        )
+        inbox_service_pb2_grpc.add_InboxServiceServicer_to_server(
+            InboxService(engine, config.inbox_poll_seconds), server
+        )
         health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection(
@@ -134,11 +166,13 @@ class Hub:
         for name in ("", *SERVICE_NAMES):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("hub listening on %s (port %d), database %s", config.listen, port, db.engine.url)
-        return cls(config, server, db, port, health_servicer)
+        return cls(config, server, db, port, health_servicer, engine)
 
     async def stop(self) -> None:
         """Stops taking calls, lets in-flight ones finish within the grace period."""
         await self._health.enter_graceful_shutdown()
+        # Inbox streams end now; their parties reconnect elsewhere and resume.
+        self.engine.doorbell.close()
         await self.server.stop(self.config.grace_seconds)
         await asyncio.to_thread(self.db.close)
         log.info("hub stopped")

@@ -1,0 +1,1288 @@
+"""The case engine: signals in, cases merged and graded, handoffs out, all durable.
+
+Every mutation is one database transaction that also writes its timeline events
+and the inbox messages it causes (the outbox), so an answered OK means all of it
+is stored, and a refusal means none of it is. After the commit, the doorbell
+wakes the streams of the parties that got mail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import grpc
+import sqlalchemy as sa
+from google.protobuf.message import Message
+from lifeline.hub.v1 import (
+    case_pb2,
+    case_service_pb2,
+    handoff_pb2,
+    handoff_service_pb2,
+    inbox_service_pb2,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, col, select
+
+from hub import errors, grading, inbox, matching, timeline
+from hub.clock import Clock
+from hub.db import Database
+from hub.disclosure import disclose
+from hub.errors import HubError
+from hub.identity import (
+    IdentityError,
+    PartyIdentity,
+    Role,
+    jurisdiction_ancestors,
+    validate_jurisdiction,
+)
+from hub.models import (
+    CaseEventRow,
+    CasePartyRow,
+    CaseRow,
+    HandoffRow,
+    IdempotencyRow,
+    InboxRow,
+    PartyRow,
+    SignalRow,
+    SubjectKeyRow,
+)
+from hub.policy import ASSIGNEE_ROLES, OPEN_STATES, OUTCOMES, TRANSITIONS, HandoffPolicy
+from hub.registry import ACTIVE, decode_page_token, encode_page_token
+from hub.timestamps import timestamp
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=Message)
+H = handoff_pb2.Handoff
+E = case_pb2.CaseEvent
+
+OPEN = "open"
+CLOSED = "closed"
+MAX_TEXT = 2000
+# A transaction that lost a race (two retries of one request_id, two hubs on one
+# PostgreSQL) is run again; the second run sees the winner's rows.
+ATTEMPTS = 3
+
+_SOURCES_BY_ROLE = {
+    Role.MERCHANT: {case_pb2.SIGNAL_SOURCE_MERCHANT_CHAT},
+    Role.HOSPITAL: {case_pb2.SIGNAL_SOURCE_HOSPITAL},
+    Role.PLATFORM: {
+        case_pb2.SIGNAL_SOURCE_PLATFORM_RISK_MODEL,
+        case_pb2.SIGNAL_SOURCE_PLATFORM_DUTY_DESK,
+    },
+}
+_KIND = handoff_pb2.HandoffKind.Name
+_LEVEL = case_pb2.RiskLevel.Name
+_STATE = handoff_pb2.Handoff.State.Name
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
+def _not_found(what: str, ident: str) -> HubError:
+    reason = errors.CASE_NOT_FOUND if what == "case" else errors.HANDOFF_NOT_FOUND
+    return HubError(grpc.StatusCode.NOT_FOUND, reason, f"no {what} {ident!r} that you may see")
+
+
+def _text(value: str, field_name: str, *, required: bool = False) -> str:
+    if len(value) > MAX_TEXT:
+        raise errors.invalid_argument(f"{field_name} is over {MAX_TEXT} characters", field_name)
+    if required and not value.strip():
+        raise errors.invalid_argument(f"{field_name} is required", field_name)
+    return value
+
+
+def _jurisdiction(code: str, field_name: str) -> str:
+    try:
+        return validate_jurisdiction(code)
+    except IdentityError as e:
+        raise HubError(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            errors.INVALID_JURISDICTION,
+            str(e),
+            {"field": field_name},
+        ) from None
+
+
+@dataclass
+class _Tx:
+    """One transaction's session, its time, its caller, and the parties to wake after it."""
+
+    session: Session
+    now: dt.datetime
+    caller: PartyIdentity
+    woken: set[str] = field(default_factory=set)
+
+    def post(self, party_id: str, message: inbox_service_pb2.InboxMessage) -> None:
+        inbox.post(self.session, party_id, message, self.now)
+        self.woken.add(party_id)
+
+
+@dataclass(frozen=True)
+class _Aggregate:
+    """What a case knows, gathered from its signals (the newest value wins)."""
+
+    address_text: str = ""
+    jurisdiction_code: str = ""
+    contact_phone: str = ""
+    situation: str = ""
+    clinical_facts: str = ""
+    orders: tuple[case_pb2.OrderReference, ...] = ()
+    parcels: tuple[case_pb2.ParcelReference, ...] = ()
+    hospitals: tuple[str, ...] = ()
+
+
+class CaseEngine:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        secret: bytes,
+        policy: HandoffPolicy,
+        doorbell: inbox.Doorbell,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._secret = secret
+        self._policy = policy
+        self.doorbell = doorbell
+
+    # -- transactions ------------------------------------------------------
+
+    async def _mutate(
+        self,
+        caller: PartyIdentity,
+        request_id: str,
+        method: str,
+        request: Message,
+        response_type: type[M],
+        work: Callable[[_Tx], M],
+    ) -> M:
+        """Runs work in one transaction, once per (caller, request_id), and wakes inboxes."""
+        request_hash = hashlib.sha256(
+            method.encode() + request.SerializeToString(deterministic=True)
+        ).hexdigest()
+
+        def transaction(session: Session) -> tuple[M, set[str]]:
+            tx = _Tx(session, self._clock.now(), caller)
+            if request_id:
+                _text(request_id, "request_id")
+                seen = session.get(IdempotencyRow, (caller.party_id, request_id))
+                if seen is not None:
+                    if seen.method != method or seen.request_hash != request_hash:
+                        raise HubError(
+                            grpc.StatusCode.INVALID_ARGUMENT,
+                            errors.REQUEST_ID_REUSED,
+                            f"request_id {request_id!r} was used for a different request",
+                            {"field": "request_id"},
+                        )
+                    return response_type.FromString(seen.response), set()
+            response = work(tx)
+            if request_id:
+                session.add(
+                    IdempotencyRow(
+                        party_id=caller.party_id,
+                        request_id=request_id,
+                        method=method,
+                        request_hash=request_hash,
+                        response=response.SerializeToString(),
+                        create_time=tx.now,
+                    )
+                )
+            return response, tx.woken
+
+        for attempt in range(ATTEMPTS):
+            try:
+                response, woken = await self._db.run(transaction)
+                break
+            except (IntegrityError, OperationalError) as e:
+                if attempt == ATTEMPTS - 1:
+                    raise
+                log.info("%s lost a race (%s); running it again", method, type(e).__name__)
+        self.doorbell.ring(woken)
+        return response
+
+    async def _read(self, work: Callable[[Session], M]) -> M:
+        return await self._db.run(work)
+
+    # -- helpers inside a transaction --------------------------------------
+
+    def _event(
+        self,
+        tx: _Tx,
+        case: CaseRow,
+        kind: int,
+        summary: str,
+        data: dict[str, object] | None = None,
+        *,
+        notify: Iterable[str] = (),
+    ) -> CaseEventRow:
+        """Appends to the timeline; the platform's desks, and anyone in notify, are told."""
+        event = timeline.append(tx.session, case, kind, tx.caller.party_id, summary, tx.now, data)
+        recipients = set(self._platform_parties(tx.session)) | set(notify)
+        for party_id in sorted(recipients):
+            role = self._role_of(tx.session, party_id)
+            tx.post(
+                party_id,
+                inbox_service_pb2.InboxMessage(
+                    case_id=case.case_id,
+                    case_notice=inbox_service_pb2.CaseNotice(
+                        case=case_to_proto(case, role),
+                        event_kind=kind,  # type: ignore[arg-type]
+                        summary=summary,
+                    ),
+                ),
+            )
+        return event
+
+    @staticmethod
+    def _platform_parties(session: Session) -> list[str]:
+        return list(
+            session.exec(
+                select(PartyRow.party_id).where(
+                    PartyRow.role == Role.PLATFORM.value, PartyRow.state == ACTIVE
+                )
+            )
+        )
+
+    @staticmethod
+    def _role_of(session: Session, party_id: str) -> Role:
+        row = session.get(PartyRow, party_id)
+        if row is None:
+            raise HubError(
+                grpc.StatusCode.NOT_FOUND, errors.PARTY_NOT_FOUND, f"no party {party_id!r}"
+            )
+        return Role(row.role)
+
+    @staticmethod
+    def _join(session: Session, case_id: str, party_id: str) -> None:
+        if session.get(CasePartyRow, (case_id, party_id)) is None:
+            session.add(CasePartyRow(case_id=case_id, party_id=party_id))
+            session.flush()
+
+    @staticmethod
+    def _visible_case(
+        session: Session, caller: PartyIdentity, case_id: str, *, lock: bool = False
+    ) -> CaseRow:
+        case = session.get(CaseRow, case_id, with_for_update=lock)
+        if case is None or (
+            caller.role != Role.PLATFORM
+            and session.get(CasePartyRow, (case_id, caller.party_id)) is None
+        ):
+            raise _not_found("case", case_id)
+        return case
+
+    @staticmethod
+    def _visible_handoff(
+        session: Session, caller: PartyIdentity, handoff_id: str, *, lock: bool = False
+    ) -> HandoffRow:
+        handoff = session.get(HandoffRow, handoff_id, with_for_update=lock)
+        if handoff is None or (
+            caller.role != Role.PLATFORM and handoff.assignee_party_id != caller.party_id
+        ):
+            raise _not_found("handoff", handoff_id)
+        return handoff
+
+    @staticmethod
+    def _signals(session: Session, case_id: str) -> list[case_pb2.Signal]:
+        rows = session.exec(
+            select(SignalRow)
+            .where(SignalRow.case_id == case_id)
+            .order_by(col(SignalRow.create_time))
+        )
+        return [case_pb2.Signal.FromString(r.payload) for r in rows]
+
+    def _aggregate(self, session: Session, case_id: str) -> _Aggregate:
+        address = jurisdiction = phone = ""
+        situations: list[str] = []
+        clinical: list[str] = []
+        orders: dict[str, case_pb2.OrderReference] = {}
+        parcels: dict[str, case_pb2.ParcelReference] = {}
+        hospitals: dict[str, None] = {}
+        for signal in self._signals(session, case_id):
+            subject = signal.subject
+            if subject.address.text:
+                address, jurisdiction = subject.address.text, subject.address.jurisdiction_code
+            elif subject.address.jurisdiction_code:
+                jurisdiction = subject.address.jurisdiction_code
+            phone = subject.phone or phone
+            if signal.situation:
+                situations.append(signal.situation)
+            if signal.clinical_facts:
+                clinical.append(signal.clinical_facts)
+            orders.update((o.order_id, o) for o in signal.orders)
+            parcels.update((p.tracking_number, p) for p in signal.parcels)
+            if signal.hospital_party_id:
+                hospitals[signal.hospital_party_id] = None
+            if signal.source == case_pb2.SIGNAL_SOURCE_HOSPITAL:
+                hospitals[signal.reporter_party_id] = None
+        return _Aggregate(
+            address_text=address,
+            jurisdiction_code=jurisdiction,
+            contact_phone=phone,
+            situation=" / ".join(situations)[-MAX_TEXT:],
+            clinical_facts=" / ".join(clinical)[-MAX_TEXT:],
+            orders=tuple(orders.values()),
+            parcels=tuple(parcels.values()),
+            hospitals=tuple(hospitals),
+        )
+
+    def _post_handoff(self, tx: _Tx, handoff: HandoffRow) -> None:
+        role = self._role_of(tx.session, handoff.assignee_party_id)
+        tx.post(
+            handoff.assignee_party_id,
+            inbox_service_pb2.InboxMessage(
+                case_id=handoff.case_id, handoff=handoff_to_proto(handoff, role)
+            ),
+        )
+
+    def _create_handoff(
+        self,
+        tx: _Tx,
+        case: CaseRow,
+        kind: int,
+        assignee: PartyRow,
+        instruction: str,
+        *,
+        order_id: str = "",
+        tracking_number: str = "",
+        escalated_from: str | None = None,
+    ) -> HandoffRow:
+        if Role(assignee.role) not in ASSIGNEE_ROLES[kind] | {Role.PLATFORM}:
+            raise HubError(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                errors.ASSIGNEE_NOT_SUITABLE,
+                f"a {assignee.role} party cannot take {_KIND(kind)}",
+                {"field": "assignee_party_id"},
+            )
+        if assignee.state != ACTIVE:
+            raise HubError(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                errors.PARTY_DEACTIVATED,
+                f"party {assignee.party_id!r} has been deactivated",
+            )
+        facts = self._aggregate(tx.session, case.case_id)
+        details = handoff_pb2.HandoffDetails(
+            instruction=instruction or self._policy.instructions[kind],
+            order_id=order_id,
+            tracking_number=tracking_number,
+            jurisdiction_code=case.jurisdiction_code or "",
+            risk_level=case.risk_level,  # type: ignore[arg-type]
+            situation=facts.situation,
+            address_text=facts.address_text,
+            contact_phone=facts.contact_phone,
+            clinical_facts=facts.clinical_facts,
+        )
+        handoff = HandoffRow(
+            handoff_id=_new_id("ho"),
+            case_id=case.case_id,
+            kind=kind,
+            state=H.STATE_PENDING,
+            assignee_party_id=assignee.party_id,
+            creator_party_id=tx.caller.party_id if tx.caller.role == Role.PLATFORM else "",
+            details=details.SerializeToString(),
+            order_id=order_id,
+            tracking_number=tracking_number,
+            create_time=tx.now,
+            update_time=tx.now,
+            escalated_from_handoff_id=escalated_from,
+        )
+        tx.session.add(handoff)
+        self._join(tx.session, case.case_id, assignee.party_id)
+        target = order_id or tracking_number
+        self._event(
+            tx,
+            case,
+            E.KIND_HANDOFF,
+            f"{_KIND(kind)} {handoff.handoff_id} to {assignee.party_id}"
+            + (f" ({target})" if target else ""),
+            {"handoff_id": handoff.handoff_id, "kind": _KIND(kind), "assignee": assignee.party_id},
+        )
+        self._post_handoff(tx, handoff)
+        return handoff
+
+    def _transition(
+        self,
+        tx: _Tx,
+        handoff: HandoffRow,
+        state: int,
+        summary: str,
+        data: dict[str, object] | None = None,
+    ) -> None:
+        if state not in TRANSITIONS[handoff.state]:
+            raise HubError(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                errors.ILLEGAL_TRANSITION,
+                f"handoff {handoff.handoff_id} is {_STATE(handoff.state)};"
+                f" it cannot become {_STATE(state)}",
+                {"from": H.State.Name(handoff.state), "to": H.State.Name(state)},
+            )
+        handoff.state = state
+        handoff.update_time = tx.now
+        tx.session.add(handoff)
+        case = tx.session.get(CaseRow, handoff.case_id, with_for_update=True)
+        assert case is not None
+        self._event(
+            tx,
+            case,
+            E.KIND_DELIVERY if state == H.STATE_DELIVERED else E.KIND_HANDOFF,
+            f"{handoff.handoff_id} {_STATE(state).removeprefix('STATE_').lower()}: {summary}",
+            {"handoff_id": handoff.handoff_id, "state": H.State.Name(state), **(data or {})},
+        )
+        if state != H.STATE_DELIVERED:
+            self._post_handoff(tx, handoff)
+
+    def _desk_for(self, session: Session, role: Role, jurisdiction: str) -> PartyRow | None:
+        """The active desk of a role for a jurisdiction: exact code, then city, then province."""
+        for code in jurisdiction_ancestors(jurisdiction):
+            desk = session.exec(
+                select(PartyRow)
+                .where(
+                    PartyRow.role == role.value,
+                    PartyRow.state == ACTIVE,
+                    PartyRow.jurisdiction_code == code,
+                )
+                .order_by(col(PartyRow.party_id))
+            ).first()
+            if desk is not None:
+                return desk
+        return None
+
+    def _apply_policy(self, tx: _Tx, case: CaseRow) -> None:
+        """Creates the handoffs the policy asks for that the case does not have yet."""
+        if case.risk_level not in self._policy.auto_levels or case.state != OPEN:
+            return
+        kinds = self._policy.auto_kinds
+        existing = list(
+            tx.session.exec(select(HandoffRow).where(HandoffRow.case_id == case.case_id))
+        )
+        facts = self._aggregate(tx.session, case.case_id)
+
+        def has(
+            kind: int, *, order_id: str = "", tracking: str = "", open_only: bool = False
+        ) -> bool:
+            return any(
+                h.kind == kind
+                and (not order_id or h.order_id == order_id)
+                and (not tracking or h.tracking_number == tracking)
+                and (not open_only or h.state in OPEN_STATES | {H.STATE_COMPLETED})
+                for h in existing
+            )
+
+        def party(party_id: str, role: Role) -> PartyRow | None:
+            row = tx.session.get(PartyRow, party_id)
+            return (
+                row if row is not None and row.role == role.value and row.state == ACTIVE else None
+            )
+
+        def unreachable(what: str, data: dict[str, object]) -> None:
+            # The case is not lost: the duty desk is told it must act by hand.
+            self._event(
+                tx, case, E.KIND_NOTE, f"no handoff possible: {what}; the duty desk must act", data
+            )
+
+        if handoff_pb2.HANDOFF_KIND_HOLD_ORDER in kinds:
+            shipped = {p.order_id for p in facts.parcels if p.order_id}
+            for order in facts.orders:
+                if order.order_id in shipped or has(
+                    handoff_pb2.HANDOFF_KIND_HOLD_ORDER, order_id=order.order_id
+                ):
+                    continue
+                merchant = party(order.merchant_party_id, Role.MERCHANT)
+                if merchant is None:
+                    unreachable(
+                        f"merchant {order.merchant_party_id!r} is not registered",
+                        {"order": order.order_id},
+                    )
+                    continue
+                self._create_handoff(
+                    tx,
+                    case,
+                    handoff_pb2.HANDOFF_KIND_HOLD_ORDER,
+                    merchant,
+                    self._policy.instructions[handoff_pb2.HANDOFF_KIND_HOLD_ORDER],
+                    order_id=order.order_id,
+                )
+        if handoff_pb2.HANDOFF_KIND_INTERCEPT_PARCEL in kinds:
+            for parcel in facts.parcels:
+                if has(handoff_pb2.HANDOFF_KIND_INTERCEPT_PARCEL, tracking=parcel.tracking_number):
+                    continue
+                courier = party(parcel.courier_party_id, Role.COURIER)
+                if courier is None:
+                    unreachable(
+                        f"courier {parcel.courier_party_id!r} is not registered",
+                        {"parcel": parcel.tracking_number},
+                    )
+                    continue
+                self._create_handoff(
+                    tx,
+                    case,
+                    handoff_pb2.HANDOFF_KIND_INTERCEPT_PARCEL,
+                    courier,
+                    self._policy.instructions[handoff_pb2.HANDOFF_KIND_INTERCEPT_PARCEL],
+                    tracking_number=parcel.tracking_number,
+                )
+        for kind, role in (
+            (handoff_pb2.HANDOFF_KIND_DISPATCH, Role.POLICE),
+            (handoff_pb2.HANDOFF_KIND_FOLLOW_UP, Role.COMMITTEE),
+        ):
+            if kind not in kinds or has(kind, open_only=True):
+                continue
+            if not case.jurisdiction_code:
+                unreachable(f"no jurisdiction known for {_KIND(kind)}", {"kind": _KIND(kind)})
+                continue
+            desk = self._desk_for(tx.session, role, case.jurisdiction_code)
+            if desk is None:
+                unreachable(
+                    f"no {role} desk for jurisdiction {case.jurisdiction_code}",
+                    {"kind": _KIND(kind), "reason": errors.NO_DESK_FOR_JURISDICTION},
+                )
+                continue
+            self._create_handoff(tx, case, kind, desk, self._policy.instructions[kind])
+        if handoff_pb2.HANDOFF_KIND_MEDICAL_CONSULT in kinds:
+            for hospital_id in facts.hospitals:
+                if any(
+                    h.kind == handoff_pb2.HANDOFF_KIND_MEDICAL_CONSULT
+                    and h.assignee_party_id == hospital_id
+                    for h in existing
+                ):
+                    continue
+                hospital = party(hospital_id, Role.HOSPITAL)
+                if hospital is None:
+                    unreachable(
+                        f"hospital {hospital_id!r} is not registered", {"hospital": hospital_id}
+                    )
+                    continue
+                self._create_handoff(
+                    tx,
+                    case,
+                    handoff_pb2.HANDOFF_KIND_MEDICAL_CONSULT,
+                    hospital,
+                    self._policy.instructions[handoff_pb2.HANDOFF_KIND_MEDICAL_CONSULT],
+                )
+
+    def _regrade(self, tx: _Tx, case: CaseRow, reason: str) -> None:
+        computed = grading.grade(grading.from_mask(case.indicators_mask))
+        case.computed_risk_level = computed
+        level = case.risk_level
+        if not case.risk_overridden or computed > case.risk_level:
+            # An override holds until the evidence grades the case higher than it.
+            level = computed
+            case.risk_overridden = False
+        if level != case.risk_level:
+            before = case.risk_level
+            case.risk_level = level
+            case.peak_risk_level = max(case.peak_risk_level, level)
+            self._event(
+                tx,
+                case,
+                E.KIND_GRADE,
+                f"graded {_LEVEL(level).removeprefix('RISK_LEVEL_')} by the rule ({reason})",
+                {"from": _LEVEL(before), "to": _LEVEL(level), "by": "rule"},
+                notify=self._participants(
+                    tx.session, case.case_id, {Role.POLICE, Role.COMMITTEE, Role.HOSPITAL}
+                ),
+            )
+
+    def _participants(self, session: Session, case_id: str, roles: set[Role]) -> list[str]:
+        rows = session.exec(
+            select(PartyRow.party_id)
+            .join(CasePartyRow, col(CasePartyRow.party_id) == col(PartyRow.party_id))
+            .where(
+                CasePartyRow.case_id == case_id, col(PartyRow.role).in_([r.value for r in roles])
+            )
+        )
+        return list(rows)
+
+    # -- cases ---------------------------------------------------------------
+
+    async def report_signal(
+        self, caller: PartyIdentity, request: case_service_pb2.ReportSignalRequest
+    ) -> case_service_pb2.ReportSignalResponse:
+        signal = case_pb2.Signal()
+        signal.CopyFrom(request.signal)
+        self._validate_signal(caller, signal)
+        keys = matching.subject_keys(self._secret, signal.subject)
+
+        def work(tx: _Tx) -> case_service_pb2.ReportSignalResponse:
+            session = tx.session
+            if self._db.engine.dialect.name == "postgresql":
+                # Two signals about one new person must not open two cases.
+                for key in keys:
+                    session.execute(
+                        sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key}
+                    )
+            matched = list(
+                session.exec(
+                    select(CaseRow)
+                    .join(SubjectKeyRow, col(SubjectKeyRow.case_id) == col(CaseRow.case_id))
+                    .where(col(SubjectKeyRow.key_hash).in_(keys), CaseRow.state == OPEN)
+                    .order_by(col(CaseRow.create_time), col(CaseRow.case_id))
+                    .with_for_update()
+                ).unique()
+            )
+            merged = bool(matched)
+            if matched:
+                case = matched[0]
+            else:
+                case = CaseRow(case_id=_new_id("case"), create_time=tx.now, update_time=tx.now)
+                session.add(case)
+                session.flush()
+            signal.signal_id = _new_id("sig")
+            signal.reporter_party_id = caller.party_id
+            signal.case_id = case.case_id
+            if not signal.HasField("observe_time"):
+                signal.observe_time.FromDatetime(tx.now)
+            session.add(
+                SignalRow(
+                    signal_id=signal.signal_id,
+                    case_id=case.case_id,
+                    reporter_party_id=caller.party_id,
+                    source=signal.source,
+                    payload=signal.SerializeToString(),
+                    create_time=tx.now,
+                )
+            )
+            self._join(session, case.case_id, caller.party_id)
+            for key in keys:
+                if session.get(SubjectKeyRow, (key, case.case_id)) is None:
+                    session.add(SubjectKeyRow(key_hash=key, case_id=case.case_id))
+            source = (
+                case_pb2.SignalSource.Name(signal.source).removeprefix("SIGNAL_SOURCE_").lower()
+            )
+            self._event(
+                tx,
+                case,
+                E.KIND_SIGNAL,
+                f"signal {signal.signal_id} from {caller.party_id} ({source})",
+                {"signal_id": signal.signal_id, "source": source},
+            )
+            for other in matched[1:]:
+                self._absorb(tx, case, other)
+            if merged:
+                sources = sorted(
+                    {
+                        r.reporter_party_id
+                        for r in session.exec(
+                            select(SignalRow).where(SignalRow.case_id == case.case_id)
+                        )
+                    }
+                )
+                self._event(
+                    tx,
+                    case,
+                    E.KIND_MERGE,
+                    f"signal {signal.signal_id} joined the open case;"
+                    f" sources: {', '.join(sources)}",
+                    {
+                        "signal_id": signal.signal_id,
+                        "sources": sources,
+                        "absorbed_cases": [c.case_id for c in matched[1:]],
+                    },
+                )
+            if signal.subject.address.jurisdiction_code:
+                case.jurisdiction_code = signal.subject.address.jurisdiction_code
+            case.indicators_mask |= grading.to_mask(signal.indicators)
+            case.update_time = tx.now
+            self._regrade(tx, case, f"signal {signal.signal_id}")
+            self._apply_policy(tx, case)
+            session.add(case)
+            return case_service_pb2.ReportSignalResponse(
+                signal=signal, case=case_to_proto(case, caller.role), merged=merged
+            )
+
+        return await self._mutate(
+            caller,
+            request.request_id,
+            "ReportSignal",
+            request,
+            case_service_pb2.ReportSignalResponse,
+            work,
+        )
+
+    def _absorb(self, tx: _Tx, survivor: CaseRow, other: CaseRow) -> None:
+        """Merges another open case of the same person into the survivor."""
+        session = tx.session
+        session.execute(
+            sa.update(SignalRow)
+            .where(col(SignalRow.case_id) == other.case_id)
+            .values(case_id=survivor.case_id)
+        )
+        session.execute(
+            sa.update(HandoffRow)
+            .where(col(HandoffRow.case_id) == other.case_id)
+            .values(case_id=survivor.case_id)
+        )
+        for key in session.exec(
+            select(SubjectKeyRow).where(SubjectKeyRow.case_id == other.case_id)
+        ):
+            if session.get(SubjectKeyRow, (key.key_hash, survivor.case_id)) is None:
+                session.add(SubjectKeyRow(key_hash=key.key_hash, case_id=survivor.case_id))
+        for member in session.exec(
+            select(CasePartyRow).where(CasePartyRow.case_id == other.case_id)
+        ):
+            self._join(session, survivor.case_id, member.party_id)
+        survivor.indicators_mask |= other.indicators_mask
+        survivor.peak_risk_level = max(survivor.peak_risk_level, other.peak_risk_level)
+        if other.risk_overridden and other.risk_level > survivor.risk_level:
+            survivor.risk_level, survivor.risk_overridden = other.risk_level, True
+        other.state = CLOSED
+        other.close_time = tx.now
+        other.update_time = tx.now
+        other.merged_into = survivor.case_id
+        other.resolution_code = case_pb2.CaseResolution.CODE_DUPLICATE
+        session.add(other)
+        self._event(
+            tx,
+            other,
+            E.KIND_CLOSE,
+            f"merged into {survivor.case_id}: the same person",
+            {"merged_into": survivor.case_id},
+        )
+
+    def _validate_signal(self, caller: PartyIdentity, signal: case_pb2.Signal) -> None:
+        if signal.source not in _SOURCES_BY_ROLE.get(caller.role, set()):
+            raise errors.invalid_argument(
+                f"a {caller.role} party cannot report a signal with source "
+                f"{case_pb2.SignalSource.Name(signal.source)}",
+                "signal.source",
+            )
+        subject = signal.subject
+        if not (subject.buyer_id.strip() or subject.phone.strip() or subject.address.text.strip()):
+            raise HubError(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                errors.SUBJECT_REQUIRED,
+                "a signal needs a subject reference: a buyer id, a phone or an address",
+                {"field": "signal.subject"},
+            )
+        if subject.address.jurisdiction_code:
+            _jurisdiction(
+                subject.address.jurisdiction_code, "signal.subject.address.jurisdiction_code"
+            )
+        elif subject.address.text:
+            raise HubError(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                errors.INVALID_JURISDICTION,
+                "an address needs its 6-digit jurisdiction code",
+                {"field": "signal.subject.address.jurisdiction_code"},
+            )
+        for name in ("situation", "clinical_facts"):
+            _text(getattr(signal, name), f"signal.{name}")
+        for i, order in enumerate(signal.orders):
+            if not order.order_id:
+                raise errors.invalid_argument(
+                    "every order needs an order_id", f"signal.orders[{i}].order_id"
+                )
+            if not order.merchant_party_id:
+                if caller.role != Role.MERCHANT:
+                    raise errors.invalid_argument(
+                        "every order needs its merchant_party_id",
+                        f"signal.orders[{i}].merchant_party_id",
+                    )
+                order.merchant_party_id = caller.party_id
+            elif caller.role == Role.MERCHANT and order.merchant_party_id != caller.party_id:
+                raise errors.invalid_argument(
+                    "a merchant reports its own orders only",
+                    f"signal.orders[{i}].merchant_party_id",
+                )
+        for i, parcel in enumerate(signal.parcels):
+            if not parcel.tracking_number or not parcel.courier_party_id:
+                raise errors.invalid_argument(
+                    "every parcel needs a tracking_number and a courier_party_id",
+                    f"signal.parcels[{i}]",
+                )
+
+    async def get_case(self, caller: PartyIdentity, case_id: str) -> case_pb2.Case:
+        return await self._read(
+            lambda s: case_to_proto(self._visible_case(s, caller, case_id), caller.role)
+        )
+
+    async def list_cases(
+        self, caller: PartyIdentity, request: case_service_pb2.ListCasesRequest, page_size: int
+    ) -> case_service_pb2.ListCasesResponse:
+        after = decode_page_token(request.page_token)
+
+        def work(session: Session) -> case_service_pb2.ListCasesResponse:
+            query = select(CaseRow).order_by(col(CaseRow.case_id)).limit(page_size + 1)
+            if caller.role != Role.PLATFORM:
+                query = query.join(
+                    CasePartyRow, col(CasePartyRow.case_id) == col(CaseRow.case_id)
+                ).where(CasePartyRow.party_id == caller.party_id)
+            if after is not None:
+                query = query.where(col(CaseRow.case_id) > after)
+            if request.state:
+                query = query.where(
+                    CaseRow.state == (OPEN if request.state == case_pb2.Case.STATE_OPEN else CLOSED)
+                )
+            if request.minimum_risk_level:
+                query = query.where(col(CaseRow.risk_level) >= request.minimum_risk_level)
+            rows = list(session.exec(query))
+            token = encode_page_token(rows[page_size - 1].case_id) if len(rows) > page_size else ""
+            return case_service_pb2.ListCasesResponse(
+                cases=[case_to_proto(r, caller.role) for r in rows[:page_size]],
+                next_page_token=token,
+            )
+
+        return await self._read(work)
+
+    async def grade_case(
+        self, caller: PartyIdentity, request: case_service_pb2.GradeCaseRequest
+    ) -> case_service_pb2.GradeCaseResponse:
+        if request.risk_level not in (
+            grading.LOW,
+            grading.MODERATE,
+            grading.HIGH,
+            grading.IMMINENT,
+        ):
+            raise errors.invalid_argument("risk_level must name a grade", "risk_level")
+        _text(request.reason, "reason", required=True)
+
+        def work(tx: _Tx) -> case_service_pb2.GradeCaseResponse:
+            case = self._open_case(tx, request.case_id)
+            before = case.risk_level
+            case.risk_level = request.risk_level
+            case.risk_overridden = True
+            case.override_reason = request.reason
+            case.peak_risk_level = max(case.peak_risk_level, request.risk_level)
+            case.update_time = tx.now
+            self._event(
+                tx,
+                case,
+                E.KIND_GRADE,
+                f"graded {_LEVEL(request.risk_level).removeprefix('RISK_LEVEL_')}"
+                f" by {tx.caller.party_id}"
+                f" (override: {request.reason})",
+                {
+                    "from": _LEVEL(before),
+                    "to": _LEVEL(request.risk_level),
+                    "by": "override",
+                    "reason": request.reason,
+                },
+                notify=self._participants(
+                    tx.session, case.case_id, {Role.POLICE, Role.COMMITTEE, Role.HOSPITAL}
+                ),
+            )
+            self._apply_policy(tx, case)
+            tx.session.add(case)
+            return case_service_pb2.GradeCaseResponse(case=case_to_proto(case, tx.caller.role))
+
+        return await self._mutate(
+            caller,
+            request.request_id,
+            "GradeCase",
+            request,
+            case_service_pb2.GradeCaseResponse,
+            work,
+        )
+
+    def _open_case(self, tx: _Tx, case_id: str) -> CaseRow:
+        case = self._visible_case(tx.session, tx.caller, case_id, lock=True)
+        if case.state != OPEN:
+            raise HubError(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                errors.CASE_CLOSED,
+                f"case {case_id} is closed"
+                + (f" (merged into {case.merged_into})" if case.merged_into else ""),
+            )
+        return case
+
+    async def add_note(
+        self, caller: PartyIdentity, request: case_service_pb2.AddCaseNoteRequest
+    ) -> case_service_pb2.AddCaseNoteResponse:
+        _text(request.text, "text", required=True)
+
+        def work(tx: _Tx) -> case_service_pb2.AddCaseNoteResponse:
+            case = self._visible_case(tx.session, tx.caller, request.case_id, lock=True)
+            event = self._event(
+                tx, case, E.KIND_NOTE, f"note from {tx.caller.party_id}: {request.text}"
+            )
+            return case_service_pb2.AddCaseNoteResponse(event=timeline.to_proto(event))
+
+        return await self._mutate(
+            caller,
+            request.request_id,
+            "AddCaseNote",
+            request,
+            case_service_pb2.AddCaseNoteResponse,
+            work,
+        )
+
+    async def list_events(
+        self, caller: PartyIdentity, request: case_service_pb2.ListCaseEventsRequest, page_size: int
+    ) -> case_service_pb2.ListCaseEventsResponse:
+        after = decode_page_token(request.page_token)
+        try:
+            after_sequence = int(after) if after is not None else 0
+        except ValueError:
+            raise HubError(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                errors.INVALID_PAGE_TOKEN,
+                "page_token is not valid",
+            ) from None
+
+        def work(session: Session) -> case_service_pb2.ListCaseEventsResponse:
+            self._visible_case(session, caller, request.case_id)
+            rows = list(
+                session.exec(
+                    select(CaseEventRow)
+                    .where(
+                        CaseEventRow.case_id == request.case_id,
+                        col(CaseEventRow.sequence) > after_sequence,
+                    )
+                    .order_by(col(CaseEventRow.sequence))
+                    .limit(page_size + 1)
+                )
+            )
+            token = (
+                encode_page_token(str(rows[page_size - 1].sequence))
+                if len(rows) > page_size
+                else ""
+            )
+            return case_service_pb2.ListCaseEventsResponse(
+                events=[timeline.to_proto(r) for r in rows[:page_size]], next_page_token=token
+            )
+
+        return await self._read(work)
+
+    async def close_case(
+        self, caller: PartyIdentity, request: case_service_pb2.CloseCaseRequest
+    ) -> case_service_pb2.CloseCaseResponse:
+        if not request.resolution.code:
+            raise errors.invalid_argument("a resolution code is required", "resolution.code")
+        _text(request.resolution.note, "resolution.note")
+
+        def work(tx: _Tx) -> case_service_pb2.CloseCaseResponse:
+            case = self._open_case(tx, request.case_id)
+            for handoff in tx.session.exec(
+                select(HandoffRow).where(
+                    HandoffRow.case_id == case.case_id,
+                    col(HandoffRow.state).in_(
+                        [H.STATE_PENDING, H.STATE_DELIVERED, H.STATE_ACKNOWLEDGED]
+                    ),
+                )
+            ):
+                self._transition(tx, handoff, H.STATE_CANCELLED, "the case was closed")
+            case.state = CLOSED
+            case.close_time = tx.now
+            case.update_time = tx.now
+            case.resolution_code = request.resolution.code
+            case.resolution_note = request.resolution.note
+            code = (
+                case_pb2.CaseResolution.Code.Name(request.resolution.code)
+                .removeprefix("CODE_")
+                .lower()
+            )
+            self._event(
+                tx,
+                case,
+                E.KIND_CLOSE,
+                f"closed by {tx.caller.party_id}: {code}",
+                {"resolution": code},
+                notify=self._participants(tx.session, case.case_id, set(Role)),
+            )
+            tx.session.add(case)
+            return case_service_pb2.CloseCaseResponse(case=case_to_proto(case, tx.caller.role))
+
+        return await self._mutate(
+            caller,
+            request.request_id,
+            "CloseCase",
+            request,
+            case_service_pb2.CloseCaseResponse,
+            work,
+        )
+
+    async def reopen_case(
+        self, caller: PartyIdentity, request: case_service_pb2.ReopenCaseRequest
+    ) -> case_service_pb2.ReopenCaseResponse:
+        _text(request.reason, "reason", required=True)
+
+        def work(tx: _Tx) -> case_service_pb2.ReopenCaseResponse:
+            case = self._visible_case(tx.session, tx.caller, request.case_id, lock=True)
+            if case.state == OPEN or case.merged_into:
+                raise HubError(
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    errors.ILLEGAL_TRANSITION,
+                    f"case {case.case_id} is open or was merged; it cannot be reopened",
+                )
+            case.state = OPEN
+            case.close_time = None
+            case.resolution_code = 0
+            case.resolution_note = ""
+            case.update_time = tx.now
+            self._event(
+                tx,
+                case,
+                E.KIND_REOPEN,
+                f"reopened by {tx.caller.party_id}: {request.reason}",
+                notify=self._participants(tx.session, case.case_id, set(Role)),
+            )
+            self._apply_policy(tx, case)
+            tx.session.add(case)
+            return case_service_pb2.ReopenCaseResponse(case=case_to_proto(case, tx.caller.role))
+
+        return await self._mutate(
+            caller,
+            request.request_id,
+            "ReopenCase",
+            request,
+            case_service_pb2.ReopenCaseResponse,
+            work,
+        )
+
+    # -- handoffs -------------------------------------------------------------
+
+    async def create_handoff(
+        self, caller: PartyIdentity, request: handoff_service_pb2.CreateHandoffRequest
+    ) -> handoff_service_pb2.CreateHandoffResponse:
+        if request.kind not in ASSIGNEE_ROLES:
+            raise errors.invalid_argument("kind must name a handoff kind", "kind")
+        _text(request.instruction, "instruction")
+        if request.kind == handoff_pb2.HANDOFF_KIND_HOLD_ORDER and not request.order_id:
+            raise errors.invalid_argument("HOLD_ORDER needs the order_id", "order_id")
+        if (
+            request.kind == handoff_pb2.HANDOFF_KIND_INTERCEPT_PARCEL
+            and not request.tracking_number
+        ):
+            raise errors.invalid_argument(
+                "INTERCEPT_PARCEL needs the tracking_number", "tracking_number"
+            )
+
+        def work(tx: _Tx) -> handoff_service_pb2.CreateHandoffResponse:
+            case = self._open_case(tx, request.case_id)
+            assignee = tx.session.get(PartyRow, request.assignee_party_id)
+            if assignee is None:
+                raise HubError(
+                    grpc.StatusCode.NOT_FOUND,
+                    errors.PARTY_NOT_FOUND,
+                    f"no party {request.assignee_party_id!r}",
+                    {"field": "assignee_party_id"},
+                )
+            handoff = self._create_handoff(
+                tx,
+                case,
+                request.kind,
+                assignee,
+                request.instruction,
+                order_id=request.order_id,
+                tracking_number=request.tracking_number,
+            )
+            return handoff_service_pb2.CreateHandoffResponse(
+                handoff=handoff_to_proto(handoff, tx.caller.role)
+            )
+
+        return await self._mutate(
+            caller,
+            request.request_id,
+            "CreateHandoff",
+            request,
+            handoff_service_pb2.CreateHandoffResponse,
+            work,
+        )
+
+    async def get_handoff(self, caller: PartyIdentity, handoff_id: str) -> handoff_pb2.Handoff:
+        return await self._read(
+            lambda s: handoff_to_proto(self._visible_handoff(s, caller, handoff_id), caller.role)
+        )
+
+    async def list_handoffs(
+        self,
+        caller: PartyIdentity,
+        request: handoff_service_pb2.ListHandoffsRequest,
+        page_size: int,
+    ) -> handoff_service_pb2.ListHandoffsResponse:
+        after = decode_page_token(request.page_token)
+
+        def work(session: Session) -> handoff_service_pb2.ListHandoffsResponse:
+            query = select(HandoffRow).order_by(col(HandoffRow.handoff_id)).limit(page_size + 1)
+            if caller.role != Role.PLATFORM:
+                query = query.where(HandoffRow.assignee_party_id == caller.party_id)
+            if request.case_id:
+                query = query.where(HandoffRow.case_id == request.case_id)
+            if request.state:
+                query = query.where(HandoffRow.state == request.state)
+            if after is not None:
+                query = query.where(col(HandoffRow.handoff_id) > after)
+            rows = list(session.exec(query))
+            token = (
+                encode_page_token(rows[page_size - 1].handoff_id) if len(rows) > page_size else ""
+            )
+            return handoff_service_pb2.ListHandoffsResponse(
+                handoffs=[handoff_to_proto(r, caller.role) for r in rows[:page_size]],
+                next_page_token=token,
+            )
+
+        return await self._read(work)
+
+    def _own_handoff(self, tx: _Tx, handoff_id: str) -> HandoffRow:
+        """The caller's own handoff, locked; the platform may act on any."""
+        return self._visible_handoff(tx.session, tx.caller, handoff_id, lock=True)
+
+    async def acknowledge_handoff(
+        self, caller: PartyIdentity, request: handoff_service_pb2.AcknowledgeHandoffRequest
+    ) -> handoff_service_pb2.AcknowledgeHandoffResponse:
+        def work(tx: _Tx) -> handoff_service_pb2.AcknowledgeHandoffResponse:
+            handoff = self._own_handoff(tx, request.handoff_id)
+            late = handoff.state in (H.STATE_ESCALATED, H.STATE_EXPIRED)
+            handoff.acknowledge_time = tx.now
+            self._transition(
+                tx,
+                handoff,
+                H.STATE_ACKNOWLEDGED,
+                f"by {tx.caller.party_id}" + (" (late, after escalation)" if late else ""),
+                {"late": late},
+            )
+            return handoff_service_pb2.AcknowledgeHandoffResponse(
+                handoff=handoff_to_proto(handoff, tx.caller.role)
+            )
+
+        return await self._mutate(
+            caller,
+            request.request_id,
+            "AcknowledgeHandoff",
+            request,
+            handoff_service_pb2.AcknowledgeHandoffResponse,
+            work,
+        )
+
+    async def decline_handoff(
+        self, caller: PartyIdentity, request: handoff_service_pb2.DeclineHandoffRequest
+    ) -> handoff_service_pb2.DeclineHandoffResponse:
+        _text(request.reason, "reason", required=True)
+
+        def work(tx: _Tx) -> handoff_service_pb2.DeclineHandoffResponse:
+            handoff = self._own_handoff(tx, request.handoff_id)
+            handoff.decline_reason = request.reason
+            self._transition(tx, handoff, H.STATE_DECLINED, request.reason)
+            return handoff_service_pb2.DeclineHandoffResponse(
+                handoff=handoff_to_proto(handoff, tx.caller.role)
+            )
+
+        return await self._mutate(
+            caller,
+            request.request_id,
+            "DeclineHandoff",
+            request,
+            handoff_service_pb2.DeclineHandoffResponse,
+            work,
+        )
+
+    async def complete_handoff(
+        self, caller: PartyIdentity, request: handoff_service_pb2.CompleteHandoffRequest
+    ) -> handoff_service_pb2.CompleteHandoffResponse:
+        _text(request.outcome.note, "outcome.note")
+
+        def work(tx: _Tx) -> handoff_service_pb2.CompleteHandoffResponse:
+            handoff = self._own_handoff(tx, request.handoff_id)
+            if request.outcome.code not in OUTCOMES[handoff.kind]:
+                raise HubError(
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    errors.OUTCOME_NOT_FOR_KIND,
+                    f"{handoff_pb2.OutcomeCode.Name(request.outcome.code)}"
+                    f" is not an outcome of {_KIND(handoff.kind)}",
+                    {"field": "outcome.code"},
+                )
+            handoff.outcome_code = request.outcome.code
+            handoff.outcome_note = request.outcome.note
+            outcome = (
+                handoff_pb2.OutcomeCode.Name(request.outcome.code)
+                .removeprefix("OUTCOME_CODE_")
+                .lower()
+            )
+            self._transition(tx, handoff, H.STATE_COMPLETED, outcome, {"outcome": outcome})
+            return handoff_service_pb2.CompleteHandoffResponse(
+                handoff=handoff_to_proto(handoff, tx.caller.role)
+            )
+
+        return await self._mutate(
+            caller,
+            request.request_id,
+            "CompleteHandoff",
+            request,
+            handoff_service_pb2.CompleteHandoffResponse,
+            work,
+        )
+
+    # -- inbox ----------------------------------------------------------------
+
+    async def inbox_start(self, caller: PartyIdentity, after_sequence: int) -> int:
+        return await self._db.run(lambda s: inbox.start_after(s, caller.party_id, after_sequence))
+
+    async def inbox_read(self, caller: PartyIdentity, after_sequence: int) -> list[InboxRow]:
+        return await self._db.run(lambda s: inbox.read(s, caller.party_id, after_sequence))
+
+    async def inbox_acknowledge(self, caller: PartyIdentity, through: int) -> int:
+        """Records receipt; a handoff still PENDING in the covered messages becomes DELIVERED."""
+
+        def work(session: Session) -> tuple[int, set[str]]:
+            tx = _Tx(session, self._clock.now(), caller)
+            mark, covered = inbox.acknowledge(session, caller.party_id, through)
+            for handoff_id in dict.fromkeys(r.handoff_id for r in covered if r.handoff_id):
+                handoff = session.get(HandoffRow, handoff_id, with_for_update=True)
+                if handoff is not None and handoff.state == H.STATE_PENDING:
+                    self._transition(tx, handoff, H.STATE_DELIVERED, f"to {caller.party_id}")
+            return mark, tx.woken
+
+        mark, woken = await self._db.run(work)
+        self.doorbell.ring(woken)
+        return mark
+
+
+# -- messages as each role sees them ---------------------------------------------
+
+
+_CASE_STATES = {OPEN: case_pb2.Case.STATE_OPEN, CLOSED: case_pb2.Case.STATE_CLOSED}
+# Roles that may see a case's grade and where it is: not merchants and couriers.
+_SEES_RISK = {Role.PLATFORM, Role.POLICE, Role.COMMITTEE, Role.HOSPITAL}
+
+
+def case_to_proto(row: CaseRow, role: Role) -> case_pb2.Case:
+    case = case_pb2.Case(
+        case_id=row.case_id,
+        state=_CASE_STATES[row.state],
+        create_time=timestamp(row.create_time),
+        update_time=timestamp(row.update_time),
+        close_time=timestamp(row.close_time),
+        merged_into_case_id=row.merged_into or "",
+    )
+    if role in _SEES_RISK:
+        case.risk_level = row.risk_level  # type: ignore[assignment]
+        case.jurisdiction_code = row.jurisdiction_code or ""
+    if role == Role.PLATFORM:
+        case.risk_overridden = row.risk_overridden
+        case.resolution.code = row.resolution_code  # type: ignore[assignment]
+        case.resolution.note = row.resolution_note
+    return case
+
+
+def handoff_to_proto(row: HandoffRow, role: Role) -> handoff_pb2.Handoff:
+    acknowledged = row.acknowledge_time is not None
+    details = disclose(
+        handoff_pb2.HandoffDetails.FromString(row.details), role, row.kind, acknowledged
+    )
+    handoff = handoff_pb2.Handoff(
+        handoff_id=row.handoff_id,
+        case_id=row.case_id,
+        kind=row.kind,  # type: ignore[arg-type]
+        state=row.state,  # type: ignore[arg-type]
+        assignee_party_id=row.assignee_party_id,
+        creator_party_id=row.creator_party_id,
+        details=details,
+        create_time=timestamp(row.create_time),
+        update_time=timestamp(row.update_time),
+        due_time=timestamp(row.due_time),
+        acknowledge_time=timestamp(row.acknowledge_time),
+        decline_reason=row.decline_reason,
+        escalated_from_handoff_id=row.escalated_from_handoff_id or "",
+    )
+    if row.outcome_code:
+        handoff.outcome.code = row.outcome_code  # type: ignore[assignment]
+        handoff.outcome.note = row.outcome_note
+    return handoff

@@ -1,0 +1,163 @@
+"""Each party's inbox: an outbox table, a per-party sequence, and a wake-up call.
+
+A message is written in the same transaction as the change that caused it, with
+the next sequence of its recipient. Streams read rows after a cursor, so a party
+that reconnects (after a cut, or a hub restart) resumes where it left off, and
+one that was away for a day gets all it missed, in order. Delivery is at least
+once: a message is sent again until the party acknowledges its sequence, and
+its message_id lets the party drop a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+
+import grpc
+from lifeline.hub.v1 import inbox_service_pb2
+from sqlmodel import Session, col, select
+
+from hub import errors
+from hub.errors import HubError
+from hub.models import InboxCursorRow, InboxRow
+
+BATCH = 100
+
+
+def _cursor(session: Session, party_id: str, *, for_update: bool) -> InboxCursorRow:
+    row = session.get(InboxCursorRow, party_id, with_for_update=for_update)
+    if row is None:
+        row = InboxCursorRow(party_id=party_id)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def post(
+    session: Session,
+    party_id: str,
+    message: inbox_service_pb2.InboxMessage,
+    now: dt.datetime,
+) -> InboxRow:
+    """Appends a message to a party's inbox, in the caller's transaction."""
+    cursor = _cursor(session, party_id, for_update=True)
+    cursor.last_sequence += 1
+    message.sequence = cursor.last_sequence
+    message.message_id = f"msg-{uuid.uuid4().hex[:20]}"
+    message.create_time.FromDatetime(now)
+    handoff_id = message.handoff.handoff_id if message.HasField("handoff") else None
+    row = InboxRow(
+        party_id=party_id,
+        sequence=cursor.last_sequence,
+        message_id=message.message_id,
+        case_id=message.case_id,
+        handoff_id=handoff_id,
+        payload=message.SerializeToString(),
+        create_time=now,
+    )
+    session.add(cursor)
+    session.add(row)
+    return row
+
+
+def start_after(session: Session, party_id: str, after_sequence: int) -> int:
+    """Where a subscription starts: after the given sequence, or after the last acknowledged."""
+    cursor = _cursor(session, party_id, for_update=False)
+    if after_sequence < 0:
+        raise errors.invalid_argument("after_sequence must not be negative", "after_sequence")
+    if after_sequence > cursor.last_sequence:
+        raise HubError(
+            grpc.StatusCode.OUT_OF_RANGE,
+            errors.CURSOR_FROM_FUTURE,
+            f"after_sequence {after_sequence} is beyond the inbox's end ({cursor.last_sequence})",
+            {"last_sequence": str(cursor.last_sequence)},
+        )
+    return after_sequence or cursor.acknowledged_sequence
+
+
+def read(session: Session, party_id: str, after_sequence: int) -> list[InboxRow]:
+    return list(
+        session.exec(
+            select(InboxRow)
+            .where(InboxRow.party_id == party_id, col(InboxRow.sequence) > after_sequence)
+            .order_by(col(InboxRow.sequence))
+            .limit(BATCH)
+        )
+    )
+
+
+def acknowledge(session: Session, party_id: str, through: int) -> tuple[int, list[InboxRow]]:
+    """Marks messages up to `through` received; returns the new mark and the rows it covered."""
+    cursor = _cursor(session, party_id, for_update=True)
+    if through > cursor.last_sequence:
+        raise HubError(
+            grpc.StatusCode.OUT_OF_RANGE,
+            errors.CURSOR_FROM_FUTURE,
+            f"through_sequence {through} is beyond the inbox's end ({cursor.last_sequence})",
+            {"last_sequence": str(cursor.last_sequence)},
+        )
+    if through <= cursor.acknowledged_sequence:
+        return cursor.acknowledged_sequence, []
+    covered = list(
+        session.exec(
+            select(InboxRow).where(
+                InboxRow.party_id == party_id,
+                col(InboxRow.sequence) > cursor.acknowledged_sequence,
+                col(InboxRow.sequence) <= through,
+            )
+        )
+    )
+    cursor.acknowledged_sequence = through
+    session.add(cursor)
+    return through, covered
+
+
+class Doorbell:
+    """Wakes the streams of parties whose inbox got new messages (in this process).
+
+    Other hub processes sharing the database are caught by each stream's periodic
+    re-read, so the bell is a fast path, never the only path.
+    """
+
+    def __init__(self) -> None:
+        self._waiters: dict[str, set[asyncio.Event]] = defaultdict(set)
+        self.closed = asyncio.Event()
+
+    def ring(self, party_ids: Iterable[str]) -> None:
+        for party_id in party_ids:
+            for event in self._waiters.get(party_id, ()):
+                event.set()
+
+    async def wait(self, party_id: str, event: asyncio.Event, timeout: float) -> None:
+        """Returns when rung, when closing, or after timeout, whichever is first."""
+        if event.is_set() or self.closed.is_set():
+            event.clear()
+            return
+        closing = asyncio.ensure_future(self.closed.wait())
+        rung = asyncio.ensure_future(event.wait())
+        try:
+            await asyncio.wait(
+                {closing, rung}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            closing.cancel()
+            rung.cancel()
+            event.clear()
+
+    def register(self, party_id: str) -> asyncio.Event:
+        event = asyncio.Event()
+        self._waiters[party_id].add(event)
+        return event
+
+    def unregister(self, party_id: str, event: asyncio.Event) -> None:
+        waiters = self._waiters.get(party_id)
+        if waiters is not None:
+            waiters.discard(event)
+            if not waiters:
+                del self._waiters[party_id]
+
+    def close(self) -> None:
+        self.closed.set()

@@ -1,0 +1,175 @@
+"""The handoff policy: who gets which work automatically, what each kind may end
+in, and which state changes are legal. Documented in docs/handoffs.md.
+
+The defaults follow domain.md; a TOML file (`lifeline serve --policy FILE`)
+can change which grades trigger automatic handoffs, which kinds are created,
+and the instruction text each kind carries.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lifeline.hub.v1 import case_pb2, handoff_pb2
+
+from hub.identity import Role
+
+H = handoff_pb2.Handoff
+K = handoff_pb2
+
+KIND_NAMES = {
+    "HOLD_ORDER": K.HANDOFF_KIND_HOLD_ORDER,
+    "INTERCEPT_PARCEL": K.HANDOFF_KIND_INTERCEPT_PARCEL,
+    "DISPATCH": K.HANDOFF_KIND_DISPATCH,
+    "MEDICAL_CONSULT": K.HANDOFF_KIND_MEDICAL_CONSULT,
+    "FOLLOW_UP": K.HANDOFF_KIND_FOLLOW_UP,
+}
+
+# Which roles may be handed each kind of work.
+ASSIGNEE_ROLES: dict[int, frozenset[Role]] = {
+    K.HANDOFF_KIND_HOLD_ORDER: frozenset({Role.MERCHANT}),
+    K.HANDOFF_KIND_INTERCEPT_PARCEL: frozenset({Role.COURIER}),
+    K.HANDOFF_KIND_DISPATCH: frozenset({Role.POLICE, Role.COMMITTEE}),
+    K.HANDOFF_KIND_MEDICAL_CONSULT: frozenset({Role.HOSPITAL}),
+    K.HANDOFF_KIND_FOLLOW_UP: frozenset({Role.COMMITTEE}),
+}
+
+OUTCOMES: dict[int, frozenset[int]] = {
+    K.HANDOFF_KIND_HOLD_ORDER: frozenset(
+        {
+            K.OUTCOME_CODE_ORDER_HELD,
+            K.OUTCOME_CODE_ORDER_CANCELLED,
+            K.OUTCOME_CODE_ORDER_ALREADY_SHIPPED,
+        }
+    ),
+    K.HANDOFF_KIND_INTERCEPT_PARCEL: frozenset(
+        {
+            K.OUTCOME_CODE_PARCEL_INTERCEPTED,
+            K.OUTCOME_CODE_PARCEL_ALREADY_DELIVERED,
+            K.OUTCOME_CODE_PARCEL_INTERCEPT_FAILED,
+        }
+    ),
+    K.HANDOFF_KIND_DISPATCH: frozenset(
+        {
+            K.OUTCOME_CODE_PERSON_FOUND_SAFE,
+            K.OUTCOME_CODE_PERSON_TAKEN_TO_HOSPITAL,
+            K.OUTCOME_CODE_PERSON_NOT_FOUND,
+            K.OUTCOME_CODE_FALSE_REPORT,
+        }
+    ),
+    K.HANDOFF_KIND_MEDICAL_CONSULT: frozenset(
+        {
+            K.OUTCOME_CODE_DRUG_IDENTIFIED,
+            K.OUTCOME_CODE_DRUG_NOT_IDENTIFIED,
+            K.OUTCOME_CODE_REFERRAL_ACCEPTED,
+        }
+    ),
+    K.HANDOFF_KIND_FOLLOW_UP: frozenset(
+        {
+            K.OUTCOME_CODE_FOLLOW_UP_PERSON_WELL,
+            K.OUTCOME_CODE_FOLLOW_UP_NEEDS_SUPPORT,
+            K.OUTCOME_CODE_FOLLOW_UP_UNREACHABLE,
+        }
+    ),
+}
+
+# Legal state changes. An acknowledgement after escalation is still accepted:
+# the desk that finally answers holds the case.
+TRANSITIONS: dict[int, frozenset[int]] = {
+    H.STATE_PENDING: frozenset(
+        {
+            H.STATE_DELIVERED,
+            H.STATE_ACKNOWLEDGED,
+            H.STATE_DECLINED,
+            H.STATE_EXPIRED,
+            H.STATE_ESCALATED,
+            H.STATE_CANCELLED,
+        }
+    ),
+    H.STATE_DELIVERED: frozenset(
+        {
+            H.STATE_ACKNOWLEDGED,
+            H.STATE_DECLINED,
+            H.STATE_EXPIRED,
+            H.STATE_ESCALATED,
+            H.STATE_CANCELLED,
+        }
+    ),
+    H.STATE_ACKNOWLEDGED: frozenset({H.STATE_COMPLETED, H.STATE_CANCELLED}),
+    H.STATE_ESCALATED: frozenset({H.STATE_ACKNOWLEDGED}),
+    H.STATE_EXPIRED: frozenset({H.STATE_ACKNOWLEDGED}),
+    H.STATE_COMPLETED: frozenset(),
+    H.STATE_DECLINED: frozenset(),
+    H.STATE_CANCELLED: frozenset(),
+}
+OPEN_STATES = frozenset({H.STATE_PENDING, H.STATE_DELIVERED, H.STATE_ACKNOWLEDGED})
+
+DEFAULT_INSTRUCTIONS: dict[int, str] = {
+    K.HANDOFF_KIND_HOLD_ORDER: (
+        "Hold this order and do not ship it; keep the buyer talking if you are in chat."
+    ),
+    K.HANDOFF_KIND_INTERCEPT_PARCEL: (
+        "Intercept this parcel before delivery and return it to the depot."
+    ),
+    K.HANDOFF_KIND_DISPATCH: (
+        "A person at risk of suicide: go to the address now and report what you find."
+    ),
+    K.HANDOFF_KIND_MEDICAL_CONSULT: "Advise on this case; see the clinical facts.",
+    K.HANDOFF_KIND_FOLLOW_UP: "Check on the person and arrange support; report how they are.",
+}
+
+
+@dataclass(frozen=True)
+class HandoffPolicy:
+    """What the hub does by itself when a case is graded."""
+
+    auto_levels: frozenset[int] = frozenset(
+        {case_pb2.RISK_LEVEL_HIGH, case_pb2.RISK_LEVEL_IMMINENT}
+    )
+    """Grades at which handoffs are created automatically."""
+
+    auto_kinds: frozenset[int] = frozenset(KIND_NAMES.values())
+    """Which kinds of handoff are created automatically."""
+
+    instructions: dict[int, str] = field(default_factory=lambda: dict(DEFAULT_INSTRUCTIONS))
+    """The instruction each kind carries when the hub creates it."""
+
+    @classmethod
+    def from_toml(cls, path: Path) -> HandoffPolicy:
+        """Reads [handoffs] auto_levels = [...], auto_kinds = [...], [handoffs.instructions]."""
+        data = tomllib.loads(path.read_text()).get("handoffs", {})
+        unknown = set(data) - {"auto_levels", "auto_kinds", "instructions"}
+        if unknown:
+            raise ValueError(f"{path}: unknown [handoffs] settings {sorted(unknown)}")
+        levels = {
+            "HIGH": case_pb2.RISK_LEVEL_HIGH,
+            "IMMINENT": case_pb2.RISK_LEVEL_IMMINENT,
+            "MODERATE": case_pb2.RISK_LEVEL_MODERATE,
+            "LOW": case_pb2.RISK_LEVEL_LOW,
+        }
+        default = cls()
+
+        def kinds(names: list[str], what: str) -> list[int]:
+            bad = [n for n in names if n not in KIND_NAMES]
+            if bad:
+                raise ValueError(f"{path}: {what} names unknown handoff kinds {bad}")
+            return [KIND_NAMES[n] for n in names]
+
+        bad_levels = [n for n in data.get("auto_levels", []) if n not in levels]
+        if bad_levels:
+            raise ValueError(f"{path}: auto_levels names unknown risk levels {bad_levels}")
+        instructions = dict(default.instructions)
+        texts = data.get("instructions", {})
+        for kind, text in zip(kinds(list(texts), "instructions"), texts.values(), strict=True):
+            instructions[kind] = str(text)
+        return cls(
+            auto_levels=frozenset(levels[n] for n in data["auto_levels"])
+            if "auto_levels" in data
+            else default.auto_levels,
+            auto_kinds=frozenset(kinds(data["auto_kinds"], "auto_kinds"))
+            if "auto_kinds" in data
+            else default.auto_kinds,
+            instructions=instructions,
+        )

@@ -1,0 +1,51 @@
+"""CaseService: thin; the engine holds the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lifeline.hub.v1 import case_service_pb2 as pb
+from lifeline.hub.v1 import case_service_pb2_grpc
+
+from hub import auth
+from hub.engine import CaseEngine
+from hub.services.party import page_size
+
+
+class CaseService(case_service_pb2_grpc.CaseServiceServicer):
+    def __init__(self, engine: CaseEngine) -> None:
+        self._engine = engine
+
+    async def ReportSignal(
+        self, request: pb.ReportSignalRequest, context: Any
+    ) -> pb.ReportSignalResponse:
+        return await self._engine.report_signal(auth.caller(), request)
+
+    async def GetCase(self, request: pb.GetCaseRequest, context: Any) -> pb.GetCaseResponse:
+        return pb.GetCaseResponse(case=await self._engine.get_case(auth.caller(), request.case_id))
+
+    async def ListCases(self, request: pb.ListCasesRequest, context: Any) -> pb.ListCasesResponse:
+        size = page_size(request.page_size, 50, 500)
+        return await self._engine.list_cases(auth.caller(), request, size)
+
+    async def GradeCase(self, request: pb.GradeCaseRequest, context: Any) -> pb.GradeCaseResponse:
+        return await self._engine.grade_case(auth.caller(), request)
+
+    async def AddCaseNote(
+        self, request: pb.AddCaseNoteRequest, context: Any
+    ) -> pb.AddCaseNoteResponse:
+        return await self._engine.add_note(auth.caller(), request)
+
+    async def ListCaseEvents(
+        self, request: pb.ListCaseEventsRequest, context: Any
+    ) -> pb.ListCaseEventsResponse:
+        size = page_size(request.page_size, 100, 1000)
+        return await self._engine.list_events(auth.caller(), request, size)
+
+    async def CloseCase(self, request: pb.CloseCaseRequest, context: Any) -> pb.CloseCaseResponse:
+        return await self._engine.close_case(auth.caller(), request)
+
+    async def ReopenCase(
+        self, request: pb.ReopenCaseRequest, context: Any
+    ) -> pb.ReopenCaseResponse:
+        return await self._engine.reopen_case(auth.caller(), request)

@@ -1,0 +1,47 @@
+"""InboxService: a party's messages from a cursor, then live, until it hangs up."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from lifeline.hub.v1 import inbox_service_pb2 as pb
+from lifeline.hub.v1 import inbox_service_pb2_grpc
+
+from hub import auth
+from hub.engine import CaseEngine
+
+# How often an idle stream re-reads its inbox: the safety net for messages
+# written by another hub process, which this process's doorbell does not hear.
+POLL_SECONDS = 2.0
+
+
+class InboxService(inbox_service_pb2_grpc.InboxServiceServicer):
+    def __init__(self, engine: CaseEngine, poll_seconds: float = POLL_SECONDS) -> None:
+        self._engine = engine
+        self._poll_seconds = poll_seconds
+
+    async def SubscribeInbox(
+        self, request: pb.SubscribeInboxRequest, context: Any
+    ) -> AsyncIterator[pb.SubscribeInboxResponse]:
+        caller = auth.caller()
+        doorbell = self._engine.doorbell
+        # Registered before the first read, so a message written in between still rings.
+        bell = doorbell.register(caller.party_id)
+        try:
+            cursor = await self._engine.inbox_start(caller, request.after_sequence)
+            while not doorbell.closed.is_set():
+                rows = await self._engine.inbox_read(caller, cursor)
+                for row in rows:
+                    yield pb.SubscribeInboxResponse(message=pb.InboxMessage.FromString(row.payload))
+                    cursor = row.sequence
+                if not rows:
+                    await doorbell.wait(caller.party_id, bell, self._poll_seconds)
+        finally:
+            doorbell.unregister(caller.party_id, bell)
+
+    async def AcknowledgeInbox(
+        self, request: pb.AcknowledgeInboxRequest, context: Any
+    ) -> pb.AcknowledgeInboxResponse:
+        mark = await self._engine.inbox_acknowledge(auth.caller(), request.through_sequence)
+        return pb.AcknowledgeInboxResponse(acknowledged_sequence=mark)
