@@ -31,6 +31,7 @@ PARTIES = {
     "police-110100": PartyIdentity("police-110100", Role.POLICE, "110100"),
     "committee-110105": PartyIdentity("committee-110105", Role.COMMITTEE, "110105"),
     "hospital-1": PartyIdentity("hospital-1", Role.HOSPITAL),
+    "police-410100": PartyIdentity("police-410100", Role.POLICE, "410100"),
 }
 
 

@@ -78,7 +78,11 @@ async def test_list_parties_pages_and_filters(
     police = await platform.parties.ListParties(
         party_service_pb2.ListPartiesRequest(role=party_pb2.ROLE_POLICE)
     )
-    assert [p.party_id for p in police.parties] == ["police-110100", "police-110105"]
+    assert [p.party_id for p in police.parties] == [
+        "police-110100",
+        "police-110105",
+        "police-410100",
+    ]
     # A city code finds the desks of its districts; a district code only its own.
     in_city = await platform.parties.ListParties(
         party_service_pb2.ListPartiesRequest(jurisdiction_code="110100")
