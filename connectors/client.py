@@ -54,7 +54,9 @@ class HubClient:
         self.parties = _Guarded(party_service_pb2_grpc.PartyServiceStub(self.channel))
         self._health = _Guarded(health_pb2_grpc.HealthStub(self.channel))
 
-    async def subscribe(self, after_sequence: int = 0) -> AsyncIterator[inbox_service_pb2.InboxMessage]:
+    async def subscribe(
+        self, after_sequence: int = 0
+    ) -> AsyncIterator[inbox_service_pb2.InboxMessage]:
         """This party's inbox from a cursor (0: after the last acknowledged), then live."""
         call = self._inbox_stub.SubscribeInbox(
             inbox_service_pb2.SubscribeInboxRequest(after_sequence=after_sequence)

@@ -23,7 +23,8 @@ class _OneLineErrors(click.Group):
         except (certs.CertsError, IdentityError, OSError, ValueError) as e:
             raise click.ClickException(str(e)) from None
         except SQLAlchemyError as e:
-            raise click.ClickException(f"database: {e.__class__.__name__}: {e.args[0] if e.args else e}") from None
+            first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise click.ClickException(f"database: {first_line}") from None
 
 
 @click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})

@@ -239,7 +239,7 @@ async def test_case3_pesticide_shop(start_hub, connect, certs_dir: Path, db_url:
             address="Village 4, house 12",
             jurisdiction="410102",
             orders=[case_pb2.OrderReference(order_id="o-3", item_summary="pesticide, 1 L")],
-            situation="Asked whether a person who drinks it would die quickly; mother's medical debts",
+            situation="Asked if someone who drinks it would die quickly; mother's medical debts",
             recent_setback=True,
             stated_intent=True,
         )
