@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import grpc
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from connectors.config import ConnectorConfig
 from connectors.errors import ConfigError
+from connectors.signed import Signer
 
 
 def _read(path: object, what: str) -> bytes:
@@ -21,8 +24,21 @@ def _read(path: object, what: str) -> bytes:
         raise ConfigError(f"cannot read the {what} {path}: {e.strerror}") from None
 
 
+@dataclass(frozen=True)
+class PartyFiles:
+    """A party's files, read once and checked to fit together."""
+
+    credentials: grpc.ChannelCredentials
+    signer: Signer
+    ca: x509.Certificate
+
+
 def load_credentials(config: ConnectorConfig) -> grpc.ChannelCredentials:
-    """Channel credentials from the config, refusing files that cannot work together.
+    return load_party(config).credentials
+
+
+def load_party(config: ConnectorConfig) -> PartyFiles:
+    """The party's TLS credentials, signing key and CA, refusing files that cannot work together.
 
     A key that does not match its certificate would only fail deep in the TLS
     handshake with an opaque message; checking here gives one clear line.
@@ -66,16 +82,23 @@ def load_credentials(config: ConnectorConfig) -> grpc.ChannelCredentials:
         raise ConfigError(
             f"the certificate {config.cert} is not valid before {valid_from:%Y-%m-%d %H:%M} UTC"
         )
-    return grpc.ssl_channel_credentials(
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ConfigError(f"{config.key} is not an EC key; case messages are signed with ES256")
+    credentials = grpc.ssl_channel_credentials(
         root_certificates=ca_pem, private_key=key_pem, certificate_chain=cert_pem
     )
+    return PartyFiles(credentials, Signer(key, cert), ca)
 
 
-def secure_channel(config: ConnectorConfig) -> grpc.aio.Channel:
+def secure_channel(
+    config: ConnectorConfig, credentials: grpc.ChannelCredentials | None = None
+) -> grpc.aio.Channel:
     options: list[tuple[str, str | int]] = [
         ("grpc.keepalive_time_ms", 30_000),
         ("grpc.keepalive_permit_without_calls", 1),
     ]
     if config.server_name:
         options.append(("grpc.ssl_target_name_override", config.server_name))
-    return grpc.aio.secure_channel(config.hub_address, load_credentials(config), options=options)
+    return grpc.aio.secure_channel(
+        config.hub_address, credentials or load_credentials(config), options=options
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any
@@ -9,7 +10,11 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from lifeline.hub.v1 import (
+    case_pb2,
+    case_service_pb2,
     case_service_pb2_grpc,
+    handoff_pb2,
+    handoff_service_pb2,
     handoff_service_pb2_grpc,
     inbox_service_pb2,
     inbox_service_pb2_grpc,
@@ -18,9 +23,14 @@ from lifeline.hub.v1 import (
     party_service_pb2_grpc,
 )
 
-from connectors.channel import secure_channel
+from connectors import claims, signed
+from connectors.channel import load_party, secure_channel
 from connectors.config import ConnectorConfig
 from connectors.errors import from_rpc_error
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class _Guarded:
@@ -46,7 +56,10 @@ class HubClient:
 
     def __init__(self, config: ConnectorConfig) -> None:
         self.config = config
-        self.channel = secure_channel(config)
+        files = load_party(config)
+        self.signer = files.signer
+        self._ca = files.ca
+        self.channel = secure_channel(config, files.credentials)
         self.cases = _Guarded(case_service_pb2_grpc.CaseServiceStub(self.channel))
         self.handoffs = _Guarded(handoff_service_pb2_grpc.HandoffServiceStub(self.channel))
         self._inbox_stub = inbox_service_pb2_grpc.InboxServiceStub(self.channel)
@@ -63,11 +76,93 @@ class HubClient:
         )
         try:
             async for response in call:
+                if response.message.HasField("handoff"):
+                    self.verify_handoff(response.message)
                 yield response.message
         except grpc.RpcError as e:
             raise from_rpc_error(e) from None
         finally:
             call.cancel()
+
+    @property
+    def party_id(self) -> str:
+        """This party's id, from its certificate's SAN URI."""
+        return self.signer.name
+
+    def verify_handoff(self, message: inbox_service_pb2.InboxMessage) -> None:
+        """Checks the hub's signature on a handoff and that its details are what was signed.
+
+        Raises SignedMessageError; the message is then not acknowledged, and comes again.
+        """
+        verified = signed.verify(
+            message.signed_handoff,
+            ca=self._ca,
+            kind=signed.KIND_HANDOFF,
+            audience=self.party_id,
+            now=_now(),
+        )
+        handoff = message.handoff
+        if (
+            verified.payload.issuer != signed.HUB
+            or verified.payload.handoff_id != handoff.handoff_id
+            or claims.details_from_claims(verified.claims) != handoff.details
+            or verified.values(claims.HANDOFF_KIND) != [handoff_pb2.HandoffKind.Name(handoff.kind)]
+        ):
+            raise signed.SignedMessageError(
+                signed.SIGNED_CONTENT_MISMATCH,
+                f"handoff {handoff.handoff_id} differs from what the hub signed",
+            )
+
+    def _sign(self, kind: int, message_claims: list[signed.Claim], handoff_id: str = "") -> Any:
+        return self.signer.sign(kind, signed.HUB, message_claims, _now(), handoff_id=handoff_id)
+
+    async def report_signal(
+        self, signal: case_pb2.Signal, request_id: str = ""
+    ) -> case_service_pb2.ReportSignalResponse:
+        """Reports a signal, signed by this party."""
+        request = case_service_pb2.ReportSignalRequest(
+            request_id=request_id,
+            signal=signal,
+            signed_signal=self._sign(signed.KIND_SIGNAL, claims.signal_claims(signal)),
+        )
+        return await self.cases.ReportSignal(request)
+
+    async def acknowledge_handoff(
+        self, handoff_id: str, request_id: str = ""
+    ) -> handoff_service_pb2.AcknowledgeHandoffResponse:
+        """Takes a handoff on, with a signed receipt."""
+        request = handoff_service_pb2.AcknowledgeHandoffRequest(
+            request_id=request_id,
+            handoff_id=handoff_id,
+            receipt=self._sign(
+                signed.KIND_ACKNOWLEDGEMENT, claims.acknowledgement_claims(), handoff_id
+            ),
+        )
+        return await self.handoffs.AcknowledgeHandoff(request)
+
+    async def decline_handoff(
+        self, handoff_id: str, reason: str, request_id: str = ""
+    ) -> handoff_service_pb2.DeclineHandoffResponse:
+        """Refuses a handoff, with a signed reason."""
+        request = handoff_service_pb2.DeclineHandoffRequest(
+            request_id=request_id,
+            handoff_id=handoff_id,
+            reason=reason,
+            receipt=self._sign(signed.KIND_DECLINE, claims.decline_claims(reason), handoff_id),
+        )
+        return await self.handoffs.DeclineHandoff(request)
+
+    async def complete_handoff(
+        self, handoff_id: str, outcome: handoff_pb2.Outcome, request_id: str = ""
+    ) -> handoff_service_pb2.CompleteHandoffResponse:
+        """Reports a handoff's outcome, with a signed receipt."""
+        request = handoff_service_pb2.CompleteHandoffRequest(
+            request_id=request_id,
+            handoff_id=handoff_id,
+            outcome=outcome,
+            receipt=self._sign(signed.KIND_OUTCOME, claims.outcome_claims(outcome), handoff_id),
+        )
+        return await self.handoffs.CompleteHandoff(request)
 
     async def acknowledge_inbox(self, through_sequence: int) -> int:
         """Marks every message up to through_sequence received; returns the hub's mark."""

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 256 * 1024
 
 _caller: contextvars.ContextVar[PartyIdentity] = contextvars.ContextVar("lifeline_caller")
+_caller_certificate: contextvars.ContextVar[x509.Certificate] = contextvars.ContextVar(
+    "lifeline_caller_certificate"
+)
 
 
 def caller() -> PartyIdentity:
@@ -45,9 +48,15 @@ def caller() -> PartyIdentity:
     return _caller.get()
 
 
+def caller_certificate() -> x509.Certificate:
+    """The certificate the current caller presented: its case messages must be signed with it."""
+    return _caller_certificate.get()
+
+
 @dataclass(frozen=True, slots=True)
 class _PeerCertificate:
     identity: PartyIdentity
+    certificate: x509.Certificate
     serial: int
     not_after: dt.datetime
 
@@ -69,7 +78,7 @@ def _peer_certificate(pem: bytes) -> _PeerCertificate | HubError:
         return HubError(grpc.StatusCode.UNAUTHENTICATED, errors.PARTY_IDENTITY_MISSING, str(e))
     except (IdentityError, ValueError) as e:
         return HubError(grpc.StatusCode.UNAUTHENTICATED, errors.PARTY_IDENTITY_INVALID, str(e))
-    return _PeerCertificate(identity, cert.serial_number, cert.not_valid_after_utc)
+    return _PeerCertificate(identity, cert, cert.serial_number, cert.not_valid_after_utc)
 
 
 def status_metadata(error: HubError) -> tuple[tuple[str, bytes], ...]:
@@ -100,7 +109,7 @@ class Gate(grpc.aio.ServerInterceptor):
 
     async def authenticate(
         self, method: str, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> PartyIdentity:
+    ) -> _PeerCertificate:
         pems = context.auth_context().get("x509_pem_cert")
         if not pems:
             raise HubError(
@@ -132,7 +141,7 @@ class Gate(grpc.aio.ServerInterceptor):
                 f"a {peer.identity.role} party may not call {method}",
                 {"role": peer.identity.role.value, "method": method},
             )
-        return peer.identity
+        return peer
 
     async def intercept_service(
         self,
@@ -159,10 +168,11 @@ class Gate(grpc.aio.ServerInterceptor):
     async def _admit(
         self, method: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]
     ) -> None:
-        identity = await self.authenticate(method, context)
+        peer = await self.authenticate(method, context)
         if isinstance(request, _BadRequest):
             raise request.error
-        _caller.set(identity)
+        _caller.set(peer.identity)
+        _caller_certificate.set(peer.certificate)
 
     def _unary(self, method: str, behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
         async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:

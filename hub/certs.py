@@ -153,7 +153,8 @@ class CertificateAuthority:
         )
         _write(self.path(CA_KEY), _key_pem(ca_key), private=True, force=force)
         _write(self.path(CA_CERT), _cert_pem(ca_cert), private=False, force=force)
-        names: list[x509.GeneralName] = []
+        # The URI names the hub as the signer of the case messages it writes.
+        names: list[x509.GeneralName] = [x509.UniformResourceIdentifier("lifeline://hub")]
         for host in ["localhost", "127.0.0.1", *(hosts or [])]:
             try:
                 names.append(x509.IPAddress(ipaddress.ip_address(host)))

@@ -1,71 +1,146 @@
-"""What each party may learn of a case: one declarative table, role x handoff kind.
+"""What each party may learn: one declarative policy, role x message kind -> claims.
 
-Follows domain.md: a courier needs a parcel number and an instruction, never a
-mental-health detail; a merchant its own order; police the location, contact,
-risk and situation (the exact address and phone only once the desk has
-acknowledged, and only that desk); a hospital the clinical facts.
+Follows domain.md. A courier needs a parcel number and an instruction, never a
+mental-health detail; a merchant its own order and the instruction; police the
+jurisdiction, grade and situation, then the address and phone once the desk has
+acknowledged (and only that desk); a hospital the clinical facts; a committee
+what follow-up needs. The hub applies it when it puts a signed message on a
+party's inbox and when it exports evidence for a role; nothing else decides.
 """
 
 from __future__ import annotations
 
-from lifeline.hub.v1 import handoff_pb2
+from dataclasses import dataclass
+from typing import Any
 
+from lifeline.hub.v1 import handoff_pb2, signed_pb2
+
+from connectors import claims as c
+from connectors.signed import disclose_only, disclosure_names
 from hub.identity import Role
 
-K = handoff_pb2
+SIGNAL = "signal"
+ACKNOWLEDGEMENT = "acknowledgement"
+DECLINE = "decline"
+OUTCOME = "outcome"
+HANDOFF_KINDS = [n.removeprefix("HANDOFF_KIND_") for n in handoff_pb2.HandoffKind.keys()[1:]]
+MESSAGE_KINDS = [SIGNAL, *HANDOFF_KINDS, ACKNOWLEDGEMENT, DECLINE, OUTCOME]
 
-# (role, kind) -> (fields on creation, fields added once the assignee acknowledges)
-DISCLOSURE: dict[tuple[Role, int], tuple[frozenset[str], frozenset[str]]] = {
-    (Role.MERCHANT, K.HANDOFF_KIND_HOLD_ORDER): (
-        frozenset({"instruction", "order_id"}),
-        frozenset(),
+
+@dataclass(frozen=True)
+class Rule:
+    fields: frozenset[str] = frozenset()
+    """Claims the role always sees."""
+
+    after_acknowledgement: frozenset[str] = frozenset()
+    """Claims released to the assignee once it has acknowledged the handoff."""
+
+    own: frozenset[str] = frozenset()
+    """Claims the role sees only when they concern it: its own order or parcel in a
+    signal, its own receipts."""
+
+
+_HANDOFF_BASE = frozenset({c.HANDOFF_KIND, c.ASSIGNEE, "instruction"})
+_RECEIPT = frozenset({c.STATE, c.REASON, c.OUTCOME_CODE, c.NOTE})
+_ALL = Rule(fields=frozenset({"*"}))
+
+POLICY: dict[tuple[Role, str], Rule] = {
+    # Signals, as a party may see them in evidence exported for its role.
+    (Role.MERCHANT, SIGNAL): Rule(own=frozenset({c.ORDER})),
+    (Role.COURIER, SIGNAL): Rule(own=frozenset({c.PARCEL})),
+    (Role.POLICE, SIGNAL): Rule(fields=frozenset({c.ADDRESS, c.PHONE, c.SITUATION, c.INDICATORS})),
+    (Role.COMMITTEE, SIGNAL): Rule(fields=frozenset({c.ADDRESS, c.PHONE, c.SITUATION})),
+    (Role.HOSPITAL, SIGNAL): Rule(fields=frozenset({c.SITUATION, c.CLINICAL_FACTS, c.INDICATORS})),
+    # Handoffs, to their assignees.
+    (Role.MERCHANT, "HOLD_ORDER"): Rule(fields=_HANDOFF_BASE | {"order_id"}),
+    (Role.COURIER, "INTERCEPT_PARCEL"): Rule(fields=_HANDOFF_BASE | {"tracking_number"}),
+    (Role.POLICE, "DISPATCH"): Rule(
+        fields=_HANDOFF_BASE | {"jurisdiction_code", "risk_level", "situation"},
+        after_acknowledgement=frozenset({"address_text", "contact_phone"}),
     ),
-    (Role.COURIER, K.HANDOFF_KIND_INTERCEPT_PARCEL): (
-        frozenset({"instruction", "tracking_number"}),
-        frozenset(),
+    (Role.COMMITTEE, "DISPATCH"): Rule(
+        fields=_HANDOFF_BASE | {"jurisdiction_code", "risk_level", "situation"},
+        after_acknowledgement=frozenset({"address_text", "contact_phone"}),
     ),
-    (Role.POLICE, K.HANDOFF_KIND_DISPATCH): (
-        frozenset({"instruction", "jurisdiction_code", "risk_level", "situation"}),
-        frozenset({"address_text", "contact_phone"}),
+    (Role.COMMITTEE, "FOLLOW_UP"): Rule(
+        fields=_HANDOFF_BASE | {"jurisdiction_code", "risk_level", "situation"},
+        after_acknowledgement=frozenset({"address_text", "contact_phone"}),
     ),
-    (Role.COMMITTEE, K.HANDOFF_KIND_DISPATCH): (
-        frozenset({"instruction", "jurisdiction_code", "risk_level", "situation"}),
-        frozenset({"address_text", "contact_phone"}),
+    (Role.HOSPITAL, "MEDICAL_CONSULT"): Rule(
+        fields=_HANDOFF_BASE | {"risk_level", "situation", "clinical_facts"}
     ),
-    (Role.COMMITTEE, K.HANDOFF_KIND_FOLLOW_UP): (
-        frozenset({"instruction", "jurisdiction_code", "risk_level", "situation"}),
-        frozenset({"address_text", "contact_phone"}),
-    ),
-    (Role.HOSPITAL, K.HANDOFF_KIND_MEDICAL_CONSULT): (
-        frozenset({"instruction", "risk_level", "situation", "clinical_facts"}),
-        frozenset(),
-    ),
+    # Receipts: a party sees its own.
+    **{
+        (role, kind): Rule(own=_RECEIPT)
+        for role in Role
+        for kind in (ACKNOWLEDGEMENT, DECLINE, OUTCOME)
+    },
+    # The platform's duty desk sees everything, and takes over any work escalated to it.
+    **{(Role.PLATFORM, kind): _ALL for kind in MESSAGE_KINDS},
 }
 
-# The platform's duty desk takes over any kind of work when it is escalated to it.
-for _kind in (
-    K.HANDOFF_KIND_HOLD_ORDER,
-    K.HANDOFF_KIND_INTERCEPT_PARCEL,
-    K.HANDOFF_KIND_DISPATCH,
-    K.HANDOFF_KIND_MEDICAL_CONSULT,
-    K.HANDOFF_KIND_FOLLOW_UP,
-):
-    DISCLOSURE[(Role.PLATFORM, _kind)] = (
-        frozenset(f.name for f in handoff_pb2.HandoffDetails.DESCRIPTOR.fields),
-        frozenset(),
-    )
+
+def handoff_kind_key(kind: int) -> str:
+    return handoff_pb2.HandoffKind.Name(kind).removeprefix("HANDOFF_KIND_")
 
 
-def allowed_fields(role: Role, kind: int, acknowledged: bool) -> frozenset[str]:
-    before, after = DISCLOSURE.get((role, kind), (frozenset(), frozenset()))
-    return before | after if acknowledged else before
+def allowed(
+    role: Role,
+    message_kind: str,
+    name: str,
+    value: Any,
+    *,
+    recipient: str,
+    issuer: str = "",
+    acknowledged: bool = False,
+) -> bool:
+    """May a party of this role (with this id) see this claim of this kind of message?"""
+    rule = POLICY.get((role, message_kind), Rule())
+    if "*" in rule.fields or name in rule.fields:
+        return True
+    if acknowledged and name in rule.after_acknowledgement:
+        return True
+    if name in rule.own:
+        if message_kind == SIGNAL:
+            owner = value.get("merchant_party_id") or value.get("courier_party_id")
+            return bool(owner) and owner == recipient
+        return issuer == recipient
+    return False
+
+
+def narrow(
+    message: signed_pb2.SignedMessage,
+    role: Role,
+    message_kind: str,
+    *,
+    recipient: str,
+    issuer: str = "",
+    acknowledged: bool = False,
+) -> signed_pb2.SignedMessage:
+    """The signed message with only the disclosures the recipient may see; it still verifies."""
+    keep = {
+        raw
+        for raw, name, value in disclosure_names(message)
+        if allowed(
+            role,
+            message_kind,
+            name,
+            value,
+            recipient=recipient,
+            issuer=issuer,
+            acknowledged=acknowledged,
+        )
+    }
+    return disclose_only(message, keep)
 
 
 def disclose(
-    full: handoff_pb2.HandoffDetails, role: Role, kind: int, acknowledged: bool
+    full: handoff_pb2.HandoffDetails, role: Role, kind: int, acknowledged: bool, recipient: str
 ) -> handoff_pb2.HandoffDetails:
-    """The details with every field the recipient may not see cleared."""
+    """Handoff details with every field the recipient may not see cleared (same policy)."""
     visible = handoff_pb2.HandoffDetails()
-    for name in allowed_fields(role, kind, acknowledged):
-        setattr(visible, name, getattr(full, name))
+    key = handoff_kind_key(kind)
+    for field, value in full.ListFields():
+        if allowed(role, key, field.name, value, recipient=recipient, acknowledged=acknowledged):
+            setattr(visible, field.name, value)
     return visible

@@ -25,14 +25,18 @@ from lifeline.hub.v1 import (
     handoff_pb2,
     handoff_service_pb2,
     inbox_service_pb2,
+    signed_pb2,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
+from connectors import claims as message_claims
+from connectors import signed
+from connectors.signed import Signer
 from hub import errors, grading, inbox, matching, timeline
 from hub.clock import Clock
 from hub.db import Database
-from hub.disclosure import disclose
+from hub.disclosure import disclose, handoff_kind_key, narrow
 from hub.errors import HubError
 from hub.identity import (
     IdentityError,
@@ -50,6 +54,7 @@ from hub.models import (
     InboxRow,
     PartyRow,
     SignalRow,
+    SignedMessageRow,
     SubjectKeyRow,
 )
 from hub.policy import ASSIGNEE_ROLES, OPEN_STATES, OUTCOMES, TRANSITIONS, HandoffPolicy
@@ -80,6 +85,21 @@ _SOURCES_BY_ROLE = {
 _KIND = handoff_pb2.HandoffKind.Name
 _LEVEL = case_pb2.RiskLevel.Name
 _STATE = handoff_pb2.Handoff.State.Name
+
+
+def _request_hash(method: str, request: Message) -> str:
+    """What makes two requests the same for idempotency: their content, not their
+    signatures (a retry may be signed afresh, with new salts and a new message id)."""
+    content = type(request)()
+    content.CopyFrom(request)
+    for descriptor, _value in request.ListFields():
+        if descriptor.message_type is not None and descriptor.message_type.full_name == _SIGNED:
+            content.ClearField(descriptor.name)
+    body = content.SerializeToString(deterministic=True)
+    return hashlib.sha256(method.encode() + body).hexdigest()
+
+
+_SIGNED = signed_pb2.SignedMessage.DESCRIPTOR.full_name
 
 
 def _new_id(prefix: str) -> str:
@@ -147,7 +167,9 @@ class CaseEngine:
         secret: bytes,
         policy: HandoffPolicy,
         doorbell: inbox.Doorbell,
+        signer: Signer,
     ) -> None:
+        self._signer = signer
         self._db = db
         self._clock = clock
         self._secret = secret
@@ -166,9 +188,7 @@ class CaseEngine:
         work: Callable[[_Tx], M],
     ) -> M:
         """Runs work in one transaction, once per (caller, request_id), and wakes inboxes."""
-        request_hash = hashlib.sha256(
-            method.encode() + request.SerializeToString(deterministic=True)
-        ).hexdigest()
+        request_hash = _request_hash(method, request)
 
         def transaction(session: Session) -> tuple[M, set[str]]:
             tx = _Tx(session, self._clock.now(), caller)
@@ -334,12 +354,57 @@ class CaseEngine:
             hospitals=tuple(hospitals),
         )
 
+    @staticmethod
+    def _record_message(
+        tx: _Tx, message: signed_pb2.SignedMessage, case_id: str, handoff_id: str | None = None
+    ) -> dict[str, object]:
+        """Keeps a signed message as evidence; refuses a message id seen before.
+
+        Returns the reference the timeline event carries, binding the chain to it.
+        """
+        payload = signed_pb2.SignedPayload.FromString(message.payload)
+        if tx.session.get(SignedMessageRow, (payload.issuer, payload.message_id)) is not None:
+            raise HubError(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                signed.MESSAGE_REPLAYED,
+                f"message {payload.message_id!r} from {payload.issuer!r} was already received",
+            )
+        tx.session.add(
+            SignedMessageRow(
+                issuer=payload.issuer,
+                message_id=payload.message_id,
+                kind=payload.kind,
+                case_id=case_id,
+                handoff_id=handoff_id,
+                message=message.SerializeToString(),
+                create_time=tx.now,
+            )
+        )
+        return {"message_id": payload.message_id, "message_digest": signed.payload_digest(message)}
+
     def _post_handoff(self, tx: _Tx, handoff: HandoffRow) -> None:
+        """Puts the handoff on its assignee's inbox, with the hub's signed message
+        narrowed to what the assignee may see now."""
         role = self._role_of(tx.session, handoff.assignee_party_id)
+        stored = tx.session.exec(
+            select(SignedMessageRow).where(
+                SignedMessageRow.handoff_id == handoff.handoff_id,
+                SignedMessageRow.kind == signed.KIND_HANDOFF,
+            )
+        ).one()
+        visible = narrow(
+            signed_pb2.SignedMessage.FromString(stored.message),
+            role,
+            handoff_kind_key(handoff.kind),
+            recipient=handoff.assignee_party_id,
+            acknowledged=handoff.acknowledge_time is not None,
+        )
         tx.post(
             handoff.assignee_party_id,
             inbox_service_pb2.InboxMessage(
-                case_id=handoff.case_id, handoff=handoff_to_proto(handoff, role)
+                case_id=handoff.case_id,
+                handoff=handoff_to_proto(handoff, role),
+                signed_handoff=visible,
             ),
         )
 
@@ -395,6 +460,16 @@ class CaseEngine:
             escalated_from_handoff_id=escalated_from,
         )
         tx.session.add(handoff)
+        message = self._signer.sign(
+            signed.KIND_HANDOFF,
+            assignee.party_id,
+            message_claims.handoff_claims(handoff_to_proto(handoff, Role.PLATFORM)),
+            tx.now,
+            lifetime=signed.HUB_MESSAGE_LIFETIME,
+            case_id=case.case_id,
+            handoff_id=handoff.handoff_id,
+        )
+        reference = self._record_message(tx, message, case.case_id, handoff.handoff_id)
         self._join(tx.session, case.case_id, assignee.party_id)
         target = order_id or tracking_number
         self._event(
@@ -403,7 +478,12 @@ class CaseEngine:
             E.KIND_HANDOFF,
             f"{_KIND(kind)} {handoff.handoff_id} to {assignee.party_id}"
             + (f" ({target})" if target else ""),
-            {"handoff_id": handoff.handoff_id, "kind": _KIND(kind), "assignee": assignee.party_id},
+            {
+                "handoff_id": handoff.handoff_id,
+                "kind": _KIND(kind),
+                "assignee": assignee.party_id,
+                **reference,
+            },
         )
         self._post_handoff(tx, handoff)
         return handoff
@@ -662,7 +742,11 @@ class CaseEngine:
                 case,
                 E.KIND_SIGNAL,
                 f"signal {signal.signal_id} from {caller.party_id} ({source})",
-                {"signal_id": signal.signal_id, "source": source},
+                {
+                    "signal_id": signal.signal_id,
+                    "source": source,
+                    **self._record_message(tx, request.signed_signal, case.case_id),
+                },
             )
             for other in matched[1:]:
                 self._absorb(tx, case, other)
@@ -718,6 +802,11 @@ class CaseEngine:
         session.execute(
             sa.update(HandoffRow)
             .where(col(HandoffRow.case_id) == other.case_id)
+            .values(case_id=survivor.case_id)
+        )
+        session.execute(
+            sa.update(SignedMessageRow)
+            .where(col(SignedMessageRow.case_id) == other.case_id)
             .values(case_id=survivor.case_id)
         )
         for key in session.exec(
@@ -1131,13 +1220,14 @@ class CaseEngine:
         def work(tx: _Tx) -> handoff_service_pb2.AcknowledgeHandoffResponse:
             handoff = self._own_handoff(tx, request.handoff_id)
             late = handoff.state in (H.STATE_ESCALATED, H.STATE_EXPIRED)
+            receipt = self._record_message(tx, request.receipt, handoff.case_id, handoff.handoff_id)
             handoff.acknowledge_time = tx.now
             self._transition(
                 tx,
                 handoff,
                 H.STATE_ACKNOWLEDGED,
                 f"by {tx.caller.party_id}" + (" (late, after escalation)" if late else ""),
-                {"late": late},
+                {"late": late, **receipt},
             )
             return handoff_service_pb2.AcknowledgeHandoffResponse(
                 handoff=handoff_to_proto(handoff, tx.caller.role)
@@ -1159,8 +1249,9 @@ class CaseEngine:
 
         def work(tx: _Tx) -> handoff_service_pb2.DeclineHandoffResponse:
             handoff = self._own_handoff(tx, request.handoff_id)
+            receipt = self._record_message(tx, request.receipt, handoff.case_id, handoff.handoff_id)
             handoff.decline_reason = request.reason
-            self._transition(tx, handoff, H.STATE_DECLINED, request.reason)
+            self._transition(tx, handoff, H.STATE_DECLINED, request.reason, receipt)
             return handoff_service_pb2.DeclineHandoffResponse(
                 handoff=handoff_to_proto(handoff, tx.caller.role)
             )
@@ -1196,7 +1287,10 @@ class CaseEngine:
                 .removeprefix("OUTCOME_CODE_")
                 .lower()
             )
-            self._transition(tx, handoff, H.STATE_COMPLETED, outcome, {"outcome": outcome})
+            receipt = self._record_message(tx, request.receipt, handoff.case_id, handoff.handoff_id)
+            self._transition(
+                tx, handoff, H.STATE_COMPLETED, outcome, {"outcome": outcome, **receipt}
+            )
             return handoff_service_pb2.CompleteHandoffResponse(
                 handoff=handoff_to_proto(handoff, tx.caller.role)
             )
@@ -1265,7 +1359,11 @@ def case_to_proto(row: CaseRow, role: Role) -> case_pb2.Case:
 def handoff_to_proto(row: HandoffRow, role: Role) -> handoff_pb2.Handoff:
     acknowledged = row.acknowledge_time is not None
     details = disclose(
-        handoff_pb2.HandoffDetails.FromString(row.details), role, row.kind, acknowledged
+        handoff_pb2.HandoffDetails.FromString(row.details),
+        role,
+        row.kind,
+        acknowledged,
+        recipient=row.assignee_party_id,
     )
     handoff = handoff_pb2.Handoff(
         handoff_id=row.handoff_id,

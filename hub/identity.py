@@ -115,7 +115,7 @@ class PartyIdentity:
         uris = [
             u
             for u in san.get_values_for_type(x509.UniformResourceIdentifier)
-            if urlsplit(u).scheme == SCHEME
+            if urlsplit(u).scheme == SCHEME and urlsplit(u).netloc == AUTHORITY
         ]
         if not uris:
             raise MissingIdentityError(f"the certificate's subjectAltName has no {SCHEME}:// URI")

@@ -152,3 +152,18 @@ class IdempotencyRow(SQLModel, table=True):
     request_hash: str = Field(max_length=64)
     response: bytes
     create_time: dt.datetime
+
+
+class SignedMessageRow(SQLModel, table=True):
+    """Every signed case message, as received or as the hub signed it, with all its
+    disclosures: the evidence. Its key also refuses a replayed message id."""
+
+    __tablename__ = "signed_message"
+
+    issuer: str = Field(primary_key=True, max_length=63)
+    message_id: str = Field(primary_key=True, max_length=100)
+    kind: int
+    case_id: str = Field(max_length=40, index=True)
+    handoff_id: str | None = Field(default=None, max_length=40, index=True)
+    message: bytes
+    create_time: dt.datetime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import signal
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from lifeline.hub.v1 import (
     party_service_pb2_grpc,
 )
 
+from connectors.signed import Signer
 from hub import certs
 from hub.auth import MAX_REQUEST_BYTES, Gate
 from hub.clock import Clock, SystemClock
@@ -37,6 +39,7 @@ from hub.services.cases import CaseService
 from hub.services.handoffs import HandoffService
 from hub.services.inbox import InboxService
 from hub.services.party import PartyService
+from hub.signatures import MessageChecker
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,9 @@ class HubConfig:
     matching_secret: Path | None = None
     """Key for the HMACs that match signals to people; default certs_dir/matching.key,
     created on first start. Keep it with the CA: without it, no signal matches an old case."""
+
+    signature_skew_seconds: float = 300.0
+    """How far a signed message's issue and expiry times may be off the hub's clock."""
 
     inbox_poll_seconds: float = 2.0
     """How often an idle inbox stream re-reads the database (messages written by
@@ -139,11 +145,22 @@ class Hub:
             ],
         )
         secret = load_or_create_secret(config.matching_secret or config.certs_dir / "matching.key")
-        engine = CaseEngine(db, config.clock, secret, config.policy, Doorbell())
+        signer = Signer(
+            certs.load_private_key(ca.path(certs.HUB_KEY)),
+            certs.load_certificate(ca.path(certs.HUB_CERT)),
+        )
+        checker = MessageChecker(
+            certs.load_certificate(ca.path(certs.CA_CERT)),
+            config.clock,
+            dt.timedelta(seconds=config.signature_skew_seconds),
+        )
+        engine = CaseEngine(db, config.clock, secret, config.policy, Doorbell(), signer)
         party_service_pb2_grpc.add_PartyServiceServicer_to_server(PartyService(registry), server)
-        case_service_pb2_grpc.add_CaseServiceServicer_to_server(CaseService(engine), server)
+        case_service_pb2_grpc.add_CaseServiceServicer_to_server(
+            CaseService(engine, checker), server
+        )
         handoff_service_pb2_grpc.add_HandoffServiceServicer_to_server(
-            HandoffService(engine), server
+            HandoffService(engine, checker), server
         )
         inbox_service_pb2_grpc.add_InboxServiceServicer_to_server(
             InboxService(engine, config.inbox_poll_seconds), server

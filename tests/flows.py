@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
-from lifeline.hub.v1 import case_pb2, case_service_pb2, inbox_service_pb2
+from lifeline.hub.v1 import case_pb2, inbox_service_pb2
 
 from connectors import HubClient
 
@@ -28,8 +29,9 @@ def signal(
     clinical: str = "",
     hospital: str = "",
     **indicators: bool,
-) -> case_service_pb2.ReportSignalRequest:
-    return case_service_pb2.ReportSignalRequest(
+) -> dict[str, Any]:
+    """Keyword arguments for HubClient.report_signal."""
+    return dict(
         request_id=request_id,
         signal=case_pb2.Signal(
             source=source,  # type: ignore[arg-type]

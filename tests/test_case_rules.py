@@ -92,7 +92,7 @@ async def test_bad_signals_are_refused_and_nothing_is_written(
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
     with pytest.raises(InvalidArgumentError) as refused:
-        await connect(hub, certs_dir, "shop-1").cases.ReportSignal(bad)
+        await connect(hub, certs_dir, "shop-1").report_signal(**bad)
     assert refused.value.reason == reason
     assert refused.value.metadata["field"] == field
     assert await _case_count(platform) == 0
@@ -103,8 +103,8 @@ async def test_request_id_makes_retries_idempotent(
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     shop = connect(hub, certs_dir, "shop-1")
-    first = await shop.cases.ReportSignal(_high("buyer-1", "req-1"))
-    again = await shop.cases.ReportSignal(_high("buyer-1", "req-1"))
+    first = await shop.report_signal(**_high("buyer-1", "req-1"))
+    again = await shop.report_signal(**_high("buyer-1", "req-1"))
     assert again == first
     platform = connect(hub, certs_dir, "duty-desk")
     assert await _case_count(platform) == 1
@@ -113,10 +113,10 @@ async def test_request_id_makes_retries_idempotent(
     )
     assert sum(e.kind == case_pb2.CaseEvent.KIND_SIGNAL for e in events.events) == 1
     with pytest.raises(InvalidArgumentError) as refused:
-        await shop.cases.ReportSignal(_high("buyer-2", "req-1"))
+        await shop.report_signal(**_high("buyer-2", "req-1"))
     assert refused.value.reason == "REQUEST_ID_REUSED"
     # Request ids are per party: another shop may use the same one.
-    other = await connect(hub, certs_dir, "shop-2").cases.ReportSignal(_high("buyer-3", "req-1"))
+    other = await connect(hub, certs_dir, "shop-2").report_signal(**_high("buyer-3", "req-1"))
     assert other.signal.signal_id != first.signal.signal_id
 
 
@@ -129,7 +129,7 @@ async def test_unknown_case_and_foreign_handoffs_are_not_found(
     with pytest.raises(NotFoundError) as missing:
         await platform.cases.GetCase(case_service_pb2.GetCaseRequest(case_id="case-nope"))
     assert missing.value.reason == "CASE_NOT_FOUND"
-    reported = await connect(hub, certs_dir, "shop-1").cases.ReportSignal(_high("buyer-1"))
+    reported = await connect(hub, certs_dir, "shop-1").report_signal(**_high("buyer-1"))
     dispatch = handoffs(
         await read_inbox(connect(hub, certs_dir, "police-110105"), has_handoff(DISPATCH))
     )[0]
@@ -141,9 +141,7 @@ async def test_unknown_case_and_foreign_handoffs_are_not_found(
         )
     assert refused.value.reason == "HANDOFF_NOT_FOUND"
     with pytest.raises(NotFoundError):
-        await other.handoffs.AcknowledgeHandoff(
-            handoff_service_pb2.AcknowledgeHandoffRequest(handoff_id=dispatch.handoff_id)
-        )
+        await other.acknowledge_handoff(handoff_id=dispatch.handoff_id)
     with pytest.raises(NotFoundError):
         await other.cases.GetCase(case_service_pb2.GetCaseRequest(case_id=reported.case.case_id))
     assert (
@@ -165,33 +163,23 @@ async def test_transitions_out_of_order_are_refused(
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
-    await connect(hub, certs_dir, "shop-1").cases.ReportSignal(_high("buyer-1"))
+    await connect(hub, certs_dir, "shop-1").report_signal(**_high("buyer-1"))
     police = connect(hub, certs_dir, "police-110105")
     dispatch = handoffs(await read_inbox(police, has_handoff(DISPATCH)))[0]
     safe = handoff_pb2.Outcome(code=handoff_pb2.OUTCOME_CODE_PERSON_FOUND_SAFE)
     with pytest.raises(FailedPreconditionError) as refused:
-        await police.handoffs.CompleteHandoff(
-            handoff_service_pb2.CompleteHandoffRequest(handoff_id=dispatch.handoff_id, outcome=safe)
-        )
+        await police.complete_handoff(handoff_id=dispatch.handoff_id, outcome=safe)
     assert refused.value.reason == "ILLEGAL_TRANSITION"
     assert refused.value.metadata == {"from": "STATE_PENDING", "to": "STATE_COMPLETED"}
-    await police.handoffs.AcknowledgeHandoff(
-        handoff_service_pb2.AcknowledgeHandoffRequest(handoff_id=dispatch.handoff_id)
-    )
+    await police.acknowledge_handoff(handoff_id=dispatch.handoff_id)
     with pytest.raises(InvalidArgumentError) as wrong:
-        await police.handoffs.CompleteHandoff(
-            handoff_service_pb2.CompleteHandoffRequest(
-                handoff_id=dispatch.handoff_id,
-                outcome=handoff_pb2.Outcome(code=handoff_pb2.OUTCOME_CODE_PARCEL_INTERCEPTED),
-            )
+        await police.complete_handoff(
+            handoff_id=dispatch.handoff_id,
+            outcome=handoff_pb2.Outcome(code=handoff_pb2.OUTCOME_CODE_PARCEL_INTERCEPTED),
         )
     assert wrong.value.reason == "OUTCOME_NOT_FOR_KIND"
     with pytest.raises(FailedPreconditionError):
-        await police.handoffs.DeclineHandoff(
-            handoff_service_pb2.DeclineHandoffRequest(
-                handoff_id=dispatch.handoff_id, reason="too late"
-            )
-        )
+        await police.decline_handoff(handoff_id=dispatch.handoff_id, reason="too late")
     got = await police.handoffs.GetHandoff(
         handoff_service_pb2.GetHandoffRequest(handoff_id=dispatch.handoff_id)
     )
@@ -204,8 +192,8 @@ async def test_no_desk_for_the_jurisdiction_keeps_the_case_and_tells_the_platfor
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110100")
-    reported = await connect(hub, certs_dir, "shop-1").cases.ReportSignal(
-        signal(
+    reported = await connect(hub, certs_dir, "shop-1").report_signal(
+        **signal(
             MERCHANT,
             buyer="b",
             address="x",
@@ -247,7 +235,7 @@ async def test_closed_case_refuses_work_and_can_be_reopened(
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
-    reported = await connect(hub, certs_dir, "shop-1").cases.ReportSignal(_high("buyer-1"))
+    reported = await connect(hub, certs_dir, "shop-1").report_signal(**_high("buyer-1"))
     case_id = reported.case.case_id
     await platform.cases.CloseCase(
         case_service_pb2.CloseCaseRequest(
@@ -263,7 +251,7 @@ async def test_closed_case_refuses_work_and_can_be_reopened(
         )
     assert closed.value.reason == "CASE_CLOSED"
     # A new signal about the same person after closing opens a new case.
-    again = await connect(hub, certs_dir, "shop-2").cases.ReportSignal(_high("buyer-1"))
+    again = await connect(hub, certs_dir, "shop-2").report_signal(**_high("buyer-1"))
     assert again.case.case_id != case_id
     reopened = await platform.cases.ReopenCase(
         case_service_pb2.ReopenCaseRequest(case_id=case_id, reason="new facts")
@@ -277,7 +265,7 @@ async def test_offline_party_gets_everything_in_order_and_nothing_twice_in_effec
     hub = await start_hub(certs_dir, db_url)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
     shop = connect(hub, certs_dir, "shop-1")
-    cases = [(await shop.cases.ReportSignal(_high(f"buyer-{i}"))).case.case_id for i in range(5)]
+    cases = [(await shop.report_signal(**_high(f"buyer-{i}"))).case.case_id for i in range(5)]
     police = connect(hub, certs_dir, "police-110105")
     first = await read_inbox(police, lambda ms: len(handoffs(ms)) >= 5)
     assert [m.sequence for m in first] == list(range(1, len(first) + 1))
@@ -304,7 +292,7 @@ async def test_inbox_survives_a_hub_restart(
 ) -> None:
     hub = await start_hub(certs_dir, sqlite_url)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
-    reported = await connect(hub, certs_dir, "shop-1").cases.ReportSignal(_high("buyer-1"))
+    reported = await connect(hub, certs_dir, "shop-1").report_signal(**_high("buyer-1"))
     await hub.stop()
     again = await start_hub(certs_dir, sqlite_url)
     got = handoffs(
@@ -322,7 +310,7 @@ async def test_live_stream_gets_new_work_at_once(
     police = connect(hub, certs_dir, "police-110105")
     stream = police.subscribe()
     first = asyncio.ensure_future(stream.__anext__())
-    await connect(hub, certs_dir, "shop-1").cases.ReportSignal(_high("buyer-1"))
+    await connect(hub, certs_dir, "shop-1").report_signal(**_high("buyer-1"))
     message = await asyncio.wait_for(first, 10)
     assert message.handoff.kind == DISPATCH
     await stream.aclose()
@@ -333,7 +321,7 @@ async def test_audit_verify_names_the_first_broken_link(
 ) -> None:
     hub = await start_hub(certs_dir, sqlite_url)
     await connect(hub, certs_dir, "duty-desk").whoami()
-    reported = await connect(hub, certs_dir, "shop-1").cases.ReportSignal(_high("buyer-1"))
+    reported = await connect(hub, certs_dir, "shop-1").report_signal(**_high("buyer-1"))
     await hub.stop()
 
     def verify() -> subprocess.CompletedProcess[str]:

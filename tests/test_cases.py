@@ -41,8 +41,8 @@ async def test_case1_the_twelve_year_old(start_hub, connect, certs_dir: Path, db
     await police.whoami()
     await connect(hub, certs_dir, "committee-110105").whoami()
     shop = connect(hub, certs_dir, "shop-1")
-    reported = await shop.cases.ReportSignal(
-        signal(
+    reported = await shop.report_signal(
+        **signal(
             MERCHANT,
             request_id="chat-2000",
             buyer="buyer-12",
@@ -79,11 +79,7 @@ async def test_case1_the_twelve_year_old(start_hub, connect, certs_dir: Path, db
     )
     assert delivered.handoff.state == H.STATE_DELIVERED
 
-    acked = await police.handoffs.AcknowledgeHandoff(
-        handoff_service_pb2.AcknowledgeHandoffRequest(
-            request_id="ack-1", handoff_id=dispatch.handoff_id
-        )
-    )
+    acked = await police.acknowledge_handoff(request_id="ack-1", handoff_id=dispatch.handoff_id)
     assert acked.handoff.state == H.STATE_ACKNOWLEDGED
     # Once it has the case, the desk learns the address and phone, on the stream too.
     assert acked.handoff.details.address_text == "Building 3, 8th floor, flat 802"
@@ -95,14 +91,12 @@ async def test_case1_the_twelve_year_old(start_hub, connect, certs_dir: Path, db
     )
     assert handoffs(after_ack)[-1].details.address_text == "Building 3, 8th floor, flat 802"
 
-    done = await police.handoffs.CompleteHandoff(
-        handoff_service_pb2.CompleteHandoffRequest(
-            request_id="done-1",
-            handoff_id=dispatch.handoff_id,
-            outcome=handoff_pb2.Outcome(
-                code=handoff_pb2.OUTCOME_CODE_PERSON_FOUND_SAFE, note="reached the flat at 23:58"
-            ),
-        )
+    done = await police.complete_handoff(
+        request_id="done-1",
+        handoff_id=dispatch.handoff_id,
+        outcome=handoff_pb2.Outcome(
+            code=handoff_pb2.OUTCOME_CODE_PERSON_FOUND_SAFE, note="reached the flat at 23:58"
+        ),
     )
     assert done.handoff.state == H.STATE_COMPLETED
     closed = await platform.cases.CloseCase(
@@ -140,8 +134,8 @@ async def test_case2_several_shops_one_person(
     platform = connect(hub, certs_dir, "duty-desk")
     for party in ("police-110105", "committee-110105"):
         await connect(hub, certs_dir, party).whoami()
-    first = await connect(hub, certs_dir, "shop-1").cases.ReportSignal(
-        signal(
+    first = await connect(hub, certs_dir, "shop-1").report_signal(
+        **signal(
             MERCHANT,
             buyer="buyer-77",
             phone="+86 138-0013-8000",
@@ -149,8 +143,8 @@ async def test_case2_several_shops_one_person(
             searched_for_methods=True,
         )
     )
-    second = await connect(hub, certs_dir, "shop-2").cases.ReportSignal(
-        signal(
+    second = await connect(hub, certs_dir, "shop-2").report_signal(
+        **signal(
             MERCHANT,
             phone="13800138000",
             address="Room 5, Unit 2",
@@ -198,15 +192,15 @@ async def test_two_open_cases_found_to_be_one_person_are_merged(
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
     await platform.whoami()
-    a = await connect(hub, certs_dir, "shop-1").cases.ReportSignal(
-        signal(MERCHANT, buyer="buyer-a", situation="a", recent_setback=True)
+    a = await connect(hub, certs_dir, "shop-1").report_signal(
+        **signal(MERCHANT, buyer="buyer-a", situation="a", recent_setback=True)
     )
-    b = await connect(hub, certs_dir, "shop-2").cases.ReportSignal(
-        signal(MERCHANT, phone="13900000001", situation="b", insomnia=True)
+    b = await connect(hub, certs_dir, "shop-2").report_signal(
+        **signal(MERCHANT, phone="13900000001", situation="b", insomnia=True)
     )
     assert a.case.case_id != b.case.case_id
-    bridge = await platform.cases.ReportSignal(
-        signal(RISK_MODEL_SOURCE, buyer="buyer-a", phone="13900000001", searched_for_methods=True)
+    bridge = await platform.report_signal(
+        **signal(RISK_MODEL_SOURCE, buyer="buyer-a", phone="13900000001", searched_for_methods=True)
     )
     assert bridge.merged and bridge.case.case_id == a.case.case_id
     # Two markers from two shops: the merged case grades higher than either alone.
@@ -232,8 +226,8 @@ async def test_case3_pesticide_shop(start_hub, connect, certs_dir: Path, db_url:
     await platform.whoami()
     await connect(hub, certs_dir, "police-410100").whoami()
     shop = connect(hub, certs_dir, "shop-1")
-    reported = await shop.cases.ReportSignal(
-        signal(
+    reported = await shop.report_signal(
+        **signal(
             MERCHANT,
             buyer="buyer-henan",
             address="Village 4, house 12",
@@ -270,17 +264,13 @@ async def test_case3_pesticide_shop(start_hub, connect, certs_dir: Path, db_url:
     # No residents' committee serves her village: the duty desk is told, the case is kept.
     events = await _events(platform, case_id)
     assert any("no committee desk for jurisdiction 410102" in e.summary for e in events)
-    await shop.handoffs.AcknowledgeHandoff(
-        handoff_service_pb2.AcknowledgeHandoffRequest(handoff_id=hold.handoff_id)
-    )
-    await shop.handoffs.CompleteHandoff(
-        handoff_service_pb2.CompleteHandoffRequest(
-            handoff_id=hold.handoff_id,
-            outcome=handoff_pb2.Outcome(
-                code=handoff_pb2.OUTCOME_CODE_ORDER_CANCELLED,
-                note="talked till midnight; she cancelled the order herself",
-            ),
-        )
+    await shop.acknowledge_handoff(handoff_id=hold.handoff_id)
+    await shop.complete_handoff(
+        handoff_id=hold.handoff_id,
+        outcome=handoff_pb2.Outcome(
+            code=handoff_pb2.OUTCOME_CODE_ORDER_CANCELLED,
+            note="talked till midnight; she cancelled the order herself",
+        ),
     )
     closed = await platform.cases.CloseCase(
         case_service_pb2.CloseCaseRequest(
@@ -303,8 +293,8 @@ async def test_case6_hospital_as_the_source(
     await platform.whoami()
     await police.whoami()
     hospital = connect(hub, certs_dir, "hospital-1")
-    reported = await hospital.cases.ReportSignal(
-        signal(
+    reported = await hospital.report_signal(
+        **signal(
             HOSPITAL,
             phone="13712345678",
             address="No. 9 Hepingli",
@@ -322,14 +312,10 @@ async def test_case6_hospital_as_the_source(
     assert dispatch.details.clinical_facts == ""
     consult = handoffs(await read_inbox(hospital, has_handoff(CONSULT)))[0]
     assert "sertraline" in consult.details.clinical_facts
-    await police.handoffs.AcknowledgeHandoff(
-        handoff_service_pb2.AcknowledgeHandoffRequest(handoff_id=dispatch.handoff_id)
-    )
-    done = await police.handoffs.CompleteHandoff(
-        handoff_service_pb2.CompleteHandoffRequest(
-            handoff_id=dispatch.handoff_id,
-            outcome=handoff_pb2.Outcome(code=handoff_pb2.OUTCOME_CODE_PERSON_TAKEN_TO_HOSPITAL),
-        )
+    await police.acknowledge_handoff(handoff_id=dispatch.handoff_id)
+    done = await police.complete_handoff(
+        handoff_id=dispatch.handoff_id,
+        outcome=handoff_pb2.Outcome(code=handoff_pb2.OUTCOME_CODE_PERSON_TAKEN_TO_HOSPITAL),
     )
     assert done.handoff.outcome.code == handoff_pb2.OUTCOME_CODE_PERSON_TAKEN_TO_HOSPITAL
     _chain_ok(hub)
@@ -341,8 +327,8 @@ async def test_parcel_and_courier_see_only_the_parcel(
     hub = await start_hub(certs_dir, db_url)
     await connect(hub, certs_dir, "courier-1").whoami()
     await connect(hub, certs_dir, "duty-desk").whoami()
-    await connect(hub, certs_dir, "shop-1").cases.ReportSignal(
-        signal(
+    await connect(hub, certs_dir, "shop-1").report_signal(
+        **signal(
             MERCHANT,
             buyer="buyer-chili",
             orders=[case_pb2.OrderReference(order_id="o-9", item_summary="chili peppers, 5 kg")],

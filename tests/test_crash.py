@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import sys
 from pathlib import Path
+from typing import Any
 
 from lifeline.hub.v1 import (
     case_service_pb2,
@@ -40,7 +41,7 @@ async def _serve(certs: Path, db_url: str, log: Path) -> tuple[asyncio.subproces
     return process, f"127.0.0.1:{int(line.split()[-1])}"
 
 
-def _person(i: int) -> case_service_pb2.ReportSignalRequest:
+def _person(i: int) -> dict[str, Any]:
     # A distinct buyer and address each time: one new HIGH case, one DISPATCH, per signal.
     return signal(
         MERCHANT,
@@ -84,7 +85,7 @@ async def test_sigkill_loses_no_answered_call_and_no_unacknowledged_message(
 
             killed = asyncio.Event()
             reported_enough, acked_enough = asyncio.Event(), asyncio.Event()
-            reported: list[tuple[case_service_pb2.ReportSignalRequest, str, str]] = []
+            reported: list[tuple[dict[str, Any], str, str]] = []
             acked_handoffs: list[str] = []
             seen: list[inbox_service_pb2.InboxMessage] = []
             inbox_ack = {"ok": 0, "sent": 0}
@@ -93,7 +94,7 @@ async def test_sigkill_loses_no_answered_call_and_no_unacknowledged_message(
                 for i in range(MAX_SIGNALS):
                     request = _person(i)
                     try:
-                        response = await hub["shop-1"].cases.ReportSignal(request)
+                        response = await hub["shop-1"].report_signal(**request)
                     except LifelineError:
                         if killed.is_set():
                             return  # the call in flight at the kill: neither OK nor recorded
@@ -109,10 +110,8 @@ async def test_sigkill_loses_no_answered_call_and_no_unacknowledged_message(
                         seen.append(message)
                         h = message.handoff
                         if _new_dispatch(message):
-                            await police.handoffs.AcknowledgeHandoff(
-                                handoff_service_pb2.AcknowledgeHandoffRequest(
-                                    request_id=f"ack-{h.handoff_id}", handoff_id=h.handoff_id
-                                )
+                            await police.acknowledge_handoff(
+                                request_id=f"ack-{h.handoff_id}", handoff_id=h.handoff_id
                             )
                             acked_handoffs.append(h.handoff_id)
                         if len(seen) % INBOX_ACK_EVERY == 0:
@@ -160,7 +159,7 @@ async def test_sigkill_loses_no_answered_call_and_no_unacknowledged_message(
                 )
                 assert any(signal_id in e.summary for e in events.events), (case_id, signal_id)
                 # The idempotency record survived too: a retry is answered, not redone.
-                again = await hub["shop-1"].cases.ReportSignal(request)
+                again = await hub["shop-1"].report_signal(**request)
                 assert (again.case.case_id, again.signal.signal_id) == (case_id, signal_id)
             for handoff_id in acked_handoffs:
                 got = await police.handoffs.GetHandoff(
@@ -170,7 +169,7 @@ async def test_sigkill_loses_no_answered_call_and_no_unacknowledged_message(
 
             # A last signal after the restart is the police's newest message: once it
             # arrives, the stream has delivered everything before it, in order.
-            marker = await hub["shop-1"].cases.ReportSignal(_person(MAX_SIGNALS))
+            marker = await hub["shop-1"].report_signal(**_person(MAX_SIGNALS))
             after = await read_inbox(
                 police,
                 lambda ms: any(m.handoff.case_id == marker.case.case_id for m in ms),

@@ -7,19 +7,30 @@ from typing import Any
 from lifeline.hub.v1 import case_service_pb2 as pb
 from lifeline.hub.v1 import case_service_pb2_grpc
 
+from connectors import claims, signed
 from hub import auth
 from hub.engine import CaseEngine
 from hub.services.party import page_size
+from hub.signatures import MessageChecker
 
 
 class CaseService(case_service_pb2_grpc.CaseServiceServicer):
-    def __init__(self, engine: CaseEngine) -> None:
+    def __init__(self, engine: CaseEngine, checker: MessageChecker) -> None:
         self._engine = engine
+        self._checker = checker
 
     async def ReportSignal(
         self, request: pb.ReportSignalRequest, context: Any
     ) -> pb.ReportSignalResponse:
-        return await self._engine.report_signal(auth.caller(), request)
+        caller = auth.caller()
+        self._checker.check(
+            request.signed_signal,
+            signed.KIND_SIGNAL,
+            caller,
+            auth.caller_certificate(),
+            claims.signal_claims(request.signal),
+        )
+        return await self._engine.report_signal(caller, request)
 
     async def GetCase(self, request: pb.GetCaseRequest, context: Any) -> pb.GetCaseResponse:
         return pb.GetCaseResponse(case=await self._engine.get_case(auth.caller(), request.case_id))

@@ -23,47 +23,48 @@ _sym_db = _symbol_database.Default()
 
 
 from lifeline.hub.v1 import case_pb2 as lifeline_dot_hub_dot_v1_dot_case__pb2
+from lifeline.hub.v1 import signed_pb2 as lifeline_dot_hub_dot_v1_dot_signed__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"lifeline/hub/v1/case_service.proto\x12\x0flifeline.hub.v1\x1a\x1alifeline/hub/v1/case.proto\"R\n\x13ReportSignalRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\'\n\x06signal\x18\x02 \x01(\x0b\x32\x17.lifeline.hub.v1.Signal\"t\n\x14ReportSignalResponse\x12\'\n\x06signal\x18\x01 \x01(\x0b\x32\x17.lifeline.hub.v1.Signal\x12#\n\x04\x63\x61se\x18\x02 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\x12\x0e\n\x06merged\x18\x03 \x01(\x08\"!\n\x0eGetCaseRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"6\n\x0fGetCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"\x9d\x01\n\x10ListCasesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12*\n\x05state\x18\x03 \x01(\x0e\x32\x1b.lifeline.hub.v1.Case.State\x12\x36\n\x12minimum_risk_level\x18\x04 \x01(\x0e\x32\x1a.lifeline.hub.v1.RiskLevel\"R\n\x11ListCasesResponse\x12$\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x15.lifeline.hub.v1.Case\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"w\n\x10GradeCaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12.\n\nrisk_level\x18\x03 \x01(\x0e\x32\x1a.lifeline.hub.v1.RiskLevel\x12\x0e\n\x06reason\x18\x04 \x01(\t\"8\n\x11GradeCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"G\n\x12\x41\x64\x64\x43\x61seNoteRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\"@\n\x13\x41\x64\x64\x43\x61seNoteResponse\x12)\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1a.lifeline.hub.v1.CaseEvent\"O\n\x15ListCaseEventsRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"]\n\x16ListCaseEventsResponse\x12*\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1a.lifeline.hub.v1.CaseEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"l\n\x10\x43loseCaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x33\n\nresolution\x18\x03 \x01(\x0b\x32\x1f.lifeline.hub.v1.CaseResolution\"8\n\x11\x43loseCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"H\n\x11ReopenCaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"9\n\x12ReopenCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case2\xc8\x05\n\x0b\x43\x61seService\x12[\n\x0cReportSignal\x12$.lifeline.hub.v1.ReportSignalRequest\x1a%.lifeline.hub.v1.ReportSignalResponse\x12L\n\x07GetCase\x12\x1f.lifeline.hub.v1.GetCaseRequest\x1a .lifeline.hub.v1.GetCaseResponse\x12R\n\tListCases\x12!.lifeline.hub.v1.ListCasesRequest\x1a\".lifeline.hub.v1.ListCasesResponse\x12R\n\tGradeCase\x12!.lifeline.hub.v1.GradeCaseRequest\x1a\".lifeline.hub.v1.GradeCaseResponse\x12X\n\x0b\x41\x64\x64\x43\x61seNote\x12#.lifeline.hub.v1.AddCaseNoteRequest\x1a$.lifeline.hub.v1.AddCaseNoteResponse\x12\x61\n\x0eListCaseEvents\x12&.lifeline.hub.v1.ListCaseEventsRequest\x1a\'.lifeline.hub.v1.ListCaseEventsResponse\x12R\n\tCloseCase\x12!.lifeline.hub.v1.CloseCaseRequest\x1a\".lifeline.hub.v1.CloseCaseResponse\x12U\n\nReopenCase\x12\".lifeline.hub.v1.ReopenCaseRequest\x1a#.lifeline.hub.v1.ReopenCaseResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"lifeline/hub/v1/case_service.proto\x12\x0flifeline.hub.v1\x1a\x1alifeline/hub/v1/case.proto\x1a\x1clifeline/hub/v1/signed.proto\"\x89\x01\n\x13ReportSignalRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\'\n\x06signal\x18\x02 \x01(\x0b\x32\x17.lifeline.hub.v1.Signal\x12\x35\n\rsigned_signal\x18\x03 \x01(\x0b\x32\x1e.lifeline.hub.v1.SignedMessage\"t\n\x14ReportSignalResponse\x12\'\n\x06signal\x18\x01 \x01(\x0b\x32\x17.lifeline.hub.v1.Signal\x12#\n\x04\x63\x61se\x18\x02 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\x12\x0e\n\x06merged\x18\x03 \x01(\x08\"!\n\x0eGetCaseRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"6\n\x0fGetCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"\x9d\x01\n\x10ListCasesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12*\n\x05state\x18\x03 \x01(\x0e\x32\x1b.lifeline.hub.v1.Case.State\x12\x36\n\x12minimum_risk_level\x18\x04 \x01(\x0e\x32\x1a.lifeline.hub.v1.RiskLevel\"R\n\x11ListCasesResponse\x12$\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x15.lifeline.hub.v1.Case\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"w\n\x10GradeCaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12.\n\nrisk_level\x18\x03 \x01(\x0e\x32\x1a.lifeline.hub.v1.RiskLevel\x12\x0e\n\x06reason\x18\x04 \x01(\t\"8\n\x11GradeCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"G\n\x12\x41\x64\x64\x43\x61seNoteRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\"@\n\x13\x41\x64\x64\x43\x61seNoteResponse\x12)\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1a.lifeline.hub.v1.CaseEvent\"O\n\x15ListCaseEventsRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"]\n\x16ListCaseEventsResponse\x12*\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1a.lifeline.hub.v1.CaseEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"l\n\x10\x43loseCaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x33\n\nresolution\x18\x03 \x01(\x0b\x32\x1f.lifeline.hub.v1.CaseResolution\"8\n\x11\x43loseCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"H\n\x11ReopenCaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"9\n\x12ReopenCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case2\xc8\x05\n\x0b\x43\x61seService\x12[\n\x0cReportSignal\x12$.lifeline.hub.v1.ReportSignalRequest\x1a%.lifeline.hub.v1.ReportSignalResponse\x12L\n\x07GetCase\x12\x1f.lifeline.hub.v1.GetCaseRequest\x1a .lifeline.hub.v1.GetCaseResponse\x12R\n\tListCases\x12!.lifeline.hub.v1.ListCasesRequest\x1a\".lifeline.hub.v1.ListCasesResponse\x12R\n\tGradeCase\x12!.lifeline.hub.v1.GradeCaseRequest\x1a\".lifeline.hub.v1.GradeCaseResponse\x12X\n\x0b\x41\x64\x64\x43\x61seNote\x12#.lifeline.hub.v1.AddCaseNoteRequest\x1a$.lifeline.hub.v1.AddCaseNoteResponse\x12\x61\n\x0eListCaseEvents\x12&.lifeline.hub.v1.ListCaseEventsRequest\x1a\'.lifeline.hub.v1.ListCaseEventsResponse\x12R\n\tCloseCase\x12!.lifeline.hub.v1.CloseCaseRequest\x1a\".lifeline.hub.v1.CloseCaseResponse\x12U\n\nReopenCase\x12\".lifeline.hub.v1.ReopenCaseRequest\x1a#.lifeline.hub.v1.ReopenCaseResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lifeline.hub.v1.case_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_REPORTSIGNALREQUEST']._serialized_start=83
-  _globals['_REPORTSIGNALREQUEST']._serialized_end=165
-  _globals['_REPORTSIGNALRESPONSE']._serialized_start=167
-  _globals['_REPORTSIGNALRESPONSE']._serialized_end=283
-  _globals['_GETCASEREQUEST']._serialized_start=285
-  _globals['_GETCASEREQUEST']._serialized_end=318
-  _globals['_GETCASERESPONSE']._serialized_start=320
-  _globals['_GETCASERESPONSE']._serialized_end=374
-  _globals['_LISTCASESREQUEST']._serialized_start=377
-  _globals['_LISTCASESREQUEST']._serialized_end=534
-  _globals['_LISTCASESRESPONSE']._serialized_start=536
-  _globals['_LISTCASESRESPONSE']._serialized_end=618
-  _globals['_GRADECASEREQUEST']._serialized_start=620
-  _globals['_GRADECASEREQUEST']._serialized_end=739
-  _globals['_GRADECASERESPONSE']._serialized_start=741
-  _globals['_GRADECASERESPONSE']._serialized_end=797
-  _globals['_ADDCASENOTEREQUEST']._serialized_start=799
-  _globals['_ADDCASENOTEREQUEST']._serialized_end=870
-  _globals['_ADDCASENOTERESPONSE']._serialized_start=872
-  _globals['_ADDCASENOTERESPONSE']._serialized_end=936
-  _globals['_LISTCASEEVENTSREQUEST']._serialized_start=938
-  _globals['_LISTCASEEVENTSREQUEST']._serialized_end=1017
-  _globals['_LISTCASEEVENTSRESPONSE']._serialized_start=1019
-  _globals['_LISTCASEEVENTSRESPONSE']._serialized_end=1112
-  _globals['_CLOSECASEREQUEST']._serialized_start=1114
-  _globals['_CLOSECASEREQUEST']._serialized_end=1222
-  _globals['_CLOSECASERESPONSE']._serialized_start=1224
-  _globals['_CLOSECASERESPONSE']._serialized_end=1280
-  _globals['_REOPENCASEREQUEST']._serialized_start=1282
-  _globals['_REOPENCASEREQUEST']._serialized_end=1354
-  _globals['_REOPENCASERESPONSE']._serialized_start=1356
-  _globals['_REOPENCASERESPONSE']._serialized_end=1413
-  _globals['_CASESERVICE']._serialized_start=1416
-  _globals['_CASESERVICE']._serialized_end=2128
+  _globals['_REPORTSIGNALREQUEST']._serialized_start=114
+  _globals['_REPORTSIGNALREQUEST']._serialized_end=251
+  _globals['_REPORTSIGNALRESPONSE']._serialized_start=253
+  _globals['_REPORTSIGNALRESPONSE']._serialized_end=369
+  _globals['_GETCASEREQUEST']._serialized_start=371
+  _globals['_GETCASEREQUEST']._serialized_end=404
+  _globals['_GETCASERESPONSE']._serialized_start=406
+  _globals['_GETCASERESPONSE']._serialized_end=460
+  _globals['_LISTCASESREQUEST']._serialized_start=463
+  _globals['_LISTCASESREQUEST']._serialized_end=620
+  _globals['_LISTCASESRESPONSE']._serialized_start=622
+  _globals['_LISTCASESRESPONSE']._serialized_end=704
+  _globals['_GRADECASEREQUEST']._serialized_start=706
+  _globals['_GRADECASEREQUEST']._serialized_end=825
+  _globals['_GRADECASERESPONSE']._serialized_start=827
+  _globals['_GRADECASERESPONSE']._serialized_end=883
+  _globals['_ADDCASENOTEREQUEST']._serialized_start=885
+  _globals['_ADDCASENOTEREQUEST']._serialized_end=956
+  _globals['_ADDCASENOTERESPONSE']._serialized_start=958
+  _globals['_ADDCASENOTERESPONSE']._serialized_end=1022
+  _globals['_LISTCASEEVENTSREQUEST']._serialized_start=1024
+  _globals['_LISTCASEEVENTSREQUEST']._serialized_end=1103
+  _globals['_LISTCASEEVENTSRESPONSE']._serialized_start=1105
+  _globals['_LISTCASEEVENTSRESPONSE']._serialized_end=1198
+  _globals['_CLOSECASEREQUEST']._serialized_start=1200
+  _globals['_CLOSECASEREQUEST']._serialized_end=1308
+  _globals['_CLOSECASERESPONSE']._serialized_start=1310
+  _globals['_CLOSECASERESPONSE']._serialized_end=1366
+  _globals['_REOPENCASEREQUEST']._serialized_start=1368
+  _globals['_REOPENCASEREQUEST']._serialized_end=1440
+  _globals['_REOPENCASERESPONSE']._serialized_start=1442
+  _globals['_REOPENCASERESPONSE']._serialized_end=1499
+  _globals['_CASESERVICE']._serialized_start=1502
+  _globals['_CASESERVICE']._serialized_end=2214
 # @@protoc_insertion_point(module_scope)

@@ -1,4 +1,5 @@
 from lifeline.hub.v1 import case_pb2 as _case_pb2
+from lifeline.hub.v1 import signed_pb2 as _signed_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -8,12 +9,14 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ReportSignalRequest(_message.Message):
-    __slots__ = ("request_id", "signal")
+    __slots__ = ("request_id", "signal", "signed_signal")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_SIGNAL_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     signal: _case_pb2.Signal
-    def __init__(self, request_id: _Optional[str] = ..., signal: _Optional[_Union[_case_pb2.Signal, _Mapping]] = ...) -> None: ...
+    signed_signal: _signed_pb2.SignedMessage
+    def __init__(self, request_id: _Optional[str] = ..., signal: _Optional[_Union[_case_pb2.Signal, _Mapping]] = ..., signed_signal: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ...) -> None: ...
 
 class ReportSignalResponse(_message.Message):
     __slots__ = ("signal", "case", "merged")

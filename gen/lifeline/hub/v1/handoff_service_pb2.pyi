@@ -1,4 +1,5 @@
 from lifeline.hub.v1 import handoff_pb2 as _handoff_pb2
+from lifeline.hub.v1 import signed_pb2 as _signed_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -64,12 +65,14 @@ class ListHandoffsResponse(_message.Message):
     def __init__(self, handoffs: _Optional[_Iterable[_Union[_handoff_pb2.Handoff, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class AcknowledgeHandoffRequest(_message.Message):
-    __slots__ = ("request_id", "handoff_id")
+    __slots__ = ("request_id", "handoff_id", "receipt")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     HANDOFF_ID_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     handoff_id: str
-    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ...) -> None: ...
+    receipt: _signed_pb2.SignedMessage
+    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., receipt: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ...) -> None: ...
 
 class AcknowledgeHandoffResponse(_message.Message):
     __slots__ = ("handoff",)
@@ -78,14 +81,16 @@ class AcknowledgeHandoffResponse(_message.Message):
     def __init__(self, handoff: _Optional[_Union[_handoff_pb2.Handoff, _Mapping]] = ...) -> None: ...
 
 class DeclineHandoffRequest(_message.Message):
-    __slots__ = ("request_id", "handoff_id", "reason")
+    __slots__ = ("request_id", "handoff_id", "reason", "receipt")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     HANDOFF_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     handoff_id: str
     reason: str
-    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    receipt: _signed_pb2.SignedMessage
+    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., reason: _Optional[str] = ..., receipt: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ...) -> None: ...
 
 class DeclineHandoffResponse(_message.Message):
     __slots__ = ("handoff",)
@@ -94,14 +99,16 @@ class DeclineHandoffResponse(_message.Message):
     def __init__(self, handoff: _Optional[_Union[_handoff_pb2.Handoff, _Mapping]] = ...) -> None: ...
 
 class CompleteHandoffRequest(_message.Message):
-    __slots__ = ("request_id", "handoff_id", "outcome")
+    __slots__ = ("request_id", "handoff_id", "outcome", "receipt")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     HANDOFF_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     handoff_id: str
     outcome: _handoff_pb2.Outcome
-    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., outcome: _Optional[_Union[_handoff_pb2.Outcome, _Mapping]] = ...) -> None: ...
+    receipt: _signed_pb2.SignedMessage
+    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., outcome: _Optional[_Union[_handoff_pb2.Outcome, _Mapping]] = ..., receipt: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ...) -> None: ...
 
 class CompleteHandoffResponse(_message.Message):
     __slots__ = ("handoff",)

@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from lifeline.hub.v1 import case_pb2 as _case_pb2
 from lifeline.hub.v1 import handoff_pb2 as _handoff_pb2
+from lifeline.hub.v1 import signed_pb2 as _signed_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Mapping as _Mapping
@@ -11,20 +12,22 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class InboxMessage(_message.Message):
-    __slots__ = ("sequence", "message_id", "case_id", "create_time", "handoff", "case_notice")
+    __slots__ = ("sequence", "message_id", "case_id", "create_time", "handoff", "case_notice", "signed_handoff")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     HANDOFF_FIELD_NUMBER: _ClassVar[int]
     CASE_NOTICE_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_HANDOFF_FIELD_NUMBER: _ClassVar[int]
     sequence: int
     message_id: str
     case_id: str
     create_time: _timestamp_pb2.Timestamp
     handoff: _handoff_pb2.Handoff
     case_notice: CaseNotice
-    def __init__(self, sequence: _Optional[int] = ..., message_id: _Optional[str] = ..., case_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., handoff: _Optional[_Union[_handoff_pb2.Handoff, _Mapping]] = ..., case_notice: _Optional[_Union[CaseNotice, _Mapping]] = ...) -> None: ...
+    signed_handoff: _signed_pb2.SignedMessage
+    def __init__(self, sequence: _Optional[int] = ..., message_id: _Optional[str] = ..., case_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., handoff: _Optional[_Union[_handoff_pb2.Handoff, _Mapping]] = ..., case_notice: _Optional[_Union[CaseNotice, _Mapping]] = ..., signed_handoff: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ...) -> None: ...
 
 class CaseNotice(_message.Message):
     __slots__ = ("case", "event_kind", "summary")
