@@ -248,10 +248,6 @@ def verify(
         raise _fail(
             PAYLOAD_MALFORMED, "the payload needs a message id and an expiry after its issue time"
         )
-    if not (cert.not_valid_before_utc <= issued <= cert.not_valid_after_utc):
-        raise _fail(
-            SIGNER_CERTIFICATE_INVALID, "the signer's certificate was not valid when it signed"
-        )
     if now is not None:
         if issued > now + skew:
             raise _fail(
@@ -259,6 +255,10 @@ def verify(
             )
         if expires < now - skew:
             raise _fail(MESSAGE_EXPIRED, f"expired at {expires:%Y-%m-%d %H:%M:%S}Z")
+    if not (cert.not_valid_before_utc <= issued <= cert.not_valid_after_utc):
+        raise _fail(
+            SIGNER_CERTIFICATE_INVALID, "the signer's certificate was not valid when it signed"
+        )
     digests = list(payload.digests)
     if any(len(d) != DIGEST_BYTES for d in digests):
         raise _fail(DIGEST_MALFORMED, "a digest is not 32 bytes")

@@ -1,7 +1,7 @@
 """Each case's timeline, hash-chained: every event commits to the one before it.
 
-hash(n) = SHA-256 over previous_hash(n) and the canonical JSON of event n
-(case id, sequence, kind, actor, time, summary, data). Changing, removing or
+hash(n) = SHA-256(hash(n-1) || SHA-256(canonical JSON of event n)), the event
+being its case id, sequence, kind, actor, time, summary and data. Changing, removing or
 reordering any stored event breaks every hash after it; `lifeline audit verify`
 walks the chains and names the first broken link.
 """
@@ -24,22 +24,32 @@ from hub.timestamps import timestamp
 GENESIS = "0" * 64
 
 
+def event_body(row: CaseEventRow) -> dict[str, Any]:
+    """An event's content, as hashed and as exported in evidence."""
+    return {
+        "case_id": row.case_id,
+        "sequence": row.sequence,
+        "kind": case_pb2.CaseEvent.Kind.Name(row.kind),
+        "actor": row.actor_party_id,
+        "time": row.create_time.astimezone(dt.UTC).isoformat(),
+        "summary": row.summary,
+        "data": json.loads(row.data),
+    }
+
+
+def body_hash(body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def link(previous_hash: str, content_hash: str) -> str:
+    """hash(n) = SHA-256(hash(n-1) || SHA-256(body(n))): a link can be checked
+    from the body's hash alone, so evidence can withhold a body and still verify."""
+    return hashlib.sha256(bytes.fromhex(previous_hash) + bytes.fromhex(content_hash)).hexdigest()
+
+
 def event_hash(previous_hash: str, row: CaseEventRow) -> str:
-    body = json.dumps(
-        {
-            "case_id": row.case_id,
-            "sequence": row.sequence,
-            "kind": case_pb2.CaseEvent.Kind.Name(row.kind),
-            "actor": row.actor_party_id,
-            "time": row.create_time.astimezone(dt.UTC).isoformat(),
-            "summary": row.summary,
-            "data": json.loads(row.data),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(bytes.fromhex(previous_hash) + body.encode()).hexdigest()
+    return link(previous_hash, body_hash(event_body(row)))
 
 
 def append(
