@@ -31,6 +31,7 @@ OBSERVE_TIME = "observe_time"
 # Claim names of a handoff (besides the HandoffDetails fields, by their names).
 HANDOFF_KIND = "kind"
 ASSIGNEE = "assignee"
+DUE_TIME = "due_time"
 
 # Claim names of receipts.
 STATE = "state"
@@ -101,6 +102,8 @@ def handoff_claims(handoff: handoff_pb2.Handoff) -> list[Claim]:
     ]
     details = _dict(handoff.details)
     claims += [(name, details[name]) for name in _DETAIL_FIELDS if name in details]
+    if handoff.HasField("due_time"):
+        claims.append((DUE_TIME, handoff.due_time.ToJsonString()))
     return claims
 
 

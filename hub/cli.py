@@ -116,14 +116,42 @@ def certs_revoke(directory: Path, party_id: str) -> None:
 @click.option(
     "--grace", default=10.0, show_default=True, help="Seconds in-flight calls get on shutdown."
 )
-def serve(certs_dir: Path, listen: str, db_url: str, grace: float) -> None:
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML handoff policy (docs/handoffs.md); default: the built-in one.",
+)
+@click.option(
+    "--deadlines",
+    "deadlines_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML deadline policy (docs/deadlines.md); default: the built-in one.",
+)
+def serve(
+    certs_dir: Path,
+    listen: str,
+    db_url: str,
+    grace: float,
+    policy_file: Path | None,
+    deadlines_file: Path | None,
+) -> None:
     """Run the hub until SIGTERM or SIGINT."""
+    from hub.deadlines import DeadlinePolicy
+    from hub.policy import HandoffPolicy
     from hub.server import HubConfig
     from hub.server import serve as run
 
-    asyncio.run(
-        run(HubConfig(certs_dir=certs_dir, listen=listen, db_url=db_url, grace_seconds=grace))
+    # Both files are read before anything starts: a bad one stops the hub with its line.
+    config = HubConfig(
+        certs_dir=certs_dir,
+        listen=listen,
+        db_url=db_url,
+        grace_seconds=grace,
+        policy=HandoffPolicy.from_toml(policy_file) if policy_file else HandoffPolicy(),
+        deadlines=DeadlinePolicy.from_toml(deadlines_file) if deadlines_file else DeadlinePolicy(),
     )
+    asyncio.run(run(config))
 
 
 @main.group("audit", cls=_OneLineErrors)

@@ -40,7 +40,7 @@ class Rule:
     signal, its own receipts."""
 
 
-_HANDOFF_BASE = frozenset({c.HANDOFF_KIND, c.ASSIGNEE, "instruction"})
+_HANDOFF_BASE = frozenset({c.HANDOFF_KIND, c.ASSIGNEE, c.DUE_TIME, "instruction"})
 _RECEIPT = frozenset({c.STATE, c.REASON, c.OUTCOME_CODE, c.NOTE})
 _ALL = Rule(fields=frozenset({"*"}))
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
+import random
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -33,9 +35,10 @@ from sqlmodel import Session, col, select
 from connectors import claims as message_claims
 from connectors import signed
 from connectors.signed import Signer
-from hub import errors, grading, inbox, matching, timeline
+from hub import errors, grading, inbox, matching, rota, timeline
 from hub.clock import Clock
 from hub.db import Database
+from hub.deadlines import ACKNOWLEDGE, FOLLOW_UP, RETENTION, DeadlinePolicy
 from hub.disclosure import disclose, handoff_kind_key, narrow
 from hub.errors import HubError
 from hub.identity import (
@@ -47,8 +50,10 @@ from hub.identity import (
 )
 from hub.models import (
     CaseEventRow,
+    CaseNoteRow,
     CasePartyRow,
     CaseRow,
+    DeadlineRow,
     HandoffRow,
     IdempotencyRow,
     InboxRow,
@@ -102,6 +107,10 @@ def _request_hash(method: str, request: Message) -> str:
 _SIGNED = signed_pb2.SignedMessage.DESCRIPTOR.full_name
 
 
+# The actor of what the hub does by itself (deadlines firing).
+_HUB = PartyIdentity("hub", Role.PLATFORM)
+
+
 def _new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
 
@@ -139,6 +148,7 @@ class _Tx:
     now: dt.datetime
     caller: PartyIdentity
     woken: set[str] = field(default_factory=set)
+    deadlines: list[dt.datetime] = field(default_factory=list)
 
     def post(self, party_id: str, message: inbox_service_pb2.InboxMessage) -> None:
         inbox.post(self.session, party_id, message, self.now)
@@ -168,8 +178,13 @@ class CaseEngine:
         policy: HandoffPolicy,
         doorbell: inbox.Doorbell,
         signer: Signer,
+        deadline_policy: DeadlinePolicy | None = None,
     ) -> None:
         self._signer = signer
+        self._deadlines = deadline_policy or DeadlinePolicy()
+        self._rng = random.Random()
+        self.on_deadline: Callable[[dt.datetime], None] | None = None
+        """Called after a commit that wrote deadlines, with the earliest (the scheduler's hook)."""
         self._db = db
         self._clock = clock
         self._secret = secret
@@ -190,7 +205,7 @@ class CaseEngine:
         """Runs work in one transaction, once per (caller, request_id), and wakes inboxes."""
         request_hash = _request_hash(method, request)
 
-        def transaction(session: Session) -> tuple[M, set[str]]:
+        def transaction(session: Session) -> tuple[M, _Tx]:
             tx = _Tx(session, self._clock.now(), caller)
             if request_id:
                 _text(request_id, "request_id")
@@ -203,7 +218,7 @@ class CaseEngine:
                             f"request_id {request_id!r} was used for a different request",
                             {"field": "request_id"},
                         )
-                    return response_type.FromString(seen.response), set()
+                    return response_type.FromString(seen.response), tx
             response = work(tx)
             if request_id:
                 session.add(
@@ -216,18 +231,24 @@ class CaseEngine:
                         create_time=tx.now,
                     )
                 )
-            return response, tx.woken
+            return response, tx
 
         for attempt in range(ATTEMPTS):
             try:
-                response, woken = await self._db.run(transaction)
+                response, tx = await self._db.run(transaction)
                 break
             except (IntegrityError, OperationalError) as e:
                 if attempt == ATTEMPTS - 1:
                     raise
                 log.info("%s lost a race (%s); running it again", method, type(e).__name__)
-        self.doorbell.ring(woken)
+        self._after_commit(tx)
         return response
+
+    def _after_commit(self, tx: _Tx) -> None:
+        """Wakes the streams that got mail, and the scheduler for new deadlines."""
+        self.doorbell.ring(tx.woken)
+        if tx.deadlines and self.on_deadline is not None:
+            self.on_deadline(min(tx.deadlines))
 
     async def _read(self, work: Callable[[Session], M]) -> M:
         return await self._db.run(work)
@@ -243,9 +264,18 @@ class CaseEngine:
         data: dict[str, object] | None = None,
         *,
         notify: Iterable[str] = (),
+        note: str = "",
     ) -> CaseEventRow:
-        """Appends to the timeline; the platform's desks, and anyone in notify, are told."""
+        """Appends to the timeline; the platform's desks, and anyone in notify, are told.
+
+        Free text (`note`) is kept beside the chain, which records its digest, so
+        retention can erase it without breaking the chain.
+        """
+        if note:
+            data = {**(data or {}), "note_digest": hashlib.sha256(note.encode()).hexdigest()}
         event = timeline.append(tx.session, case, kind, tx.caller.party_id, summary, tx.now, data)
+        if note:
+            tx.session.add(CaseNoteRow(case_id=case.case_id, sequence=event.sequence, text=note))
         recipients = set(self._platform_parties(tx.session)) | set(notify)
         for party_id in sorted(recipients):
             role = self._role_of(tx.session, party_id)
@@ -451,15 +481,20 @@ class CaseEngine:
             kind=kind,
             state=H.STATE_PENDING,
             assignee_party_id=assignee.party_id,
-            creator_party_id=tx.caller.party_id if tx.caller.role == Role.PLATFORM else "",
+            creator_party_id=(
+                tx.caller.party_id if tx.caller.role == Role.PLATFORM and tx.caller != _HUB else ""
+            ),
             details=details.SerializeToString(),
             order_id=order_id,
             tracking_number=tracking_number,
             create_time=tx.now,
             update_time=tx.now,
+            due_time=self._acknowledge_by(tx, case, kind, tracking_number),
             escalated_from_handoff_id=escalated_from,
         )
         tx.session.add(handoff)
+        assert handoff.due_time is not None
+        self._schedule(tx, ACKNOWLEDGE, case.case_id, handoff.handoff_id, handoff.due_time)
         message = self._signer.sign(
             signed.KIND_HANDOFF,
             assignee.party_id,
@@ -495,6 +530,8 @@ class CaseEngine:
         state: int,
         summary: str,
         data: dict[str, object] | None = None,
+        *,
+        note: str = "",
     ) -> None:
         if state not in TRANSITIONS[handoff.state]:
             raise HubError(
@@ -507,17 +544,323 @@ class CaseEngine:
         handoff.state = state
         handoff.update_time = tx.now
         tx.session.add(handoff)
+        if state not in (H.STATE_PENDING, H.STATE_DELIVERED):
+            # Nobody is waiting for an answer any more: the chase stops at once.
+            self._cancel_deadlines(tx, handoff_id=handoff.handoff_id, kinds=(ACKNOWLEDGE,))
         case = tx.session.get(CaseRow, handoff.case_id, with_for_update=True)
         assert case is not None
+        words = _STATE(state).removeprefix("STATE_").lower()
         self._event(
             tx,
             case,
             E.KIND_DELIVERY if state == H.STATE_DELIVERED else E.KIND_HANDOFF,
-            f"{handoff.handoff_id} {_STATE(state).removeprefix('STATE_').lower()}: {summary}",
+            f"{handoff.handoff_id} {words}: {summary}"
+            if summary
+            else f"{handoff.handoff_id} {words}",
             {"handoff_id": handoff.handoff_id, "state": H.State.Name(state), **(data or {})},
+            note=note,
         )
         if state != H.STATE_DELIVERED:
             self._post_handoff(tx, handoff)
+
+    # -- deadlines -------------------------------------------------------------
+
+    def _schedule(
+        self,
+        tx: _Tx,
+        kind: str,
+        case_id: str,
+        handoff_id: str | None,
+        due: dt.datetime,
+        attempt: int = 0,
+    ) -> DeadlineRow:
+        row = DeadlineRow(
+            deadline_id=_new_id("dl"),
+            kind=kind,
+            case_id=case_id,
+            handoff_id=handoff_id,
+            due_time=due,
+            attempt=attempt,
+            create_time=tx.now,
+        )
+        tx.session.add(row)
+        tx.deadlines.append(due)
+        return row
+
+    @staticmethod
+    def _cancel_deadlines(
+        tx: _Tx,
+        *,
+        kinds: tuple[str, ...],
+        handoff_id: str | None = None,
+        case_id: str | None = None,
+    ) -> None:
+        query = sa.update(DeadlineRow).where(
+            col(DeadlineRow.state) == "pending", col(DeadlineRow.kind).in_(kinds)
+        )
+        if handoff_id is not None:
+            query = query.where(col(DeadlineRow.handoff_id) == handoff_id)
+        if case_id is not None:
+            query = query.where(col(DeadlineRow.case_id) == case_id)
+        tx.session.execute(query.values(state="cancelled"))
+
+    def _acknowledge_by(self, tx: _Tx, case: CaseRow, kind: int, parcel: str) -> dt.datetime:
+        due = tx.now + self._deadlines.acknowledge_within(kind, case.risk_level)
+        if parcel:
+            # A parcel must be stopped before it arrives, however long the policy allows.
+            for known in self._aggregate(tx.session, case.case_id).parcels:
+                if known.tracking_number == parcel and known.HasField("estimated_delivery_time"):
+                    arrival = known.estimated_delivery_time.ToDatetime(dt.UTC)
+                    due = max(tx.now, min(due, arrival))
+        return due
+
+    async def next_deadline(self) -> dt.datetime | None:
+        def work(session: Session) -> dt.datetime | None:
+            return session.exec(
+                select(sa.func.min(DeadlineRow.due_time)).where(DeadlineRow.state == "pending")
+            ).one()
+
+        return await self._db.run(work)
+
+    async def fire_due(self, fired_by: str, batch: int = 200) -> int:
+        """Claims and fires up to `batch` due deadlines in one transaction; returns how many."""
+
+        def work(session: Session) -> tuple[int, _Tx]:
+            tx = _Tx(session, self._clock.now(), _HUB)
+            query = (
+                select(DeadlineRow)
+                .where(DeadlineRow.state == "pending", col(DeadlineRow.due_time) <= tx.now)
+                .order_by(col(DeadlineRow.due_time))
+                .limit(batch)
+            )
+            if not self._db.is_sqlite:
+                # Another hub process skips what this one holds, and vice versa.
+                query = query.with_for_update(skip_locked=True)
+            fired = 0
+            for row in list(session.exec(query)):
+                # The conditional update is the claim: only one process sees rowcount 1.
+                claimed = session.execute(
+                    sa.update(DeadlineRow)
+                    .where(
+                        col(DeadlineRow.deadline_id) == row.deadline_id,
+                        col(DeadlineRow.state) == "pending",
+                    )
+                    .values(state="fired", fired_time=tx.now, fired_by=fired_by)
+                )
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                    continue
+                session.refresh(row)
+                self._fire(tx, row)
+                fired += 1
+            return fired, tx
+
+        fired, tx = await self._db.run(work)
+        self._after_commit(tx)
+        return fired
+
+    def _fire(self, tx: _Tx, deadline: DeadlineRow) -> None:
+        case = tx.session.get(CaseRow, deadline.case_id, with_for_update=True)
+        assert case is not None
+        if deadline.kind == ACKNOWLEDGE:
+            assert deadline.handoff_id is not None
+            handoff = tx.session.get(HandoffRow, deadline.handoff_id, with_for_update=True)
+            assert handoff is not None
+            if handoff.state not in (H.STATE_PENDING, H.STATE_DELIVERED):
+                return
+            late = f"{handoff.assignee_party_id} has not acknowledged in time"
+            if deadline.attempt < self._deadlines.retry_attempts:
+                attempt = deadline.attempt + 1
+                due = tx.now + self._deadlines.retry_delay(attempt, self._rng)
+                handoff.due_time = due
+                tx.session.add(handoff)
+                self._event(
+                    tx,
+                    case,
+                    E.KIND_ESCALATION,
+                    f"{handoff.handoff_id}: {late}; sent again"
+                    f" (retry {attempt} of {self._deadlines.retry_attempts})",
+                    {"handoff_id": handoff.handoff_id, "retry": attempt},
+                )
+                self._post_handoff(tx, handoff)
+                self._schedule(tx, ACKNOWLEDGE, case.case_id, handoff.handoff_id, due, attempt)
+            else:
+                self._escalate(tx, handoff, late)
+        elif deadline.kind == FOLLOW_UP:
+            self._follow_up(tx, case)
+        elif deadline.kind == RETENTION:
+            self._erase(tx, case)
+
+    def _chain(self, session: Session, handoff: HandoffRow) -> list[HandoffRow]:
+        """The handoff and those it escalates, back to the first."""
+        chain = [handoff]
+        while chain[-1].escalated_from_handoff_id:
+            previous = session.get(HandoffRow, chain[-1].escalated_from_handoff_id)
+            assert previous is not None
+            chain.append(previous)
+        return chain
+
+    def _next_assignee(self, tx: _Tx, handoff: HandoffRow, case: CaseRow) -> PartyRow | None:
+        """Who the chase goes to next: along the policy's steps, skipping whoever had it."""
+        session = tx.session
+        chain = self._chain(session, handoff)
+        tried = {h.assignee_party_id for h in chain}
+        origin = session.get(PartyRow, chain[-1].assignee_party_id)
+        assert origin is not None
+        candidates: list[str] = []
+        for step in self._deadlines.escalation_steps:
+            if step == "backup":
+                candidates += [
+                    b
+                    for b in (self._deadlines.backups.get(origin.party_id), origin.backup_party_id)
+                    if b
+                ]
+            elif (
+                step == "parent_jurisdiction"
+                and case.jurisdiction_code
+                and origin.role in (Role.POLICE.value, Role.COMMITTEE.value)
+            ):
+                for code in jurisdiction_ancestors(case.jurisdiction_code)[1:]:
+                    candidates += list(
+                        session.exec(
+                            select(PartyRow.party_id)
+                            .where(
+                                PartyRow.role == origin.role,
+                                PartyRow.state == ACTIVE,
+                                PartyRow.jurisdiction_code == code,
+                            )
+                            .order_by(col(PartyRow.party_id))
+                        )
+                    )
+            elif step == "duty_desk":
+                shift = rota.on_call(session, tx.now)
+                if shift is not None:
+                    candidates += [p for p in (shift.party_id, shift.backup_party_id) if p]
+                candidates += sorted(self._platform_parties(session))
+        for party_id in dict.fromkeys(candidates):
+            party = session.get(PartyRow, party_id)
+            if (
+                party_id not in tried
+                and party is not None
+                and party.state == ACTIVE
+                and Role(party.role) in ASSIGNEE_ROLES[handoff.kind] | {Role.PLATFORM}
+            ):
+                return party
+        return None
+
+    def _escalate(self, tx: _Tx, handoff: HandoffRow, why: str) -> None:
+        """Hands the work to the next party in the chain, linked to this handoff."""
+        case = tx.session.get(CaseRow, handoff.case_id, with_for_update=True)
+        assert case is not None
+        if case.state != OPEN:
+            return
+        successor = self._next_assignee(tx, handoff, case)
+        if handoff.state in (H.STATE_PENDING, H.STATE_DELIVERED):
+            self._transition(tx, handoff, H.STATE_ESCALATED if successor else H.STATE_EXPIRED, why)
+        if successor is None:
+            self._event(
+                tx,
+                case,
+                E.KIND_ESCALATION,
+                f"{handoff.handoff_id}: {why}, and nobody is left to escalate to;"
+                " the duty desk must act",
+                {"handoff_id": handoff.handoff_id},
+            )
+            return
+        details = handoff_pb2.HandoffDetails.FromString(handoff.details)
+        successor_handoff = self._create_handoff(
+            tx,
+            case,
+            handoff.kind,
+            successor,
+            details.instruction,
+            order_id=handoff.order_id,
+            tracking_number=handoff.tracking_number,
+            escalated_from=handoff.handoff_id,
+        )
+        self._event(
+            tx,
+            case,
+            E.KIND_ESCALATION,
+            f"{handoff.handoff_id} escalated to {successor.party_id}"
+            f" as {successor_handoff.handoff_id}: {why}",
+            {
+                "from": handoff.handoff_id,
+                "to": successor_handoff.handoff_id,
+                "assignee": successor.party_id,
+            },
+        )
+
+    def _follow_up(self, tx: _Tx, case: CaseRow) -> None:
+        """A promised follow-up after closing: the committee checks on the person."""
+        desk = (
+            self._desk_for(tx.session, Role.COMMITTEE, case.jurisdiction_code)
+            if case.jurisdiction_code
+            else None
+        )
+        if desk is None:
+            self._event(
+                tx,
+                case,
+                E.KIND_NOTE,
+                "follow-up due, but no residents' committee serves the address;"
+                " the duty desk must act",
+            )
+            return
+        self._create_handoff(
+            tx,
+            case,
+            handoff_pb2.HANDOFF_KIND_FOLLOW_UP,
+            desk,
+            self._policy.instructions[handoff_pb2.HANDOFF_KIND_FOLLOW_UP],
+        )
+
+    def _erase(self, tx: _Tx, case: CaseRow) -> None:
+        """Retention: erases the case's personal data; digests and the timeline stay."""
+        session = tx.session
+        for row in session.exec(select(SignalRow).where(SignalRow.case_id == case.case_id)):
+            signal = case_pb2.Signal.FromString(row.payload)
+            signal.subject.Clear()
+            for name in ("situation", "clinical_facts"):
+                signal.ClearField(name)
+            for order in signal.orders:
+                order.ClearField("item_summary")
+            row.payload = signal.SerializeToString()
+            session.add(row)
+        for handoff in session.exec(select(HandoffRow).where(HandoffRow.case_id == case.case_id)):
+            details = handoff_pb2.HandoffDetails.FromString(handoff.details)
+            for name in ("situation", "address_text", "contact_phone", "clinical_facts"):
+                details.ClearField(name)
+            handoff.details = details.SerializeToString()
+            handoff.outcome_note = handoff.decline_reason = ""
+            session.add(handoff)
+        for stored in session.exec(
+            select(SignedMessageRow).where(SignedMessageRow.case_id == case.case_id)
+        ):
+            message = signed_pb2.SignedMessage.FromString(stored.message)
+            keep = {
+                raw
+                for raw, name, _ in signed.disclosure_names(message)
+                if name not in PERSONAL_CLAIMS
+            }
+            erased = sorted(
+                {name for raw, name, _ in signed.disclosure_names(message) if raw not in keep}
+                | set(json.loads(stored.erased_claims))
+            )
+            stored.message = signed.disclose_only(message, keep).SerializeToString()
+            stored.erased_claims = json.dumps(erased)
+            session.add(stored)
+        for note in session.exec(select(CaseNoteRow).where(CaseNoteRow.case_id == case.case_id)):
+            note.text, note.erased = "", True
+            session.add(note)
+        session.execute(sa.delete(SubjectKeyRow).where(col(SubjectKeyRow.case_id) == case.case_id))
+        session.execute(sa.delete(InboxRow).where(col(InboxRow.case_id) == case.case_id))
+        case.override_reason = case.resolution_note = ""
+        self._event(
+            tx,
+            case,
+            E.KIND_NOTE,
+            "personal data erased after the retention period; digests and timeline kept",
+        )
 
     def _desk_for(self, session: Session, role: Role, jurisdiction: str) -> PartyRow | None:
         """The active desk of a role for a jurisdiction: exact code, then city, then province."""
@@ -946,17 +1289,12 @@ class CaseEngine:
                 case,
                 E.KIND_GRADE,
                 f"graded {_LEVEL(request.risk_level).removeprefix('RISK_LEVEL_')}"
-                f" by {tx.caller.party_id}"
-                f" (override: {request.reason})",
-                {
-                    "from": _LEVEL(before),
-                    "to": _LEVEL(request.risk_level),
-                    "by": "override",
-                    "reason": request.reason,
-                },
+                f" by {tx.caller.party_id} (override)",
+                {"from": _LEVEL(before), "to": _LEVEL(request.risk_level), "by": "override"},
                 notify=self._participants(
                     tx.session, case.case_id, {Role.POLICE, Role.COMMITTEE, Role.HOSPITAL}
                 ),
+                note=request.reason,
             )
             self._apply_policy(tx, case)
             tx.session.add(case)
@@ -990,9 +1328,11 @@ class CaseEngine:
         def work(tx: _Tx) -> case_service_pb2.AddCaseNoteResponse:
             case = self._visible_case(tx.session, tx.caller, request.case_id, lock=True)
             event = self._event(
-                tx, case, E.KIND_NOTE, f"note from {tx.caller.party_id}: {request.text}"
+                tx, case, E.KIND_NOTE, f"note from {tx.caller.party_id}", note=request.text
             )
-            return case_service_pb2.AddCaseNoteResponse(event=timeline.to_proto(event))
+            return case_service_pb2.AddCaseNoteResponse(
+                event=timeline.to_proto(event, request.text)
+            )
 
         return await self._mutate(
             caller,
@@ -1034,8 +1374,15 @@ class CaseEngine:
                 if len(rows) > page_size
                 else ""
             )
+            notes = {
+                n.sequence: ("[erased]" if n.erased else n.text)
+                for n in session.exec(
+                    select(CaseNoteRow).where(CaseNoteRow.case_id == request.case_id)
+                )
+            }
             return case_service_pb2.ListCaseEventsResponse(
-                events=[timeline.to_proto(r) for r in rows[:page_size]], next_page_token=token
+                events=[timeline.to_proto(r, notes.get(r.sequence, "")) for r in rows[:page_size]],
+                next_page_token=token,
             )
 
         return await self._read(work)
@@ -1075,7 +1422,12 @@ class CaseEngine:
                 f"closed by {tx.caller.party_id}: {code}",
                 {"resolution": code},
                 notify=self._participants(tx.session, case.case_id, set(Role)),
+                note=request.resolution.note,
             )
+            if case.peak_risk_level >= grading.HIGH:
+                for after in self._deadlines.follow_up_after:
+                    self._schedule(tx, FOLLOW_UP, case.case_id, None, tx.now + after)
+            self._schedule(tx, RETENTION, case.case_id, None, tx.now + self._deadlines.retention)
             tx.session.add(case)
             return case_service_pb2.CloseCaseResponse(case=case_to_proto(case, tx.caller.role))
 
@@ -1110,9 +1462,12 @@ class CaseEngine:
                 tx,
                 case,
                 E.KIND_REOPEN,
-                f"reopened by {tx.caller.party_id}: {request.reason}",
+                f"reopened by {tx.caller.party_id}",
                 notify=self._participants(tx.session, case.case_id, set(Role)),
+                note=request.reason,
             )
+            # The promises made at closing no longer hold: the case is live again.
+            self._cancel_deadlines(tx, case_id=case.case_id, kinds=(FOLLOW_UP, RETENTION))
             self._apply_policy(tx, case)
             tx.session.add(case)
             return case_service_pb2.ReopenCaseResponse(case=case_to_proto(case, tx.caller.role))
@@ -1251,7 +1606,9 @@ class CaseEngine:
             handoff = self._own_handoff(tx, request.handoff_id)
             receipt = self._record_message(tx, request.receipt, handoff.case_id, handoff.handoff_id)
             handoff.decline_reason = request.reason
-            self._transition(tx, handoff, H.STATE_DECLINED, request.reason, receipt)
+            self._transition(tx, handoff, H.STATE_DECLINED, "", receipt, note=request.reason)
+            # Someone must still have it: a decline moves the chase on at once.
+            self._escalate(tx, handoff, f"{tx.caller.party_id} declined")
             return handoff_service_pb2.DeclineHandoffResponse(
                 handoff=handoff_to_proto(handoff, tx.caller.role)
             )
@@ -1315,23 +1672,40 @@ class CaseEngine:
     async def inbox_acknowledge(self, caller: PartyIdentity, through: int) -> int:
         """Records receipt; a handoff still PENDING in the covered messages becomes DELIVERED."""
 
-        def work(session: Session) -> tuple[int, set[str]]:
+        def work(session: Session) -> tuple[int, _Tx]:
             tx = _Tx(session, self._clock.now(), caller)
             mark, covered = inbox.acknowledge(session, caller.party_id, through)
             for handoff_id in dict.fromkeys(r.handoff_id for r in covered if r.handoff_id):
                 handoff = session.get(HandoffRow, handoff_id, with_for_update=True)
                 if handoff is not None and handoff.state == H.STATE_PENDING:
                     self._transition(tx, handoff, H.STATE_DELIVERED, f"to {caller.party_id}")
-            return mark, tx.woken
+            return mark, tx
 
-        mark, woken = await self._db.run(work)
-        self.doorbell.ring(woken)
+        mark, tx = await self._db.run(work)
+        self._after_commit(tx)
         return mark
 
 
 # -- messages as each role sees them ---------------------------------------------
 
 
+# Claims retention erases from stored signed messages.
+PERSONAL_CLAIMS = frozenset(
+    {
+        message_claims.BUYER_ID,
+        message_claims.PHONE,
+        message_claims.ADDRESS,
+        message_claims.SITUATION,
+        message_claims.CLINICAL_FACTS,
+        message_claims.REASON,
+        message_claims.NOTE,
+        message_claims.ORDER,
+        "address_text",
+        "contact_phone",
+        "situation",
+        "clinical_facts",
+    }
+)
 _CASE_STATES = {OPEN: case_pb2.Case.STATE_OPEN, CLOSED: case_pb2.Case.STATE_CLOSED}
 # Roles that may see a case's grade and where it is: not merchants and couriers.
 _SEES_RISK = {Role.PLATFORM, Role.POLICE, Role.COMMITTEE, Role.HOSPITAL}

@@ -167,3 +167,52 @@ class SignedMessageRow(SQLModel, table=True):
     handoff_id: str | None = Field(default=None, max_length=40, index=True)
     message: bytes
     create_time: dt.datetime
+    # Claim names whose disclosures retention removed (JSON list); digests stay.
+    erased_claims: str = Field(default="[]")
+
+
+class DeadlineRow(SQLModel, table=True):
+    """A promise the hub must keep at a time: chase a handoff, follow up, erase.
+
+    The database is the source of truth; the scheduler only wakes the hub. A row
+    is claimed and its effect written in one transaction, so it fires once."""
+
+    __tablename__ = "deadline"
+
+    deadline_id: str = Field(primary_key=True, max_length=40)
+    kind: str = Field(max_length=20)
+    case_id: str = Field(max_length=40, index=True)
+    handoff_id: str | None = Field(default=None, max_length=40, index=True)
+    due_time: dt.datetime = Field(index=True)
+    attempt: int = 0
+    state: str = Field(default="pending", max_length=16, index=True)
+    create_time: dt.datetime
+    fired_time: dt.datetime | None = None
+    fired_by: str = Field(default="", max_length=100)
+
+
+class RotaShiftRow(SQLModel, table=True):
+    """One on-call shift of the platform's duty desk, as instants in UTC (the local
+    times and zone it was entered in are kept for people)."""
+
+    __tablename__ = "rota_shift"
+
+    shift_id: str = Field(primary_key=True, max_length=40)
+    party_id: str = Field(max_length=63)
+    backup_party_id: str | None = Field(default=None, max_length=63)
+    start_time: dt.datetime = Field(index=True)
+    end_time: dt.datetime
+    timezone: str = Field(max_length=64)
+
+
+class CaseNoteRow(SQLModel, table=True):
+    """Free text that belongs to a timeline event (a note, an override reason, a
+    decline reason). Kept apart from the chained event, so retention can erase it
+    and the chain still verifies: the event holds the text's digest."""
+
+    __tablename__ = "case_note"
+
+    case_id: str = Field(primary_key=True, foreign_key="case.case_id", max_length=40)
+    sequence: int = Field(primary_key=True)
+    text: str
+    erased: bool = False

@@ -29,6 +29,7 @@ from hub import certs
 from hub.auth import MAX_REQUEST_BYTES, Gate
 from hub.clock import Clock, SystemClock
 from hub.db import DEFAULT_URL, Database
+from hub.deadlines import DeadlinePolicy, DeadlineScheduler
 from hub.engine import CaseEngine
 from hub.inbox import Doorbell
 from hub.matching import load_or_create_secret
@@ -84,6 +85,12 @@ class HubConfig:
     """Key for the HMACs that match signals to people; default certs_dir/matching.key,
     created on first start. Keep it with the CA: without it, no signal matches an old case."""
 
+    deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+    """How long parties have, retries, escalation, follow-ups, retention (docs/deadlines.md)."""
+
+    deadline_sweep_seconds: float = 5.0
+    """The safety-net sweep for due deadlines; the scheduler also wakes at each due time."""
+
     signature_skew_seconds: float = 300.0
     """How far a signed message's issue and expiry times may be off the hub's clock."""
 
@@ -106,9 +113,12 @@ class Hub:
         port: int,
         health_servicer: Any,
         engine: CaseEngine,
+        scheduler: DeadlineScheduler,
     ) -> None:
         self.config = config
         self.engine = engine
+        self.scheduler = scheduler
+        self._stopped = False
         self.server = server
         self.db = db
         self.port = port
@@ -154,7 +164,9 @@ class Hub:
             config.clock,
             dt.timedelta(seconds=config.signature_skew_seconds),
         )
-        engine = CaseEngine(db, config.clock, secret, config.policy, Doorbell(), signer)
+        engine = CaseEngine(
+            db, config.clock, secret, config.policy, Doorbell(), signer, config.deadlines
+        )
         party_service_pb2_grpc.add_PartyServiceServicer_to_server(PartyService(registry), server)
         case_service_pb2_grpc.add_CaseServiceServicer_to_server(
             CaseService(engine, checker), server
@@ -180,16 +192,22 @@ class Hub:
             db.close()
             raise OSError(f"cannot listen on {config.listen}")
         await server.start()
+        scheduler = DeadlineScheduler(engine, config.deadline_sweep_seconds)
+        await scheduler.start()
         for name in ("", *SERVICE_NAMES):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("hub listening on %s (port %d), database %s", config.listen, port, db.engine.url)
-        return cls(config, server, db, port, health_servicer, engine)
+        return cls(config, server, db, port, health_servicer, engine, scheduler)
 
     async def stop(self) -> None:
         """Stops taking calls, lets in-flight ones finish within the grace period."""
+        if self._stopped:
+            return
+        self._stopped = True
         await self._health.enter_graceful_shutdown()
         # Inbox streams end now; their parties reconnect elsewhere and resume.
         self.engine.doorbell.close()
+        self.scheduler.stop()
         await self.server.stop(self.config.grace_seconds)
         await asyncio.to_thread(self.db.close)
         log.info("hub stopped")

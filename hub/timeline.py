@@ -123,8 +123,9 @@ def verify_all(session: Session) -> Iterator[tuple[str, BrokenLink | None]]:
         yield case.case_id, verify_chain(case.case_id, events, case.last_event_hash)
 
 
-def to_proto(row: CaseEventRow) -> case_pb2.CaseEvent:
+def to_proto(row: CaseEventRow, note: str = "") -> case_pb2.CaseEvent:
     return case_pb2.CaseEvent(
+        note=note,
         case_id=row.case_id,
         sequence=row.sequence,
         kind=row.kind,  # type: ignore[arg-type]

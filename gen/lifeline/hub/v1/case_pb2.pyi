@@ -187,7 +187,7 @@ class CaseResolution(_message.Message):
     def __init__(self, code: _Optional[_Union[CaseResolution.Code, str]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class CaseEvent(_message.Message):
-    __slots__ = ("case_id", "sequence", "kind", "actor_party_id", "create_time", "summary", "hash", "previous_hash")
+    __slots__ = ("case_id", "sequence", "kind", "actor_party_id", "create_time", "summary", "hash", "previous_hash", "note")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[CaseEvent.Kind]
@@ -218,6 +218,7 @@ class CaseEvent(_message.Message):
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     HASH_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_HASH_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     sequence: int
     kind: CaseEvent.Kind
@@ -226,4 +227,5 @@ class CaseEvent(_message.Message):
     summary: str
     hash: bytes
     previous_hash: bytes
-    def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., kind: _Optional[_Union[CaseEvent.Kind, str]] = ..., actor_party_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., hash: _Optional[bytes] = ..., previous_hash: _Optional[bytes] = ...) -> None: ...
+    note: str
+    def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., kind: _Optional[_Union[CaseEvent.Kind, str]] = ..., actor_party_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., hash: _Optional[bytes] = ..., previous_hash: _Optional[bytes] = ..., note: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,282 @@
+"""Deadlines: the policy that sets them, and the scheduler that wakes the hub for them.
+
+Deadlines are rows in the database, the source of truth (hub/models.py,
+DeadlineRow). APScheduler (3.x, AsyncIOScheduler, in memory, never a shared job
+store) only wakes this process at the next due time, with a periodic sweep as a
+safety net. A due row is claimed under a lock (PostgreSQL: FOR UPDATE SKIP
+LOCKED; SQLite: BEGIN IMMEDIATE and a conditional update) and its effect is
+written in the same transaction (hub/engine.py, fire_due), so however many hub
+processes share the database, each deadline fires once. The policy is
+documented in docs/deadlines.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import random
+import re
+import socket
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from lifeline.hub.v1 import case_pb2, handoff_pb2
+
+from hub.policy import KIND_NAMES
+
+if TYPE_CHECKING:
+    from hub.engine import CaseEngine
+
+log = logging.getLogger(__name__)
+
+ACKNOWLEDGE = "acknowledge"
+FOLLOW_UP = "follow_up"
+RETENTION = "retention"
+
+STEPS = ("backup", "parent_jurisdiction", "duty_desk")
+_LEVELS = {
+    "LOW": case_pb2.RISK_LEVEL_LOW,
+    "MODERATE": case_pb2.RISK_LEVEL_MODERATE,
+    "HIGH": case_pb2.RISK_LEVEL_HIGH,
+    "IMMINENT": case_pb2.RISK_LEVEL_IMMINENT,
+}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+class PolicyError(ValueError):
+    """A deadline policy file that cannot be used; the message names the line."""
+
+
+def _minutes(n: float) -> dt.timedelta:
+    return dt.timedelta(minutes=n)
+
+
+def _default_acknowledge() -> dict[int, dict[int, dt.timedelta]]:
+    k = handoff_pb2
+    return {
+        k.HANDOFF_KIND_DISPATCH: {
+            case_pb2.RISK_LEVEL_IMMINENT: _minutes(3),
+            case_pb2.RISK_LEVEL_HIGH: _minutes(10),
+            0: _minutes(30),
+        },
+        k.HANDOFF_KIND_HOLD_ORDER: {0: _minutes(5)},
+        k.HANDOFF_KIND_INTERCEPT_PARCEL: {0: _minutes(30)},
+        k.HANDOFF_KIND_MEDICAL_CONSULT: {0: _minutes(30)},
+        k.HANDOFF_KIND_FOLLOW_UP: {0: dt.timedelta(hours=24)},
+    }
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    """How long each party has, what the hub does when it is late, and what it
+    promises after a case closes."""
+
+    acknowledge: dict[int, dict[int, dt.timedelta]] = field(default_factory=_default_acknowledge)
+    """Kind -> risk level (0: any other) -> time to acknowledge. An INTERCEPT_PARCEL
+    is also due before its parcel's estimated delivery, whichever is first."""
+
+    retry_attempts: int = 2
+    """Redeliveries to a late party before the hub escalates."""
+
+    retry_backoff: dt.timedelta = dt.timedelta(seconds=30)
+    """Wait before the first redelivery's deadline; doubled for each further one."""
+
+    retry_max_backoff: dt.timedelta = dt.timedelta(minutes=5)
+    """Cap on the wait between redeliveries."""
+
+    retry_jitter: float = 0.2
+    """Each wait is stretched by up to this fraction at random, so that many late
+    parties are not all redelivered at once."""
+
+    escalation_steps: tuple[str, ...] = STEPS
+    """Where a handoff goes when nobody answered: the desk's backup, the desk of the
+    parent jurisdiction (city, then province), the platform's duty desk (on call,
+    then its backup). The duty desk is always the last step."""
+
+    backups: dict[str, str] = field(default_factory=dict)
+    """Party id -> backup party id, on top of the backups in the registry."""
+
+    follow_up_after: tuple[dt.timedelta, ...] = (
+        dt.timedelta(hours=24),
+        dt.timedelta(days=7),
+        dt.timedelta(days=30),
+    )
+    """After closing a case that reached HIGH or above: when the residents'
+    committee is asked to follow up."""
+
+    retention: dt.timedelta = dt.timedelta(days=180)
+    """After closing a case: when its personal data (address, phone, chat text) is erased."""
+
+    def acknowledge_within(self, kind: int, risk_level: int) -> dt.timedelta:
+        by_level = self.acknowledge[kind]
+        return by_level.get(risk_level, by_level[0])
+
+    def retry_delay(self, attempt: int, rng: random.Random) -> dt.timedelta:
+        """Exponential backoff with jitter for redelivery number `attempt` (1, 2, ...)."""
+        base = min(self.retry_backoff * (2 ** (attempt - 1)), self.retry_max_backoff)
+        return base * (1 + rng.uniform(0, self.retry_jitter))
+
+    @classmethod
+    def from_toml(cls, path: Path) -> DeadlinePolicy:
+        """Reads a policy file; refuses unknown kinds, non-positive durations and
+        escalation chains that loop, naming the line."""
+        text = path.read_text()
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise PolicyError(f"{path}: {e}") from None
+        lines = text.splitlines()
+
+        def fail(key: str, message: str) -> PolicyError:
+            pattern = re.compile(
+                rf'^\s*(\[[^\]]*\b{re.escape(key)}\b[^\]]*\]|"?{re.escape(key)}"?\s*=)'
+            )
+            number = next((i for i, line in enumerate(lines, 1) if pattern.search(line)), 0)
+            return PolicyError(f"{path}:{number}: {message}")
+
+        def duration(key: str, value: Any) -> dt.timedelta:
+            match = _DURATION.match(str(value))
+            if not match or float(match.group(1)) <= 0:
+                raise fail(
+                    key,
+                    f"{key} = {value!r} is not a positive duration like '90s', '5m', '24h', '7d'",
+                )
+            return dt.timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+
+        unknown = set(data) - {"deadlines", "retry", "escalation", "follow_up", "retention"}
+        if unknown:
+            raise fail(sorted(unknown)[0], f"unknown section [{sorted(unknown)[0]}]")
+        acknowledge = _default_acknowledge()
+        for kind_name, value in data.get("deadlines", {}).items():
+            if kind_name not in KIND_NAMES:
+                raise fail(
+                    kind_name, f"unknown handoff kind {kind_name!r}; known: {sorted(KIND_NAMES)}"
+                )
+            kind = KIND_NAMES[kind_name]
+            if isinstance(value, dict):
+                for level_name, by_level in value.items():
+                    if level_name != "default" and level_name not in _LEVELS:
+                        raise fail(
+                            level_name, f"unknown risk level {level_name!r} under {kind_name}"
+                        )
+                    level = 0 if level_name == "default" else _LEVELS[level_name]
+                    acknowledge[kind][level] = duration(level_name, by_level)
+            else:
+                acknowledge[kind] = {0: duration(kind_name, value)}
+        retry = data.get("retry", {})
+        attempts = retry.get("attempts", cls.retry_attempts)
+        if not isinstance(attempts, int) or attempts < 0:
+            raise fail("attempts", f"attempts = {attempts!r} must be a whole number, 0 or more")
+        jitter = retry.get("jitter", cls.retry_jitter)
+        if not isinstance(jitter, int | float) or not 0 <= jitter <= 1:
+            raise fail("jitter", f"jitter = {jitter!r} must be between 0 and 1")
+        escalation = data.get("escalation", {})
+        steps = tuple(escalation.get("steps", STEPS))
+        for step in steps:
+            if step not in STEPS:
+                raise fail("steps", f"unknown escalation step {step!r}; known: {list(STEPS)}")
+        if len(set(steps)) != len(steps):
+            raise fail("steps", "an escalation step is listed twice: the chain would loop")
+        if not steps or steps[-1] != "duty_desk":
+            raise fail("steps", "the escalation chain must end at the duty desk")
+        backups = {str(k): str(v) for k, v in escalation.get("backups", {}).items()}
+        for start in backups:
+            seen, party = [start], backups[start]
+            while party in backups:
+                if party in seen:
+                    loop = " -> ".join([*seen[seen.index(party) :], party])
+                    raise fail(start, f"escalation backups loop: {loop}")
+                seen.append(party)
+                party = backups[party]
+        follow = data.get("follow_up", {})
+        retention = data.get("retention", {})
+        return cls(
+            acknowledge=acknowledge,
+            retry_attempts=attempts,
+            retry_backoff=duration("backoff", retry["backoff"])
+            if "backoff" in retry
+            else cls.retry_backoff,
+            retry_max_backoff=duration("max_backoff", retry["max_backoff"])
+            if "max_backoff" in retry
+            else cls.retry_max_backoff,
+            retry_jitter=float(jitter),
+            escalation_steps=steps,
+            backups=backups,
+            follow_up_after=tuple(duration("after", v) for v in follow["after"])
+            if "after" in follow
+            else cls().follow_up_after,
+            retention=duration("after", retention["after"])
+            if "after" in retention
+            else cls.retention,
+        )
+
+
+def process_name() -> str:
+    """Who fired a deadline, for the record: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class DeadlineScheduler:
+    """Wakes the hub when the next deadline is due, and sweeps now and then."""
+
+    def __init__(self, engine: CaseEngine, sweep_seconds: float = 5.0) -> None:
+        self._engine = engine
+        self._sweep_seconds = sweep_seconds
+        self._scheduler = AsyncIOScheduler(timezone=dt.UTC)
+        self._lock = asyncio.Lock()
+        self._next_wake: dt.datetime | None = None
+        self.fired = 0
+
+    async def start(self) -> None:
+        self._scheduler.start()
+        self._scheduler.add_job(
+            self.sweep,
+            "interval",
+            seconds=self._sweep_seconds,
+            id="sweep",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+        self._engine.on_deadline = self.wake_by
+        # Overdue deadlines (the hub was down) fire at once, and once.
+        await self.sweep()
+
+    def wake_by(self, due: dt.datetime) -> None:
+        """A deadline was written for `due`; make sure the hub wakes for it."""
+        if self._next_wake is not None and self._next_wake <= due:
+            return
+        self._next_wake = due
+        self._scheduler.add_job(
+            self.sweep,
+            DateTrigger(run_date=due),
+            id="wake",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    async def sweep(self) -> int:
+        """Fires everything due; returns how many fired."""
+        async with self._lock:
+            self._next_wake = None
+            fired = 0
+            while True:
+                batch = await self._engine.fire_due(process_name())
+                fired += batch
+                if batch == 0:
+                    break
+            self.fired += fired
+            upcoming = await self._engine.next_deadline()
+            if upcoming is not None:
+                self.wake_by(upcoming)
+            return fired
+
+    def stop(self) -> None:
+        self._scheduler.shutdown(wait=False)
