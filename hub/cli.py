@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from pathlib import Path
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
-from hub import certs
-from hub.db import DEFAULT_URL
+from hub import certs, rota
+from hub.db import DEFAULT_URL, Database
 from hub.identity import IdentityError, PartyIdentity, Role
+from hub.models import RotaShiftRow
 
 
 class _OneLineErrors(click.Group):
@@ -36,6 +39,8 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Schema upgrades are routine; say so only when asked.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 @main.group("certs", cls=_OneLineErrors)
@@ -176,6 +181,105 @@ def audit_verify(db_url: str) -> None:
     finally:
         db.close()
     if broken:
+        raise SystemExit(1)
+
+
+@main.group("rota", cls=_OneLineErrors)
+def rota_group() -> None:
+    """The duty desk's 24/7 on-call rota (local times in an IANA zone; DST-safe)."""
+
+
+_LOCAL = click.DateTime(formats=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"])
+_TZ = click.option("--tz", "tz_name", default="Asia/Shanghai", show_default=True, help="IANA zone.")
+_DB = click.option("--db", "db_url", default=DEFAULT_URL, show_default=True, help="Database URL.")
+
+
+def _rota_db(db_url: str) -> Database:
+    db = Database(db_url)
+    db.migrate()
+    return db
+
+
+@rota_group.command("add")
+@click.option("--party", "party_id", required=True, help="The interventionist on call.")
+@click.option("--start", required=True, type=_LOCAL, help="Local start, 'YYYY-MM-DD HH:MM'.")
+@click.option("--end", required=True, type=_LOCAL, help="Local end (the handover time).")
+@click.option("--backup", "backup_party_id", help="Who takes escalations the party misses.")
+@click.option("--repeat-days", default=1, show_default=True, help="Add the same shift on N days.")
+@_TZ
+@_DB
+def rota_add(
+    party_id: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    backup_party_id: str | None,
+    repeat_days: int,
+    tz_name: str,
+    db_url: str,
+) -> None:
+    """Add on-call shifts; repeated shifts keep their local handover times across DST."""
+    db = _rota_db(db_url)
+
+    def add(session: Session, day: int) -> RotaShiftRow:
+        step = dt.timedelta(days=day)
+        return rota.add_shift(session, party_id, start + step, end + step, tz_name, backup_party_id)
+
+    try:
+        for day in range(repeat_days):
+            row = db.transaction(lambda s, day=day: add(s, day))  # type: ignore[misc]
+            click.echo(
+                f"{row.shift_id}  {party_id}  {row.start_time:%Y-%m-%d %H:%M}Z"
+                f" - {row.end_time:%Y-%m-%d %H:%M}Z"
+            )
+    finally:
+        db.close()
+
+
+@rota_group.command("list")
+@click.option("--days", default=7, show_default=True, help="How far ahead to list.")
+@_TZ
+@_DB
+def rota_list(days: int, tz_name: str, db_url: str) -> None:
+    """List the shifts from now on, in local time."""
+    tz = rota.zone(tz_name)
+    db = _rota_db(db_url)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        for row in db.transaction(lambda s: rota.shifts(s, now, now + dt.timedelta(days=days))):
+            backup = f" (backup {row.backup_party_id})" if row.backup_party_id else ""
+            click.echo(
+                f"{row.shift_id}  {row.start_time.astimezone(tz):%Y-%m-%d %H:%M}"
+                f" - {row.end_time.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}"
+                f"  {row.party_id}{backup}"
+            )
+    finally:
+        db.close()
+
+
+@rota_group.command("check")
+@click.option("--start", type=_LOCAL, help="Local start of the window (default: now).")
+@click.option("--days", default=7, show_default=True, help="Length of the window.")
+@_TZ
+@_DB
+def rota_check(start: dt.datetime | None, days: int, tz_name: str, db_url: str) -> None:
+    """Report gaps in on-call coverage; exit 1 if there are any."""
+    tz = rota.zone(tz_name)
+    # Days are local calendar days: a window across a DST change is 23 or 25 hours.
+    local_start = start or dt.datetime.now(tz).replace(tzinfo=None, second=0, microsecond=0)
+    begin = rota.to_instant(local_start, tz)
+    end = rota.to_instant(local_start + dt.timedelta(days=days), tz)
+    db = _rota_db(db_url)
+    try:
+        found = db.transaction(lambda s: rota.gaps(s, begin, end))
+    finally:
+        db.close()
+    for gap_start, gap_end in found:
+        click.echo(
+            f"GAP {gap_start.astimezone(tz):%Y-%m-%d %H:%M}"
+            f" - {gap_end.astimezone(tz):%Y-%m-%d %H:%M} {tz.key}: nobody on call"
+        )
+    click.echo(f"{len(found)} gap(s) in the next {days} day(s)")
+    if found:
         raise SystemExit(1)
 
 

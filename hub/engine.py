@@ -636,8 +636,18 @@ class CaseEngine:
             if not self._db.is_sqlite:
                 # Another hub process skips what this one holds, and vice versa.
                 query = query.with_for_update(skip_locked=True)
+            due = list(session.exec(query))
+            # Effects lock their cases; taking those locks in one order keeps two
+            # hub processes firing side by side from deadlocking on each other.
+            due.sort(key=lambda r: (r.case_id, r.due_time))
+            session.exec(
+                select(CaseRow.case_id)
+                .where(col(CaseRow.case_id).in_({r.case_id for r in due}))
+                .order_by(col(CaseRow.case_id))
+                .with_for_update()
+            ).all()
             fired = 0
-            for row in list(session.exec(query)):
+            for row in due:
                 # The conditional update is the claim: only one process sees rowcount 1.
                 claimed = session.execute(
                     sa.update(DeadlineRow)
@@ -654,7 +664,14 @@ class CaseEngine:
                 fired += 1
             return fired, tx
 
-        fired, tx = await self._db.run(work)
+        for attempt in range(ATTEMPTS):
+            try:
+                fired, tx = await self._db.run(work)
+                break
+            except OperationalError as e:
+                if attempt == ATTEMPTS - 1:
+                    raise
+                log.info("firing deadlines lost a race (%s); running it again", e.orig)
         self._after_commit(tx)
         return fired
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,8 @@ def export(
                 "issuer": row.issuer,
                 "message_id": row.message_id,
                 "message": _b64(narrowed.SerializeToString()),
+                # Claims retention erased: their digests are still in the signed payload.
+                "erased": json.loads(row.erased_claims),
             }
         )
     certificates = sorted(

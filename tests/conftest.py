@@ -135,3 +135,28 @@ async def connect() -> AsyncIterator[Callable[[Hub, Path, str], HubClient]]:
     yield open_client
     for client in clients:
         await client.close()
+
+
+class ManualClock:
+    """Time that moves only when a test says so."""
+
+    def __init__(self) -> None:
+        import datetime as dt
+
+        self._now = dt.datetime.now(dt.UTC)
+        self._mono = 0.0
+
+    def now(self):  # type: ignore[no-untyped-def]
+        return self._now
+
+    def monotonic(self) -> float:
+        return self._mono
+
+    def advance(self, delta) -> None:  # type: ignore[no-untyped-def]
+        self._now += delta
+        self._mono += delta.total_seconds()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()

@@ -1,0 +1,44 @@
+"""A second hub process's deadline firing, for the exactly-once test.
+
+Run as: python -m tests.deadline_worker DB_URL CERTS_DIR NAME
+Fires due deadlines until none are left and prints how many it fired.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from connectors.signed import Signer
+from hub import certs
+from hub.clock import SystemClock
+from hub.db import Database
+from hub.engine import CaseEngine
+from hub.inbox import Doorbell
+from hub.matching import load_or_create_secret
+from hub.policy import HandoffPolicy
+
+
+async def main(db_url: str, certs_dir: Path, name: str) -> None:
+    db = Database(db_url)
+    signer = Signer(
+        certs.load_private_key(certs_dir / "hub.key"), certs.load_certificate(certs_dir / "hub.pem")
+    )
+    engine = CaseEngine(
+        db,
+        SystemClock(),
+        load_or_create_secret(certs_dir / "matching.key"),
+        HandoffPolicy(),
+        Doorbell(),
+        signer,
+    )
+    total = 0
+    while batch := await engine.fire_due(name, batch=50):
+        total += batch
+    db.close()
+    print(total, flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], Path(sys.argv[2]), sys.argv[3]))
