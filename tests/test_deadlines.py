@@ -432,8 +432,8 @@ async def test_two_hub_processes_fire_thousands_of_deadlines_exactly_once(
             sa.text("SELECT count(*) FROM case_event WHERE summary LIKE 'follow-up due%'")
         ).scalar_one()
     engine.dispose()
-    assert fired == {"hub-a": counts[0], "hub-b": counts[1]} or sum(fired.values()) == 3000
-    assert sum(fired.values()) == 3000
+    # What each process says it fired is what the rows say it claimed: no row twice.
+    assert fired == {name: n for name, n in zip(("hub-a", "hub-b"), counts, strict=True) if n}
     # Each deadline's effect was written exactly once.
     assert effects == 3000
 
