@@ -224,30 +224,52 @@ def process_name() -> str:
 
 
 class DeadlineScheduler:
-    """Wakes the hub when the next deadline is due, and sweeps now and then."""
+    """Wakes the hub when the next deadline is due, and sweeps now and then.
+
+    APScheduler's jobs only ring a bell; one sweeper task answers it. A job that
+    did the sweep itself could be skipped while the previous run was still going
+    (max_instances), and a wake-up would be lost.
+    """
 
     def __init__(self, engine: CaseEngine, sweep_seconds: float = 5.0) -> None:
         self._engine = engine
         self._sweep_seconds = sweep_seconds
         self._scheduler = AsyncIOScheduler(timezone=dt.UTC)
         self._lock = asyncio.Lock()
+        self._bell = asyncio.Event()
         self._next_wake: dt.datetime | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self.fired = 0
 
     async def start(self) -> None:
+        # Overdue deadlines (the hub was down) fire at once, and once.
+        await self.sweep()
         self._scheduler.start()
         self._scheduler.add_job(
-            self.sweep,
+            self._ring,
             "interval",
             seconds=self._sweep_seconds,
             id="sweep",
-            max_instances=1,
             coalesce=True,
             misfire_grace_time=None,
         )
         self._engine.on_deadline = self.wake_by
-        # Overdue deadlines (the hub was down) fire at once, and once.
-        await self.sweep()
+        self._sweeper = asyncio.create_task(self._sweep_when_rung())
+        # Arms the wake-up for the next deadline now that the scheduler runs.
+        self._bell.set()
+
+    async def _ring(self) -> None:
+        self._bell.set()
+
+    async def _sweep_when_rung(self) -> None:
+        while True:
+            await self._bell.wait()
+            self._bell.clear()
+            try:
+                await self.sweep()
+            except Exception:
+                # The next ring tries again; the rows are still there.
+                log.exception("sweeping deadlines failed")
 
     def wake_by(self, due: dt.datetime) -> None:
         """A deadline was written for `due`; make sure the hub wakes for it."""
@@ -255,7 +277,7 @@ class DeadlineScheduler:
             return
         self._next_wake = due
         self._scheduler.add_job(
-            self.sweep,
+            self._ring,
             DateTrigger(run_date=due),
             id="wake",
             replace_existing=True,
@@ -267,16 +289,16 @@ class DeadlineScheduler:
         async with self._lock:
             self._next_wake = None
             fired = 0
-            while True:
-                batch = await self._engine.fire_due(process_name())
+            while batch := await self._engine.fire_due(process_name()):
                 fired += batch
-                if batch == 0:
-                    break
             self.fired += fired
             upcoming = await self._engine.next_deadline()
-            if upcoming is not None:
+            if upcoming is not None and self._scheduler.running:
                 self.wake_by(upcoming)
             return fired
 
     def stop(self) -> None:
-        self._scheduler.shutdown(wait=False)
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
