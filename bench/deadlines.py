@@ -188,10 +188,8 @@ def main() -> None:
     figures["baseline_apscheduler"] = base
     hub, restart = figures["hub"], figures["restart"]
     print(
-        print(
-            f"\ndeadline lateness, {args.pending:,} pending,"
-            f" {args.probes:,} due over {args.spread:.0f} s"
-        )
+        f"\ndeadline lateness, {args.pending:,} pending,"
+        f" {args.probes:,} due over {args.spread:.0f} s"
     )
     print(f"{'':24}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
     for name, row in (("APScheduler alone", base), ("hub (durable)", hub)):
