@@ -91,7 +91,9 @@ def load_party(config: ConnectorConfig) -> PartyFiles:
 
 
 def secure_channel(
-    config: ConnectorConfig, credentials: grpc.ChannelCredentials | None = None
+    config: ConnectorConfig,
+    credentials: grpc.ChannelCredentials | None = None,
+    address: str | None = None,
 ) -> grpc.aio.Channel:
     options: list[tuple[str, str | int]] = [
         ("grpc.keepalive_time_ms", 30_000),
@@ -100,5 +102,5 @@ def secure_channel(
     if config.server_name:
         options.append(("grpc.ssl_target_name_override", config.server_name))
     return grpc.aio.secure_channel(
-        config.hub_address, credentials or load_credentials(config), options=options
+        address or config.addresses[0], credentials or load_credentials(config), options=options
     )

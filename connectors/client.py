@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
@@ -26,11 +27,30 @@ from lifeline.hub.v1 import (
 from connectors import claims, signed
 from connectors.channel import load_party, secure_channel
 from connectors.config import ConnectorConfig
-from connectors.errors import from_rpc_error
+from connectors.errors import HubUnavailableError, from_rpc_error
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+async def _until(stream: AsyncIterator[Any], stop: asyncio.Event) -> AsyncIterator[Any]:
+    """The stream's items until `stop` is set, even while the stream is idle."""
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        while True:
+            following = asyncio.ensure_future(anext(stream))
+            done, _ = await asyncio.wait({following, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if following not in done:
+                following.cancel()
+                return
+            try:
+                yield following.result()
+            except StopAsyncIteration:
+                return
+    finally:
+        stopping.cancel()
+        await stream.aclose()  # type: ignore[attr-defined]
 
 
 class _Guarded:
@@ -59,7 +79,13 @@ class HubClient:
         files = load_party(config)
         self.signer = files.signer
         self._ca = files.ca
-        self.channel = secure_channel(config, files.credentials)
+        self._credentials = files.credentials
+        self._address = 0
+        self._connect()
+
+    def _connect(self) -> None:
+        address = self.config.addresses[self._address % len(self.config.addresses)]
+        self.channel = secure_channel(self.config, self._credentials, address)
         self.cases = _Guarded(case_service_pb2_grpc.CaseServiceStub(self.channel))
         self.handoffs = _Guarded(handoff_service_pb2_grpc.HandoffServiceStub(self.channel))
         self._inbox_stub = inbox_service_pb2_grpc.InboxServiceStub(self.channel)
@@ -179,6 +205,45 @@ class HubClient:
     async def serving(self, timeout: float = 5.0) -> bool:
         response = await self._health.Check(health_pb2.HealthCheckRequest(), timeout=timeout)
         return bool(response.status == health_pb2.HealthCheckResponse.SERVING)
+
+    async def fail_over(self) -> None:
+        """Moves to the next hub address (or reconnects to the only one)."""
+        await self.channel.close(None)
+        self._address += 1
+        self._connect()
+
+    async def work(
+        self,
+        handle: Callable[[inbox_service_pb2.InboxMessage], Awaitable[None]],
+        *,
+        stop: asyncio.Event | None = None,
+        max_backoff: float = 5.0,
+    ) -> None:
+        """Hands every inbox message to `handle`, then acknowledges it; for ever, or until `stop`.
+
+        After a network cut or a hub restart it reconnects (trying each hub
+        address in turn, with backoff) and resumes after the last message it
+        acknowledged, so nothing is missed and nothing handled twice. A message
+        whose signature fails is not handled and not acknowledged.
+        """
+        stop = stop or asyncio.Event()
+        backoff = 0.1
+        handled = 0
+        while not stop.is_set():
+            try:
+                stream = self.subscribe()
+                async for message in _until(stream, stop):
+                    if message.sequence > handled:
+                        await handle(message)
+                        handled = message.sequence
+                    await self.acknowledge_inbox(message.sequence)
+                    backoff = 0.1
+            except HubUnavailableError:
+                if stop.is_set():
+                    break
+                await asyncio.sleep(backoff)  # a reconnect backoff, not a wait for a result
+                backoff = min(backoff * 2, max_backoff)
+                await self.fail_over()
 
     async def close(self) -> None:
         await self.channel.close(None)

@@ -16,7 +16,7 @@ class ConnectorConfig:
     """Where the hub is and who this party is."""
 
     hub_address: str
-    """host:port of the hub."""
+    """host:port of the hub; several, comma-separated, to fail over between hubs."""
 
     cert: Path
     """This party's client certificate (PEM), from `lifeline certs issue`."""
@@ -29,6 +29,10 @@ class ConnectorConfig:
 
     server_name: str | None = None
     """Name to check in the hub's certificate when it differs from the address host."""
+
+    @property
+    def addresses(self) -> list[str]:
+        return [a.strip() for a in self.hub_address.split(",") if a.strip()]
 
     @classmethod
     def for_party(cls, certs_dir: Path, party_id: str, hub_address: str) -> ConnectorConfig:

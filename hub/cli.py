@@ -11,6 +11,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from connectors.desk_cli import desk
 from hub import certs, rota
 from hub.db import DEFAULT_URL, Database
 from hub.identity import IdentityError, PartyIdentity, Role
@@ -41,6 +42,9 @@ def main(verbose: bool) -> None:
     )
     # Schema upgrades are routine; say so only when asked.
     logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+main.add_command(desk)
 
 
 @main.group("certs", cls=_OneLineErrors)

@@ -1,0 +1,20 @@
+"""A logistics company: intercept a shipped parcel, say how it went."""
+
+from __future__ import annotations
+
+from lifeline.hub.v1 import handoff_pb2
+
+from connectors.party import PartyConnector
+
+
+class CourierConnector(PartyConnector):
+    async def intercepted(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_PARCEL_INTERCEPTED, note)
+
+    async def already_delivered(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
+        return await self.finish(
+            handoff_id, handoff_pb2.OUTCOME_CODE_PARCEL_ALREADY_DELIVERED, note
+        )
+
+    async def failed(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_PARCEL_INTERCEPT_FAILED, note)

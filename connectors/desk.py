@@ -1,0 +1,29 @@
+"""A police desk or a residents' committee: take the dispatch, go, report what was found."""
+
+from __future__ import annotations
+
+from lifeline.hub.v1 import handoff_pb2
+
+from connectors.party import PartyConnector
+
+codes = handoff_pb2
+
+
+class DeskConnector(PartyConnector):
+    async def found_safe(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, codes.OUTCOME_CODE_PERSON_FOUND_SAFE, note)
+
+    async def taken_to_hospital(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, codes.OUTCOME_CODE_PERSON_TAKEN_TO_HOSPITAL, note)
+
+    async def not_found(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, codes.OUTCOME_CODE_PERSON_NOT_FOUND, note)
+
+    async def false_report(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, codes.OUTCOME_CODE_FALSE_REPORT, note)
+
+    async def followed_up(
+        self, handoff_id: str, code: int = codes.OUTCOME_CODE_FOLLOW_UP_PERSON_WELL, note: str = ""
+    ) -> handoff_pb2.Handoff:
+        """A FOLLOW_UP done: the person is well, needs support, or was unreachable."""
+        return await self.finish(handoff_id, code, note)

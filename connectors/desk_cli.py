@@ -1,0 +1,253 @@
+"""`lifeline desk ROLE ...`: the work of a police desk, committee, courier control
+room, shop, hospital or duty desk, for people and for scripts (`--json`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from google.protobuf import json_format
+from lifeline.hub.v1 import handoff_pb2, handoff_service_pb2, inbox_service_pb2, party_pb2
+
+from connectors.client import HubClient
+from connectors.config import ConnectorConfig
+from connectors.errors import LifelineError
+from connectors.party import PartyConnector
+
+T = TypeVar("T")
+H = handoff_pb2.Handoff
+ROLES = ["police", "committee", "courier", "merchant", "hospital", "platform"]
+# Outcome codes each role may report, as typed on the command line.
+OUTCOMES = {
+    "police": ["PERSON_FOUND_SAFE", "PERSON_TAKEN_TO_HOSPITAL", "PERSON_NOT_FOUND", "FALSE_REPORT"],
+    "committee": [
+        "PERSON_FOUND_SAFE",
+        "PERSON_TAKEN_TO_HOSPITAL",
+        "PERSON_NOT_FOUND",
+        "FALSE_REPORT",
+        "FOLLOW_UP_PERSON_WELL",
+        "FOLLOW_UP_NEEDS_SUPPORT",
+        "FOLLOW_UP_UNREACHABLE",
+    ],
+    "courier": ["PARCEL_INTERCEPTED", "PARCEL_ALREADY_DELIVERED", "PARCEL_INTERCEPT_FAILED"],
+    "merchant": ["ORDER_HELD", "ORDER_CANCELLED", "ORDER_ALREADY_SHIPPED"],
+    "hospital": ["DRUG_IDENTIFIED", "DRUG_NOT_IDENTIFIED", "REFERRAL_ACCEPTED"],
+    "platform": [n.removeprefix("OUTCOME_CODE_") for n in handoff_pb2.OutcomeCode.keys()[1:]],
+}
+CALL_TIMEOUT = 10.0
+
+
+def _config(
+    certs: Path | None, party: str | None, hub: str | None, config_file: Path | None
+) -> ConnectorConfig:
+    if config_file is not None:
+        return ConnectorConfig.from_file(config_file)
+    if certs is not None and party is not None:
+        return ConnectorConfig.for_party(certs, party, hub or "127.0.0.1:7443")
+    return ConnectorConfig.from_env()
+
+
+def _left(handoff: handoff_pb2.Handoff) -> str:
+    if not handoff.HasField("due_time") or handoff.state not in (
+        H.STATE_PENDING,
+        H.STATE_DELIVERED,
+    ):
+        return ""
+    seconds = int((handoff.due_time.ToDatetime(dt.UTC) - dt.datetime.now(dt.UTC)).total_seconds())
+    if seconds < 0:
+        return f"OVERDUE by {-seconds // 60}m{-seconds % 60:02d}s"
+    return f"{seconds // 60}m{seconds % 60:02d}s left to acknowledge"
+
+
+def _line(handoff: handoff_pb2.Handoff) -> str:
+    kind = handoff_pb2.HandoffKind.Name(handoff.kind).removeprefix("HANDOFF_KIND_")
+    state = H.State.Name(handoff.state).removeprefix("STATE_")
+    d = handoff.details
+    facts = [
+        f"{label}: {value}"
+        for label, value in (
+            ("order", d.order_id),
+            ("parcel", d.tracking_number),
+            ("area", d.jurisdiction_code),
+            ("situation", d.situation),
+            ("address", d.address_text),
+            ("phone", d.contact_phone),
+            ("clinical", d.clinical_facts),
+        )
+        if value
+    ]
+    left = _left(handoff)
+    return "  ".join(
+        [
+            f"{handoff.handoff_id}  {kind:<16} {state:<12}",
+            *([left] if left else []),
+            *facts,
+            f"| {d.instruction}" if d.instruction else "",
+        ]
+    ).rstrip()
+
+
+def _json(message: Any) -> str:
+    return json.dumps(
+        json_format.MessageToDict(message, preserving_proto_field_name=True), ensure_ascii=False
+    )
+
+
+class _Desk:
+    def __init__(self, role: str, config: ConnectorConfig, as_json: bool) -> None:
+        self.role = role
+        self.config = config
+        self.as_json = as_json
+
+    def run(self, action: Callable[[PartyConnector], Awaitable[T]]) -> T:
+        """Runs one action against the hub; any failure is one line and exit 1."""
+
+        async def go() -> T:
+            async with HubClient(self.config) as client:
+                actual = client.party_id
+                me = await asyncio.wait_for(client.whoami(), CALL_TIMEOUT)
+                role = party_pb2.Role.Name(me.role).removeprefix("ROLE_").lower()
+                if role != self.role:
+                    raise click.ClickException(f"{actual} is a {role}, not a {self.role}")
+                return await action(PartyConnector(client))
+
+        try:
+            return asyncio.run(go())
+        except LifelineError as e:
+            raise click.ClickException(_explain(e, self.config)) from None
+        except TimeoutError:
+            raise click.ClickException(
+                f"the hub at {self.config.hub_address} did not answer"
+            ) from None
+
+    def show(self, handoff: handoff_pb2.Handoff) -> None:
+        click.echo(_json(handoff) if self.as_json else _line(handoff))
+
+
+def _explain(error: LifelineError, config: ConnectorConfig) -> str:
+    from connectors.errors import ConfigError, HandshakeError, HubUnavailableError
+
+    if isinstance(error, ConfigError):
+        return str(error)
+    if isinstance(error, HandshakeError):
+        return f"the TLS handshake with {config.hub_address} failed: is {config.ca} the hub's CA?"
+    if isinstance(error, HubUnavailableError):
+        return f"cannot reach the hub at {config.hub_address} ({error.message})"
+    return str(error)
+
+
+@click.group("desk")
+@click.argument("role", type=click.Choice(ROLES))
+@click.option(
+    "--certs", type=click.Path(file_okay=False, path_type=Path), help="Certificate directory."
+)
+@click.option("--party", help="This desk's party id (with --certs).")
+@click.option("--hub", help="Hub address host:port (with --certs; default 127.0.0.1:7443).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Connector config JSON (else --certs/--party, else LIFELINE_* variables).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, for scripts.")
+@click.pass_context
+def desk(
+    ctx: click.Context,
+    role: str,
+    certs: Path | None,
+    party: str | None,
+    hub: str | None,
+    config_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Work a desk: see handoffs as they arrive, acknowledge, decline, report outcomes."""
+    try:
+        config = _config(certs, party, hub, config_file)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    ctx.obj = _Desk(role, config, as_json)
+
+
+@desk.command("list")
+@click.option("--all", "everything", is_flag=True, help="Include finished handoffs.")
+@click.pass_obj
+def list_handoffs(d: _Desk, everything: bool) -> None:
+    """This desk's handoffs, with the time left to each deadline."""
+
+    async def action(p: PartyConnector) -> list[handoff_pb2.Handoff]:
+        response = await p.hub.handoffs.ListHandoffs(
+            handoff_service_pb2.ListHandoffsRequest(page_size=500)
+        )
+        return list(response.handoffs)
+
+    for handoff in d.run(action):
+        if everything or handoff.state in (
+            H.STATE_PENDING,
+            H.STATE_DELIVERED,
+            H.STATE_ACKNOWLEDGED,
+        ):
+            d.show(handoff)
+
+
+@desk.command("watch")
+@click.option("--exit-after", type=int, help="Stop after this many handoffs (for scripts).")
+@click.pass_obj
+def watch(d: _Desk, exit_after: int | None) -> None:
+    """Show work as it arrives (resuming after a cut); Ctrl-C to stop."""
+    seen = 0
+
+    async def action(p: PartyConnector) -> None:
+        stop = asyncio.Event()
+
+        async def handle(message: inbox_service_pb2.InboxMessage) -> None:
+            nonlocal seen
+            if message.HasField("handoff"):
+                d.show(message.handoff)
+                seen += 1
+            elif not d.as_json:
+                click.echo(f"case {message.case_id}: {message.case_notice.summary}")
+            if exit_after is not None and seen >= exit_after:
+                stop.set()
+
+        await p.work(handle, stop=stop)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        d.run(action)
+
+
+@desk.command("ack")
+@click.argument("handoff_id")
+@click.pass_obj
+def acknowledge(d: _Desk, handoff_id: str) -> None:
+    """Take the work on (signed); stops the hub's chase."""
+    d.show(d.run(lambda p: p.acknowledge(handoff_id)))
+
+
+@desk.command("decline")
+@click.argument("handoff_id")
+@click.option("--reason", required=True)
+@click.pass_obj
+def decline(d: _Desk, handoff_id: str, reason: str) -> None:
+    """Refuse the work (signed, with the reason); the hub escalates at once."""
+    d.show(d.run(lambda p: p.decline(handoff_id, reason)))
+
+
+@desk.command("outcome")
+@click.argument("handoff_id")
+@click.option(
+    "--code", required=True, help="e.g. PERSON_FOUND_SAFE, PARCEL_INTERCEPTED, ORDER_HELD."
+)
+@click.option("--note", default="")
+@click.pass_obj
+def outcome(d: _Desk, handoff_id: str, code: str, note: str) -> None:
+    """Report how it ended (signed); acknowledges first if needed."""
+    if code.upper() not in OUTCOMES[d.role]:
+        raise click.ClickException(f"a {d.role} reports one of: {', '.join(OUTCOMES[d.role])}")
+    value = handoff_pb2.OutcomeCode.Value("OUTCOME_CODE_" + code.upper())
+    d.show(d.run(lambda p: p.finish(handoff_id, value, note)))

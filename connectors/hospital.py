@@ -1,0 +1,37 @@
+"""A hospital or internet hospital: report risk it sees; answer consults."""
+
+from __future__ import annotations
+
+from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2
+
+from connectors.party import PartyConnector
+
+
+class HospitalConnector(PartyConnector):
+    async def report_patient(
+        self,
+        situation: str,
+        clinical_facts: str,
+        indicators: case_pb2.RiskIndicators,
+        *,
+        phone: str = "",
+        address: case_pb2.Address | None = None,
+        request_id: str = "",
+    ) -> case_service_pb2.ReportSignalResponse:
+        signal = case_pb2.Signal(
+            source=case_pb2.SIGNAL_SOURCE_HOSPITAL,
+            subject=case_pb2.SubjectReference(phone=phone, address=address),
+            indicators=indicators,
+            situation=situation,
+            clinical_facts=clinical_facts,
+        )
+        return await self.hub.report_signal(signal, request_id)
+
+    async def drug_identified(self, handoff_id: str, note: str) -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_DRUG_IDENTIFIED, note)
+
+    async def drug_not_identified(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_DRUG_NOT_IDENTIFIED, note)
+
+    async def referral_accepted(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_REFERRAL_ACCEPTED, note)

@@ -1,0 +1,43 @@
+"""A shop's customer-service chat: report what was seen; hold or cancel the order."""
+
+from __future__ import annotations
+
+from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2
+
+from connectors.party import PartyConnector
+
+
+class MerchantConnector(PartyConnector):
+    async def report_chat(
+        self,
+        situation: str,
+        indicators: case_pb2.RiskIndicators,
+        *,
+        buyer_id: str = "",
+        phone: str = "",
+        address: case_pb2.Address | None = None,
+        orders: list[case_pb2.OrderReference] | None = None,
+        parcels: list[case_pb2.ParcelReference] | None = None,
+        request_id: str = "",
+    ) -> case_service_pb2.ReportSignalResponse:
+        """Reports risk seen in a chat; this shop's orders are filled in as its own."""
+        signal = case_pb2.Signal(
+            source=case_pb2.SIGNAL_SOURCE_MERCHANT_CHAT,
+            subject=case_pb2.SubjectReference(buyer_id=buyer_id, phone=phone, address=address),
+            orders=orders or [],
+            parcels=parcels or [],
+            indicators=indicators,
+            situation=situation,
+        )
+        for order in signal.orders:
+            order.merchant_party_id = order.merchant_party_id or self.hub.party_id
+        return await self.hub.report_signal(signal, request_id)
+
+    async def confirm_held(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_HELD, note)
+
+    async def confirm_cancelled(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_CANCELLED, note)
+
+    async def already_shipped(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_ALREADY_SHIPPED, note)

@@ -1,0 +1,46 @@
+"""What every party connector shares: its client, its inbox, taking work on and finishing it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from lifeline.hub.v1 import handoff_pb2, handoff_service_pb2, inbox_service_pb2
+
+from connectors.client import HubClient
+
+H = handoff_pb2.Handoff
+
+
+class PartyConnector:
+    """A thin layer over HubClient in a party's own words; subclasses add the verbs."""
+
+    def __init__(self, hub: HubClient) -> None:
+        self.hub = hub
+
+    async def work(
+        self, handle: Callable[[inbox_service_pb2.InboxMessage], Awaitable[None]], **options: object
+    ) -> None:
+        """Every message on this party's inbox, verified, in order, resumed after a cut."""
+        await self.hub.work(handle, **options)  # type: ignore[arg-type]
+
+    async def acknowledge(self, handoff_id: str, request_id: str = "") -> handoff_pb2.Handoff:
+        """Takes the work on (a signed receipt); stops the hub's chase."""
+        return (await self.hub.acknowledge_handoff(handoff_id, request_id)).handoff
+
+    async def decline(
+        self, handoff_id: str, reason: str, request_id: str = ""
+    ) -> handoff_pb2.Handoff:
+        """Refuses the work, saying why; the hub hands it to the next party at once."""
+        return (await self.hub.decline_handoff(handoff_id, reason, request_id)).handoff
+
+    async def finish(
+        self, handoff_id: str, code: int, note: str = "", request_id: str = ""
+    ) -> handoff_pb2.Handoff:
+        """Reports the outcome, acknowledging first if that was not done yet."""
+        current = await self.hub.handoffs.GetHandoff(
+            handoff_service_pb2.GetHandoffRequest(handoff_id=handoff_id)
+        )
+        if current.handoff.state != H.STATE_ACKNOWLEDGED:
+            await self.acknowledge(handoff_id, f"{request_id}:ack" if request_id else "")
+        outcome = handoff_pb2.Outcome(code=code, note=note)  # type: ignore[arg-type]
+        return (await self.hub.complete_handoff(handoff_id, outcome, request_id)).handoff
