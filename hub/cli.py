@@ -350,8 +350,17 @@ def evidence_verify(bundle_file: Path, ca_pem: Path) -> None:
 
 
 @main.command()
-def demo() -> None:
-    """Start a hub on a fresh dev CA and SQLite, and show parties connecting."""
+@click.option("--speed", default=60.0, show_default=True, help="How much faster than real time.")
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the summary as JSON.",
+)
+def demo(speed: float, json_out: Path | None) -> None:
+    """Play the six real cases through a real hub (dev CA, SQLite, mutual TLS)."""
     from hub.demo import run_demo
 
-    raise SystemExit(asyncio.run(run_demo()))
+    if speed <= 0:
+        raise click.ClickException("--speed must be positive")
+    raise SystemExit(asyncio.run(run_demo(speed, json_out)))

@@ -1,50 +1,467 @@
-"""`lifeline demo`: a hub on a fresh dev CA and SQLite, and parties connecting to it.
+"""`lifeline demo`: the six real cases of domain.md, played through a real hub.
 
-The hub runs as its own process (`lifeline serve`) and every party connects over
-mutual-TLS gRPC, exactly as in production.
+A fresh dev CA and a SQLite hub in a temporary directory; the hub runs as its
+own process (`lifeline serve`) and every party talks to it through its connector
+over mutual-TLS gRPC, exactly as in production. Time is compressed by --speed
+(the deadline policy is divided by it), and one police desk stays silent so that
+the hub's escalation is seen. At the end every case's evidence bundle is
+exported and verified offline against the CA.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
+import functools
+import json
 import signal
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from lifeline.hub.v1 import party_pb2, party_service_pb2
+from lifeline.hub.v1 import case_pb2, handoff_pb2, inbox_service_pb2
 
-from connectors import ConnectorConfig, HubClient, LifelineError
-from hub.certs import CertificateAuthority
+from connectors import ConnectorConfig, HubClient
+from connectors.courier import CourierConnector
+from connectors.desk import DeskConnector
+from connectors.duty_desk import DutyDeskConnector
+from connectors.hospital import HospitalConnector
+from connectors.merchant import MerchantConnector
+from hub.certs import CertificateAuthority, load_certificate
+from hub.db import Database
+from hub.disclosure import POLICY, Rule, handoff_kind_key
+from hub.evidence import EvidenceError, export, verify
 from hub.identity import PartyIdentity, Role
+
+H = handoff_pb2.Handoff
+K = handoff_pb2
+R = case_pb2.RiskIndicators
+CLOSED_STATES = {
+    H.STATE_COMPLETED,
+    H.STATE_CANCELLED,
+    H.STATE_ESCALATED,
+    H.STATE_EXPIRED,
+    H.STATE_DECLINED,
+}
 
 PARTIES = [
     PartyIdentity("duty-desk", Role.PLATFORM),
     PartyIdentity("shop-sleepwell", Role.MERCHANT),
+    PartyIdentity("shop-pharmacy", Role.MERCHANT),
+    PartyIdentity("shop-agri", Role.MERCHANT),
+    PartyIdentity("shop-grocery", Role.MERCHANT),
     PartyIdentity("courier-sf", Role.COURIER),
     PartyIdentity("police-110105", Role.POLICE, "110105"),
+    PartyIdentity("police-110108", Role.POLICE, "110108"),
+    PartyIdentity("police-310115", Role.POLICE, "310115"),
+    PartyIdentity("police-310100", Role.POLICE, "310100"),
+    PartyIdentity("police-410102", Role.POLICE, "410102"),
+    PartyIdentity("police-440305", Role.POLICE, "440305"),
     PartyIdentity("committee-110105", Role.COMMITTEE, "110105"),
+    PartyIdentity("committee-410102", Role.COMMITTEE, "410102"),
     PartyIdentity("hospital-anding", Role.HOSPITAL),
+    PartyIdentity("hospital-online", Role.HOSPITAL),
 ]
+# The Pudong district desk is out on another call: it never acknowledges.
+SILENT = {"police-310115"}
 
 
-def say(text: str) -> None:
+def say(text: str = "") -> None:
     print(text, flush=True)
 
 
-async def _start_hub(certs_dir: Path, db_path: Path) -> tuple[asyncio.subprocess.Process, int]:
+def _deadlines_toml(speed: float) -> str:
+    """The default deadline policy, compressed by `speed`."""
+
+    def s(seconds: float) -> str:
+        return f'"{seconds / speed:.3f}s"'
+
+    return (
+        f"[deadlines]\nHOLD_ORDER = {s(300)}\nINTERCEPT_PARCEL = {s(1800)}\n"
+        f"MEDICAL_CONSULT = {s(1800)}\nFOLLOW_UP = {s(86400)}\n"
+        f"[deadlines.DISPATCH]\nIMMINENT = {s(180)}\nHIGH = {s(600)}\ndefault = {s(1800)}\n"
+        f"[retry]\nattempts = 1\nbackoff = {s(30)}\nmax_backoff = {s(300)}\n"
+    )
+
+
+@dataclass
+class Case:
+    title: str
+    expected: str
+    case_id: str = ""
+    start: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    outcome: str = ""
+
+
+@dataclass
+class Demo:
+    speed: float
+    certs: Path
+    address: str
+    clients: dict[str, HubClient] = field(default_factory=dict)
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    handled: set[tuple[str, int]] = field(default_factory=set)
+
+    def client(self, party_id: str) -> HubClient:
+        if party_id not in self.clients:
+            self.clients[party_id] = HubClient(
+                ConnectorConfig.for_party(self.certs, party_id, self.address)
+            )
+        return self.clients[party_id]
+
+    async def pause(self, case_seconds: float) -> None:
+        """Time passing in the case (a drive to the address, a conversation)."""
+        await asyncio.sleep(case_seconds / self.speed)
+
+    async def until(self, check: Callable[[], Awaitable[bool]], limit: float = 30.0) -> None:
+        """Waits, woken by the duty desk's inbox, until `check` holds."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + limit
+        while not await check():
+            if loop.time() > end:
+                raise TimeoutError("the demo case did not reach its expected state")
+            async with self.changed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.changed.wait(), timeout=0.5)
+
+
+async def _party(demo: Demo, party_id: str, stop: asyncio.Event) -> None:
+    """One party's connector at work: it answers what arrives on its inbox."""
+    client = demo.client(party_id)
+    role = next(p.role for p in PARTIES if p.party_id == party_id)
+
+    async def handle(message: inbox_service_pb2.InboxMessage) -> None:
+        if role == Role.PLATFORM:
+            async with demo.changed:
+                demo.changed.notify_all()
+            return
+        h = message.handoff
+        if not message.HasField("handoff") or h.state not in (H.STATE_PENDING, H.STATE_DELIVERED):
+            return
+        if party_id in SILENT or (h.handoff_id, 0) in demo.handled:
+            return
+        demo.handled.add((h.handoff_id, 0))
+        asyncio.create_task(_answer(demo, client, role, h))
+
+    await client.work(handle, stop=stop)
+
+
+async def _answer(demo: Demo, client: HubClient, role: Role, h: handoff_pb2.Handoff) -> None:
+    """What each kind of party does with its work, after a realistic delay."""
+    if role == Role.MERCHANT:
+        merchant = MerchantConnector(client)
+        await demo.pause(60)
+        if "pesticide" in h.details.instruction or h.details.order_id == "o-pesticide":
+            await merchant.confirm_cancelled(
+                h.handoff_id, "talked till midnight; she cancelled it herself"
+            )
+        else:
+            await merchant.confirm_held(h.handoff_id, "order held; chat kept open")
+    elif role == Role.COURIER:
+        courier = CourierConnector(client)
+        await courier.acknowledge(h.handoff_id)
+        await demo.pause(600)
+        await courier.intercepted(h.handoff_id, "stopped at the Nanshan depot")
+    elif role in (Role.POLICE, Role.COMMITTEE):
+        desk = DeskConnector(client)
+        await demo.pause(45)
+        taken = await desk.acknowledge(h.handoff_id)
+        if h.kind == K.HANDOFF_KIND_FOLLOW_UP:
+            return  # the committee keeps it for the follow-up visits
+        await demo.pause(900)
+        where = taken.details.address_text or "the address"
+        if h.case_id in demo_hospital_cases:
+            await desk.taken_to_hospital(h.handoff_id, f"reached {where}; taken to hospital")
+        else:
+            await desk.found_safe(h.handoff_id, f"reached {where}; she is safe, family with her")
+    elif role == Role.HOSPITAL:
+        hospital = HospitalConnector(client)
+        await demo.pause(300)
+        if h.details.clinical_facts and "labels" in h.details.clinical_facts:
+            await hospital.drug_identified(
+                h.handoff_id,
+                "quetiapine 200 mg, by the imprint on the tablet remains (maker confirmed)",
+            )
+        else:
+            await hospital.referral_accepted(h.handoff_id, "psychiatric referral accepted")
+
+
+demo_hospital_cases: set[str] = set()
+
+
+async def _handoffs(duty: DutyDeskConnector, case_id: str) -> list[handoff_pb2.Handoff]:
+    from lifeline.hub.v1 import handoff_service_pb2
+
+    response = await duty.hub.handoffs.ListHandoffs(
+        handoff_service_pb2.ListHandoffsRequest(case_id=case_id, page_size=500)
+    )
+    return list(response.handoffs)
+
+
+async def _settled(duty: DutyDeskConnector, case_id: str) -> bool:
+    """Every handoff but the committee's follow-up has run its course."""
+    handoffs = await _handoffs(duty, case_id)
+    return bool(handoffs) and all(
+        h.state in CLOSED_STATES
+        or (h.kind == K.HANDOFF_KIND_FOLLOW_UP and h.state == H.STATE_ACKNOWLEDGED)
+        for h in handoffs
+    )
+
+
+def _address(code: str, text: str) -> case_pb2.Address:
+    return case_pb2.Address(jurisdiction_code=code, text=text)
+
+
+async def _play(demo: Demo) -> list[Case]:
+    c = demo.client
+    duty = DutyDeskConnector(c("duty-desk"))
+    cases = [
+        Case("1. The 12-year-old (20:00)", "PERSON_FOUND_SAFE"),
+        Case("2. Several shops, one person", "PERSON_FOUND_SAFE"),
+        Case("3. Pesticide shop", "DE_ESCALATED"),
+        Case("4. Ordinary goods (chili peppers)", "PERSON_FOUND_SAFE"),
+        Case("5. Unknown drug", "DRUG_IDENTIFIED"),
+        Case("6. Hospital as the source", "PERSON_TAKEN_TO_HOSPITAL"),
+    ]
+
+    async def one(
+        case: Case,
+        report: Callable[[], Awaitable[str]],
+        after: Callable[[str], Awaitable[None]],
+        resolution: int,
+    ) -> None:
+        case.case_id = await report()
+        await after(case.case_id)
+        await demo.until(lambda: _settled(duty, case.case_id))
+        await duty.close(case.case_id, resolution)
+
+    async def case1() -> str:
+        r = await MerchantConnector(c("shop-sleepwell")).report_chat(
+            "Asked for sleeping pills 'not for an illness'; an earlier overdose failed;"
+            " told they are"
+            " not sold, says she will jump from the 8th floor once her parents are asleep.",
+            R(stated_intent=True, method_prepared=True, earlier_attempt=True, stated_time=True),
+            buyer_id="buyer-1207",
+            phone="139 1000 1207",
+            address=_address("110105", "Building 3, flat 802, Chaoyang"),
+        )
+        return r.case.case_id
+
+    async def case2() -> str:
+        first = await MerchantConnector(c("shop-pharmacy")).report_chat(
+            "Looking for a large amount of sleeping pills, several shops tried already",
+            R(searched_for_methods=True, insomnia=True),
+            phone="+86 137-0000-2222",
+        )
+        second = await MerchantConnector(c("shop-grocery")).report_chat(
+            "'Don't stop me, it's not my first time'; has charcoal at home",
+            R(stated_intent=True, method_prepared=True, earlier_attempt=True),
+            phone="13700002222",
+            address=_address("310115", "Lane 88, room 5, Pudong"),
+        )
+        assert first.case.case_id == second.case.case_id and second.merged
+        return second.case.case_id
+
+    async def case3() -> str:
+        r = await MerchantConnector(c("shop-agri")).report_chat(
+            "Asked whether someone who drank it by accident would go quickly;"
+            " mother's medical debts",
+            R(stated_intent=True, recent_setback=True),
+            buyer_id="buyer-henan",
+            address=_address("410102", "Village 4, house 12"),
+            orders=[case_pb2.OrderReference(order_id="o-pesticide", item_summary="pesticide, 1 L")],
+        )
+        return r.case.case_id
+
+    async def case3_grade(case_id: str) -> None:
+        await duty.grade(
+            case_id,
+            case_pb2.RISK_LEVEL_HIGH,
+            "the pesticide is in her basket: treat the method as prepared",
+        )
+
+    async def case4() -> str:
+        parcel = case_pb2.ParcelReference(
+            tracking_number="SF-4471", courier_party_id="courier-sf", order_id="o-chili"
+        )
+        parcel.estimated_delivery_time.FromDatetime(
+            dt.datetime.now(dt.UTC) + dt.timedelta(hours=6) / demo.speed
+        )
+        r = await MerchantConnector(c("shop-grocery")).report_chat(
+            "Ordered 5 kg of the hottest chili peppers and says he means to die by eating them",
+            R(stated_intent=True, method_prepared=True),
+            buyer_id="buyer-chili",
+            address=_address("440305", "Nanshan, block 7"),
+            orders=[case_pb2.OrderReference(order_id="o-chili", item_summary="chili peppers 5 kg")],
+            parcels=[parcel],
+        )
+        return r.case.case_id
+
+    async def case5() -> str:
+        signal = case_pb2.Signal(
+            source=case_pb2.SIGNAL_SOURCE_PLATFORM_DUTY_DESK,
+            subject=case_pb2.SubjectReference(phone="135 5555 0005"),
+            indicators=R(stated_intent=True, method_prepared=True, psychiatric_history=True),
+            situation="Family asks for help online: their brother swallowed psychiatric drugs"
+            " bought"
+            " elsewhere; doctors cannot choose a treatment.",
+            clinical_facts=(
+                "Tablets with the labels torn off; remains photographed; ingested 2 h ago"
+            ),
+            hospital_party_id="hospital-anding",
+        )
+        return (await duty.report(signal)).case.case_id
+
+    async def case6() -> str:
+        r = await HospitalConnector(c("hospital-online")).report_patient(
+            "Patient wrote in the consultation chat that tonight is the end; has saved pills",
+            "Major depressive disorder; sertraline 100 mg",
+            R(stated_intent=True, method_prepared=True, psychiatric_history=True),
+            phone="138 6666 0006",
+            address=_address("110108", "Haidian, building 12"),
+        )
+        demo_hospital_cases.add(r.case.case_id)
+        return r.case.case_id
+
+    async def nothing(case_id: str) -> None:
+        return None
+
+    def code(name: str) -> int:
+        return case_pb2.CaseResolution.Code.Value(f"CODE_{name}")
+
+    await asyncio.gather(
+        one(cases[0], case1, nothing, code("PERSON_SAFE")),
+        one(cases[1], case2, nothing, code("PERSON_SAFE")),
+        one(cases[2], case3, case3_grade, code("DE_ESCALATED")),
+        one(cases[3], case4, nothing, code("PERSON_SAFE")),
+        one(cases[4], case5, nothing, code("HOSPITALISED")),
+        one(cases[5], case6, nothing, code("HOSPITALISED")),
+    )
+    return cases
+
+
+async def _summarise(demo: Demo, cases: list[Case], db_url: str, ca: Path) -> dict[str, Any]:
+    duty = DutyDeskConnector(demo.client("duty-desk"))
+    rows = []
+    db = Database(db_url)
+    verified_all = True
+    try:
+        for case in cases:
+            info = (await duty.hub.cases.GetCase(_get(case.case_id))).case
+            handoffs = await _handoffs(duty, case.case_id)
+            events = await duty.timeline(case.case_id)
+            t0 = events[0].create_time.ToDatetime(dt.UTC)
+            say(f"\n{case.title}  [{case.case_id}]")
+            for e in events:
+                at = (e.create_time.ToDatetime(dt.UTC) - t0).total_seconds() * demo.speed
+                who = e.actor_party_id or "hub"
+                note = f"  ({e.note})" if e.note else ""
+                say(f"  +{int(at // 60):3d}m{int(at % 60):02d}s  {who:<16} {e.summary}{note}")
+            police = [
+                h
+                for h in handoffs
+                if h.kind == K.HANDOFF_KIND_DISPATCH and h.HasField("acknowledge_time")
+            ]
+            ack_seconds = (
+                round(
+                    min(
+                        (h.acknowledge_time.ToDatetime(dt.UTC) - t0).total_seconds() for h in police
+                    )
+                    * demo.speed
+                )
+                if police
+                else None
+            )
+            outcomes = [
+                handoff_pb2.OutcomeCode.Name(h.outcome.code).removeprefix("OUTCOME_CODE_")
+                for h in handoffs
+                if h.outcome.code
+            ]
+            resolution = case_pb2.CaseResolution.Code.Name(info.resolution.code).removeprefix(
+                "CODE_"
+            )
+            case.outcome = (
+                case.expected
+                if case.expected in (*outcomes, resolution)
+                else (outcomes[-1] if outcomes else resolution)
+            )
+            for h in sorted(handoffs, key=lambda h: h.create_time.ToNanoseconds()):
+                say(f"  {h.assignee_party_id:<18} knew: {_knew(h)}")
+            bundle = db.transaction(functools.partial(export, case_id=case.case_id))
+            try:
+                report = verify(json.loads(json.dumps(bundle)), load_certificate(ca))
+                evidence = f"evidence verified ({report.messages} signed messages)"
+            except EvidenceError as e:
+                verified_all = False
+                evidence = f"EVIDENCE FAILED: {e}"
+            say(f"  -> {evidence}")
+            rows.append(
+                {
+                    "case": case.title,
+                    "case_id": case.case_id,
+                    "risk": case_pb2.RiskLevel.Name(info.risk_level).removeprefix("RISK_LEVEL_"),
+                    "handoffs": len(handoffs),
+                    "police_ack_seconds": ack_seconds,
+                    "escalations": sum(1 for h in handoffs if h.escalated_from_handoff_id),
+                    "outcome": case.outcome,
+                    "expected": case.expected,
+                }
+            )
+    finally:
+        db.close()
+    say(f"\n{'case':<36}{'risk':<10}{'handoffs':>9}{'police ack s':>14}{'escal.':>8}  outcome")
+    for r in rows:
+        ack = "-" if r["police_ack_seconds"] is None else str(r["police_ack_seconds"])
+        say(
+            f"{r['case']:<36}{r['risk']:<10}{r['handoffs']:>9}{ack:>14}{r['escalations']:>8}"
+            f"  {r['outcome']}"
+        )
+    say("(seconds are case time: real seconds x --speed)")
+    return {"cases": rows, "evidence_verified": verified_all}
+
+
+def _knew(h: handoff_pb2.Handoff) -> str:
+    """What the disclosure policy let this assignee see of the case."""
+    role = next(p.role for p in PARTIES if p.party_id == h.assignee_party_id)
+    rule = POLICY.get((role, handoff_kind_key(h.kind)), Rule())
+    if "*" in rule.fields:
+        return "everything (duty desk)"
+    shown = ", ".join(sorted(rule.fields - {"kind", "assignee"}))
+    if rule.after_acknowledgement and h.HasField("acknowledge_time"):
+        shown += " + after acknowledging: " + ", ".join(sorted(rule.after_acknowledgement))
+    return shown
+
+
+def _get(case_id: str) -> Any:
+    from lifeline.hub.v1 import case_service_pb2
+
+    return case_service_pb2.GetCaseRequest(case_id=case_id)
+
+
+async def _start_hub(
+    certs: Path, db_url: str, deadlines: Path
+) -> tuple[asyncio.subprocess.Process, int]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "hub",
         "serve",
         "--certs",
-        str(certs_dir),
+        str(certs),
         "--listen",
         "127.0.0.1:0",
         "--db",
-        f"sqlite:///{db_path}",
+        db_url,
+        "--deadlines",
+        str(deadlines),
+        "--grace",
+        "2",
         stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     assert process.stdout is not None
     line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
@@ -54,58 +471,45 @@ async def _start_hub(certs_dir: Path, db_path: Path) -> tuple[asyncio.subprocess
     return process, int(line.rsplit(b" ", 1)[1])
 
 
-async def run_demo() -> int:
+async def run_demo(speed: float = 60.0, json_out: Path | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="lifeline-demo-") as tmp:
-        certs_dir = Path(tmp) / "certs"
-        ca = CertificateAuthority(certs_dir)
+        certs = Path(tmp) / "certs"
+        ca = CertificateAuthority(certs)
         ca.init()
-        say(f"1. dev CA created in {certs_dir}")
         for identity in PARTIES:
             ca.issue(identity)
-        say(
-            f"   issued {len(PARTIES)} party certificates: "
-            + ", ".join(p.party_id for p in PARTIES)
-        )
-        hub, port = await _start_hub(certs_dir, Path(tmp) / "hub.db")
-        address = f"127.0.0.1:{port}"
-        say(f"2. hub started (pid {hub.pid}) on {address}, SQLite at {tmp}/hub.db")
+        deadlines = Path(tmp) / "deadlines.toml"
+        deadlines.write_text(_deadlines_toml(speed))
+        db_url = f"sqlite:///{tmp}/hub.db"
+        say(f"dev CA and {len(PARTIES)} party certificates in {certs}")
+        hub, port = await _start_hub(certs, db_url, deadlines)
+        say(f"hub running as pid {hub.pid} on 127.0.0.1:{port} (SQLite), time x{speed:g}")
+        demo = Demo(speed, certs, f"127.0.0.1:{port}")
+        stop = asyncio.Event()
+        workers = [asyncio.create_task(_party(demo, p.party_id, stop)) for p in PARTIES]
         try:
-            say("3. each party connects over mutual TLS and asks who the hub sees:")
-            for identity in PARTIES:
-                async with HubClient(
-                    ConnectorConfig.for_party(certs_dir, identity.party_id, address)
-                ) as c:
-                    party = await c.whoami()
-                    where = (
-                        f" jurisdiction {party.jurisdiction_code}"
-                        if party.jurisdiction_code
-                        else ""
-                    )
-                    say(f"   {party.party_id:<18} role {party_pb2.Role.Name(party.role)}{where}")
-            platform = ConnectorConfig.for_party(certs_dir, "duty-desk", address)
-            async with HubClient(platform) as c:
-                listed = await c.parties.ListParties(party_service_pb2.ListPartiesRequest())
-                count = len(listed.parties)
-                say(f"4. the duty desk lists the registry: {count} parties, seen on first contact")
-            merchant = ConnectorConfig.for_party(certs_dir, "shop-sleepwell", address)
-            async with HubClient(merchant) as c:
-                try:
-                    await c.parties.ListParties(party_service_pb2.ListPartiesRequest())
-                    say("   ! a merchant was allowed to list the registry")
-                    return 1
-                except LifelineError as e:
-                    say(f"5. a merchant asking for the registry is refused: {e}")
-            ca.revoke("courier-sf")
-            courier = ConnectorConfig.for_party(certs_dir, "courier-sf", address)
-            async with HubClient(courier) as c:
-                try:
-                    await c.whoami()
-                    say("   ! a revoked courier was let in")
-                    return 1
-                except LifelineError as e:
-                    say(f"6. after `certs revoke`, the courier is refused at once: {e}")
+            for p in PARTIES:
+                await demo.client(p.party_id).whoami()  # each desk connects and is registered
+            say(
+                f"{len(PARTIES)} parties connected over mutual TLS;"
+                f" {', '.join(sorted(SILENT))} will"
+                " not answer in time"
+            )
+            cases = await _play(demo)
+            summary = await _summarise(demo, cases, db_url, certs / "ca.pem")
         finally:
+            stop.set()
+            await asyncio.gather(*workers, return_exceptions=True)
+            for client in demo.clients.values():
+                await client.close()
             hub.send_signal(signal.SIGTERM)
             await hub.wait()
-            say(f"7. hub stopped on SIGTERM (exit {hub.returncode})")
+    if json_out is not None:
+        json_out.write_text(json.dumps(summary, indent=2))
+    failed = [r["case"] for r in summary["cases"] if r["outcome"] != r["expected"]]
+    escalated = sum(r["escalations"] for r in summary["cases"])
+    if failed or not summary["evidence_verified"] or escalated == 0:
+        say(f"\nNOT AS EXPECTED: {failed or 'evidence or escalation'}")
+        return 1
+    say("\nall six cases reached their expected outcome; every evidence bundle verified")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 from pathlib import Path
@@ -77,18 +78,37 @@ async def test_missing_certs_dir_is_one_clear_line(tmp_path: Path) -> None:
     assert "ca.pem" in err.decode()
 
 
-async def test_demo_runs() -> None:
+async def test_demo_plays_the_six_cases(tmp_path: Path) -> None:
+    out = tmp_path / "demo.json"
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "hub",
         "demo",
+        "--json",
+        str(out),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode == 0, out.decode() + err.decode()
-    text = out.decode()
-    assert "police-110105      role ROLE_POLICE jurisdiction 110105" in text
-    assert "ROLE_NOT_PERMITTED" in text
-    assert "PARTY_REVOKED" in text
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, stdout.decode() + stderr.decode()
+    summary = json.loads(out.read_text())
+    assert summary["evidence_verified"] is True
+    rows = {row["case"][:2]: row for row in summary["cases"]}
+    assert len(rows) == 6
+    assert {k for row in summary["cases"] for k in row} >= {
+        "case",
+        "risk",
+        "handoffs",
+        "police_ack_seconds",
+        "escalations",
+        "outcome",
+    }
+    # The silent Pudong desk: the hub escalated, and the city desk answered.
+    assert rows["2."]["escalations"] >= 1 and rows["2."]["outcome"] == "PERSON_FOUND_SAFE"
+    assert rows["1."]["risk"] == "IMMINENT"
+    assert rows["3."]["outcome"] == "DE_ESCALATED"
+    assert rows["5."]["outcome"] == "DRUG_IDENTIFIED"
+    text = stdout.decode()
+    assert "escalated to police-310100" in text
+    assert "police-110105      knew:" in text
