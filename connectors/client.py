@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
@@ -27,7 +28,7 @@ from lifeline.hub.v1 import (
 from connectors import claims, signed
 from connectors.channel import load_party, secure_channel
 from connectors.config import ConnectorConfig
-from connectors.errors import HubUnavailableError, from_rpc_error
+from connectors.errors import HubUnavailableError, LifelineError, from_rpc_error
 
 
 def _now() -> dt.datetime:
@@ -43,6 +44,9 @@ async def _until(stream: AsyncIterator[Any], stop: asyncio.Event) -> AsyncIterat
             done, _ = await asyncio.wait({following, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if following not in done:
                 following.cancel()
+                # Let the cancelled read finish before the stream is closed.
+                with contextlib.suppress(asyncio.CancelledError, LifelineError):
+                    await following
                 return
             try:
                 yield following.result()

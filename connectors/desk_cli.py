@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -100,10 +101,17 @@ def _json(message: Any) -> str:
 
 
 class _Desk:
-    def __init__(self, role: str, config: ConnectorConfig, as_json: bool) -> None:
+    def __init__(self, role: str, config: Callable[[], ConnectorConfig], as_json: bool) -> None:
         self.role = role
-        self.config = config
+        self._config = config
         self.as_json = as_json
+
+    @functools.cached_property
+    def config(self) -> ConnectorConfig:
+        try:
+            return self._config()
+        except ValueError as e:
+            raise click.ClickException(str(e)) from None
 
     def run(self, action: Callable[[PartyConnector], Awaitable[T]]) -> T:
         """Runs one action against the hub; any failure is one line and exit 1."""
@@ -143,38 +151,44 @@ def _explain(error: LifelineError, config: ConnectorConfig) -> str:
 
 
 @click.group("desk")
-@click.argument("role", type=click.Choice(ROLES))
-@click.option(
-    "--certs", type=click.Path(file_okay=False, path_type=Path), help="Certificate directory."
-)
-@click.option("--party", help="This desk's party id (with --certs).")
-@click.option("--hub", help="Hub address host:port (with --certs; default 127.0.0.1:7443).")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Connector config JSON (else --certs/--party, else LIFELINE_* variables).",
-)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, for scripts.")
-@click.pass_context
-def desk(
-    ctx: click.Context,
-    role: str,
-    certs: Path | None,
-    party: str | None,
-    hub: str | None,
-    config_file: Path | None,
-    as_json: bool,
-) -> None:
-    """Work a desk: see handoffs as they arrive, acknowledge, decline, report outcomes."""
-    try:
-        config = _config(certs, party, hub, config_file)
-    except ValueError as e:
-        raise click.ClickException(str(e)) from None
-    ctx.obj = _Desk(role, config, as_json)
+def desk() -> None:
+    """Work a desk: see handoffs as they arrive, acknowledge, decline, report outcomes.
+
+    `lifeline desk ROLE [--certs DIR --party ID --hub ADDR | --config FILE] COMMAND`;
+    without either, the LIFELINE_* environment variables configure the connector.
+    """
 
 
-@desk.command("list")
+def _role_group(role: str) -> click.Group:
+    @click.group(role, help=f"Work as a {role} desk.")
+    @click.option(
+        "--certs", type=click.Path(file_okay=False, path_type=Path), help="Certificate directory."
+    )
+    @click.option("--party", help="This desk's party id (with --certs).")
+    @click.option("--hub", help="Hub address host:port (with --certs; default 127.0.0.1:7443).")
+    @click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Connector config JSON (else --certs/--party, else LIFELINE_* variables).",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, for scripts.")
+    @click.pass_context
+    def group(
+        ctx: click.Context,
+        certs: Path | None,
+        party: str | None,
+        hub: str | None,
+        config_file: Path | None,
+        as_json: bool,
+    ) -> None:
+        # Read lazily, so that `--help` on a command works without a configured desk.
+        ctx.obj = _Desk(role, lambda: _config(certs, party, hub, config_file), as_json)
+
+    return group
+
+
+@click.command("list")
 @click.option("--all", "everything", is_flag=True, help="Include finished handoffs.")
 @click.pass_obj
 def list_handoffs(d: _Desk, everything: bool) -> None:
@@ -195,7 +209,7 @@ def list_handoffs(d: _Desk, everything: bool) -> None:
             d.show(handoff)
 
 
-@desk.command("watch")
+@click.command("watch")
 @click.option("--exit-after", type=int, help="Stop after this many handoffs (for scripts).")
 @click.pass_obj
 def watch(d: _Desk, exit_after: int | None) -> None:
@@ -221,7 +235,7 @@ def watch(d: _Desk, exit_after: int | None) -> None:
         d.run(action)
 
 
-@desk.command("ack")
+@click.command("ack")
 @click.argument("handoff_id")
 @click.pass_obj
 def acknowledge(d: _Desk, handoff_id: str) -> None:
@@ -229,7 +243,7 @@ def acknowledge(d: _Desk, handoff_id: str) -> None:
     d.show(d.run(lambda p: p.acknowledge(handoff_id)))
 
 
-@desk.command("decline")
+@click.command("decline")
 @click.argument("handoff_id")
 @click.option("--reason", required=True)
 @click.pass_obj
@@ -238,7 +252,7 @@ def decline(d: _Desk, handoff_id: str, reason: str) -> None:
     d.show(d.run(lambda p: p.decline(handoff_id, reason)))
 
 
-@desk.command("outcome")
+@click.command("outcome")
 @click.argument("handoff_id")
 @click.option(
     "--code", required=True, help="e.g. PERSON_FOUND_SAFE, PARCEL_INTERCEPTED, ORDER_HELD."
@@ -251,3 +265,10 @@ def outcome(d: _Desk, handoff_id: str, code: str, note: str) -> None:
         raise click.ClickException(f"a {d.role} reports one of: {', '.join(OUTCOMES[d.role])}")
     value = handoff_pb2.OutcomeCode.Value("OUTCOME_CODE_" + code.upper())
     d.show(d.run(lambda p: p.finish(handoff_id, value, note)))
+
+
+for _role in ROLES:
+    _group = _role_group(_role)
+    for _command in (list_handoffs, watch, acknowledge, decline, outcome):
+        _group.add_command(_command)
+    desk.add_command(_group)

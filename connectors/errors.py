@@ -80,6 +80,8 @@ class HubInternalError(LifelineError):
 _BY_CODE: dict[grpc.StatusCode, type[LifelineError]] = {
     grpc.StatusCode.UNAVAILABLE: HubUnavailableError,
     grpc.StatusCode.DEADLINE_EXCEEDED: HubUnavailableError,
+    # A call the hub cancelled: it is shutting down, and another hub (or it, back) will answer.
+    grpc.StatusCode.CANCELLED: HubUnavailableError,
     grpc.StatusCode.UNAUTHENTICATED: AuthenticationError,
     grpc.StatusCode.PERMISSION_DENIED: PermissionDeniedError,
     grpc.StatusCode.INVALID_ARGUMENT: InvalidArgumentError,

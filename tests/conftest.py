@@ -108,8 +108,9 @@ async def start_hub(sqlite_url: str) -> AsyncIterator[HubFactory]:
     hubs: list[Hub] = []
 
     async def start(certs: Path, db_url: str = sqlite_url, **options: object) -> Hub:
+        listen = str(options.pop("listen", "127.0.0.1:0"))
         hub = await Hub.start(
-            HubConfig(certs_dir=certs, listen="127.0.0.1:0", db_url=db_url, **options)  # type: ignore[arg-type]
+            HubConfig(certs_dir=certs, listen=listen, db_url=db_url, **options)  # type: ignore[arg-type]
         )
         hubs.append(hub)
         return hub

@@ -145,6 +145,14 @@ def test_revoke_lists_every_certificate_of_the_party(ca_dir: Path) -> None:
         ["certs", "revoke"],
         ["serve"],
         ["demo"],
+        ["audit", "verify"],
+        ["evidence", "export"],
+        ["evidence", "verify"],
+        ["rota", "add"],
+        ["rota", "check"],
+        ["desk"],
+        ["desk", "police"],
+        ["desk", "courier", "outcome"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
