@@ -16,7 +16,6 @@ import datetime as dt
 import functools
 import json
 import signal
-import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from hub.db import Database
 from hub.disclosure import POLICY, Rule, handoff_kind_key
 from hub.evidence import EvidenceError, export, verify
 from hub.identity import PartyIdentity, Role
+from hub.process import spawn_hub
 
 H = handoff_pb2.Handoff
 K = handoff_pb2
@@ -442,35 +442,6 @@ def _get(case_id: str) -> Any:
     return case_service_pb2.GetCaseRequest(case_id=case_id)
 
 
-async def _start_hub(
-    certs: Path, db_url: str, deadlines: Path
-) -> tuple[asyncio.subprocess.Process, int]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "hub",
-        "serve",
-        "--certs",
-        str(certs),
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
-        db_url,
-        "--deadlines",
-        str(deadlines),
-        "--grace",
-        "2",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
-    if not line.startswith(b"lifeline hub serving on port "):
-        await process.wait()
-        raise RuntimeError(f"the hub did not start (exit {process.returncode})")
-    return process, int(line.rsplit(b" ", 1)[1])
-
-
 async def run_demo(speed: float = 60.0, json_out: Path | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="lifeline-demo-") as tmp:
         certs = Path(tmp) / "certs"
@@ -482,7 +453,7 @@ async def run_demo(speed: float = 60.0, json_out: Path | None = None) -> int:
         deadlines.write_text(_deadlines_toml(speed))
         db_url = f"sqlite:///{tmp}/hub.db"
         say(f"dev CA and {len(PARTIES)} party certificates in {certs}")
-        hub, port = await _start_hub(certs, db_url, deadlines)
+        hub, port = await spawn_hub(certs, db_url, "--deadlines", str(deadlines), "--grace", "2")
         say(f"hub running as pid {hub.pid} on 127.0.0.1:{port} (SQLite), time x{speed:g}")
         demo = Demo(speed, certs, f"127.0.0.1:{port}")
         stop = asyncio.Event()

@@ -63,18 +63,22 @@ def post(
     return row
 
 
+def _from_the_future(field: str, sequence: int, cursor: InboxCursorRow) -> HubError:
+    return HubError(
+        grpc.StatusCode.OUT_OF_RANGE,
+        errors.CURSOR_FROM_FUTURE,
+        f"{field} {sequence} is beyond the inbox's end ({cursor.last_sequence})",
+        {"last_sequence": str(cursor.last_sequence), "field": field},
+    )
+
+
 def start_after(session: Session, party_id: str, after_sequence: int) -> int:
     """Where a subscription starts: after the given sequence, or after the last acknowledged."""
     cursor = _cursor(session, party_id, for_update=False)
     if after_sequence < 0:
         raise errors.invalid_argument("after_sequence must not be negative", "after_sequence")
     if after_sequence > cursor.last_sequence:
-        raise HubError(
-            grpc.StatusCode.OUT_OF_RANGE,
-            errors.CURSOR_FROM_FUTURE,
-            f"after_sequence {after_sequence} is beyond the inbox's end ({cursor.last_sequence})",
-            {"last_sequence": str(cursor.last_sequence)},
-        )
+        raise _from_the_future("after_sequence", after_sequence, cursor)
     return after_sequence or cursor.acknowledged_sequence
 
 
@@ -93,12 +97,7 @@ def acknowledge(session: Session, party_id: str, through: int) -> tuple[int, lis
     """Marks messages up to `through` received; returns the new mark and the rows it covered."""
     cursor = _cursor(session, party_id, for_update=True)
     if through > cursor.last_sequence:
-        raise HubError(
-            grpc.StatusCode.OUT_OF_RANGE,
-            errors.CURSOR_FROM_FUTURE,
-            f"through_sequence {through} is beyond the inbox's end ({cursor.last_sequence})",
-            {"last_sequence": str(cursor.last_sequence)},
-        )
+        raise _from_the_future("through_sequence", through, cursor)
     if through <= cursor.acknowledged_sequence:
         return cursor.acknowledged_sequence, []
     covered = list(

@@ -34,6 +34,7 @@ from hub.engine import CaseEngine
 from hub.inbox import Doorbell
 from hub.matching import load_or_create_secret
 from hub.policy import HandoffPolicy
+from hub.process import READY
 from hub.registry import PartyRegistry
 from hub.revocation import RevocationList
 from hub.services.cases import CaseService
@@ -221,7 +222,7 @@ async def serve(config: HubConfig) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     # One line on stdout that tools (and `lifeline demo`) read to find the port.
-    print(f"lifeline hub serving on port {hub.port}", flush=True)
+    print(f"{READY}{hub.port}", flush=True)
     try:
         await stop.wait()
     finally:

@@ -50,6 +50,20 @@ def signal(
     )
 
 
+def imminent(buyer: str, jurisdiction: str = "110105") -> dict[str, Any]:
+    """A merchant's signal about one person (one per buyer): IMMINENT, so a DISPATCH goes out."""
+    return signal(
+        MERCHANT,
+        buyer=buyer,
+        address=f"Flat of {buyer}",
+        jurisdiction=jurisdiction,
+        situation="will jump once her parents are asleep",
+        stated_intent=True,
+        method_prepared=True,
+        stated_time=True,
+    )
+
+
 async def read_inbox(
     client: HubClient,
     until: Callable[[list[inbox_service_pb2.InboxMessage]], bool],

@@ -16,23 +16,10 @@ from connectors.desk import DeskConnector
 from connectors.merchant import MerchantConnector
 from connectors.sync import SyncHubClient
 from hub.certs import CertificateAuthority
-from tests.flows import MERCHANT, signal
+from tests.flows import MERCHANT, imminent, signal
 
 H = handoff_pb2.Handoff
 DISPATCH = handoff_pb2.HANDOFF_KIND_DISPATCH
-
-
-def _imminent(buyer: str) -> dict:
-    return signal(
-        MERCHANT,
-        buyer=buyer,
-        address=f"Flat of {buyer}",
-        jurisdiction="110105",
-        situation="will jump tonight",
-        stated_intent=True,
-        method_prepared=True,
-        stated_time=True,
-    )
 
 
 async def _lifeline(*args: str, timeout: float = 60) -> tuple[int, str, str]:
@@ -57,7 +44,7 @@ async def test_work_resumes_after_a_hub_restart_and_handles_nothing_twice(
     for party in ("duty-desk", "police-110105"):
         await connect(hub, certs_dir, party).whoami()
     shop = connect(hub, certs_dir, "shop-1")
-    await shop.report_signal(**_imminent("b1"))
+    await shop.report_signal(**imminent("b1"))
     police = HubClient(ConnectorConfig.for_party(certs_dir, "police-110105", f"127.0.0.1:{port}"))
     seen: list[str] = []
     got_first, got_second = asyncio.Event(), asyncio.Event()
@@ -72,7 +59,7 @@ async def test_work_resumes_after_a_hub_restart_and_handles_nothing_twice(
     await asyncio.wait_for(got_first.wait(), 10)
     await hub.stop()  # the network is cut: the hub goes away
     again = await start_hub(certs_dir, sqlite_url, listen=f"127.0.0.1:{port}")
-    second = await connect(again, certs_dir, "shop-1").report_signal(**_imminent("b2"))
+    second = await connect(again, certs_dir, "shop-1").report_signal(**imminent("b2"))
     await asyncio.wait_for(got_second.wait(), 30)
     stop.set()
     await asyncio.wait_for(worker, 10)
@@ -98,7 +85,7 @@ async def test_work_fails_over_to_the_next_hub_address(start_hub, connect, certs
 
     stop = asyncio.Event()
     worker = asyncio.create_task(police.work(handle, stop=stop))
-    await connect(hub, certs_dir, "shop-1").report_signal(**_imminent("b1"))
+    await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))
     await asyncio.wait_for(got.wait(), 30)
     stop.set()
     await asyncio.wait_for(worker, 10)
@@ -136,9 +123,9 @@ def test_the_sync_wrapper_for_partners_without_asyncio(certs_dir: Path, tmp_path
             ConnectorConfig.for_party(certs_dir, "shop-1", f"127.0.0.1:{port[0]}")
         ) as hub:
             assert hub.whoami().party_id == "shop-1"
-            reported = hub.report_signal(_imminent("b1")["signal"], "sync-1")
+            reported = hub.report_signal(imminent("b1")["signal"], "sync-1")
             assert reported.case.case_id
-            assert hub.report_signal(_imminent("b1")["signal"], "sync-1") == reported
+            assert hub.report_signal(imminent("b1")["signal"], "sync-1") == reported
     finally:
         stop_hub.set()
         thread.join(30)

@@ -18,6 +18,7 @@ from lifeline.hub.v1 import (
 
 from connectors import ConnectorConfig, HubClient
 from connectors.errors import LifelineError
+from hub.process import spawn_hub
 from tests.flows import MERCHANT, read_inbox, signal
 
 H = handoff_pb2.Handoff
@@ -29,16 +30,8 @@ INBOX_ACK_EVERY = 5  # acknowledging in batches leaves a tail to redeliver
 async def _serve(certs: Path, db_url: str, log: Path) -> tuple[asyncio.subprocess.Process, str]:
     # stderr goes to a file: an unread pipe could fill up and stall the hub.
     with log.open("ab") as err:
-        process = await asyncio.create_subprocess_exec(
-            *(sys.executable, "-m", "hub", "serve", "--certs", str(certs)),
-            *("--listen", "127.0.0.1:0", "--db", db_url),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=err,
-        )
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
-    assert line.startswith(b"lifeline hub serving on port "), (line, log.read_text())
-    return process, f"127.0.0.1:{int(line.split()[-1])}"
+        process, port = await spawn_hub(certs, db_url, stderr=err)
+    return process, f"127.0.0.1:{port}"
 
 
 def _person(i: int) -> dict[str, Any]:

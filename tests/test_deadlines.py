@@ -19,7 +19,7 @@ from hub import rota
 from hub.certs import load_certificate
 from hub.deadlines import DeadlinePolicy, PolicyError
 from hub.evidence import export, verify
-from tests.flows import MERCHANT, handoffs, has_handoff, read_inbox, signal
+from tests.flows import MERCHANT, handoffs, has_handoff, imminent, read_inbox, signal
 
 H = handoff_pb2.Handoff
 DISPATCH = handoff_pb2.HANDOFF_KIND_DISPATCH
@@ -31,19 +31,6 @@ OPTIONS = {
     "deadline_sweep_seconds": 3600,  # the test sweeps; the safety net stays out of its way
     "signature_skew_seconds": 90 * 86400,  # parties sign in real time; the hub's clock is moved
 }
-
-
-def _imminent(buyer: str, jurisdiction: str = "110105") -> dict:
-    return signal(
-        MERCHANT,
-        buyer=buyer,
-        address=f"Flat of {buyer}",
-        jurisdiction=jurisdiction,
-        situation="will jump once her parents are asleep",
-        stated_intent=True,
-        method_prepared=True,
-        stated_time=True,
-    )
 
 
 async def _events(platform, case_id: str) -> list[case_pb2.CaseEvent]:
@@ -71,9 +58,7 @@ async def test_a_silent_desk_is_retried_then_escalated_and_a_late_ack_is_recorde
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "police-110100")
     platform = connect(hub, certs_dir, "duty-desk")
-    case_id = (
-        await connect(hub, certs_dir, "shop-1").report_signal(**_imminent("b1"))
-    ).case.case_id
+    case_id = (await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))).case.case_id
     [dispatch] = [h for h in await _handoffs(platform, case_id) if h.kind == DISPATCH]
     # IMMINENT: three minutes to acknowledge.
     assert dispatch.due_time.ToDatetime(dt.UTC) == clock.now() + 3 * MINUTE
@@ -109,7 +94,7 @@ async def test_an_acknowledgement_stops_the_chase_at_once(
 ) -> None:
     hub = await start_hub(certs_dir, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
-    await connect(hub, certs_dir, "shop-1").report_signal(**_imminent("b1"))
+    await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))
     police = connect(hub, certs_dir, "police-110105")
     dispatch = handoffs(await read_inbox(police, has_handoff(DISPATCH)))[0]
     await police.acknowledge_handoff(dispatch.handoff_id)
@@ -156,7 +141,7 @@ async def test_escalation_ends_with_whoever_is_on_call_then_their_backup(
     )
     case_id = (
         await connect(hub, certs_dir, "shop-1").report_signal(
-            **_imminent("b9", jurisdiction="650102")
+            **imminent("b9", jurisdiction="650102")
         )
     ).case.case_id
     clock.advance(3 * MINUTE)
@@ -186,7 +171,7 @@ async def test_a_decline_escalates_at_once(start_hub, connect, certs_dir: Path, 
     hub = await start_hub(certs_dir, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "police-110100")
     platform = connect(hub, certs_dir, "duty-desk")
-    await connect(hub, certs_dir, "shop-1").report_signal(**_imminent("b1"))
+    await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))
     police = connect(hub, certs_dir, "police-110105")
     dispatch = handoffs(await read_inbox(police, has_handoff(DISPATCH)))[0]
     await police.decline_handoff(dispatch.handoff_id, "all units out on a fire")
@@ -226,9 +211,7 @@ async def test_closing_schedules_follow_ups_and_reopening_cancels_them(
     hub = await start_hub(certs_dir, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, "duty-desk", "committee-110105")
     platform = connect(hub, certs_dir, "duty-desk")
-    case_id = (
-        await connect(hub, certs_dir, "shop-1").report_signal(**_imminent("b1"))
-    ).case.case_id
+    case_id = (await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))).case.case_id
     close = case_service_pb2.CloseCaseRequest(
         case_id=case_id,
         resolution=case_pb2.CaseResolution(code=case_pb2.CaseResolution.CODE_PERSON_SAFE),
@@ -331,9 +314,7 @@ async def test_overdue_deadlines_fire_once_after_a_restart(
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
     platform = connect(hub, certs_dir, "duty-desk")
-    case_id = (
-        await connect(hub, certs_dir, "shop-1").report_signal(**_imminent("b1"))
-    ).case.case_id
+    case_id = (await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))).case.case_id
     await hub.stop()
     clock.advance(10 * MINUTE)  # the hub was down through the deadline
     again = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
@@ -358,7 +339,7 @@ async def test_the_scheduler_wakes_the_hub_when_a_deadline_is_due(
     )
     hub = await start_hub(certs_dir, deadlines=quick, deadline_sweep_seconds=3600)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
-    await connect(hub, certs_dir, "shop-1").report_signal(**_imminent("b1"))
+    await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))
     police = connect(hub, certs_dir, "police-110105")
     # The redelivery arrives on the stream because the scheduler woke at the due time.
     received = await read_inbox(

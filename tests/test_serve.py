@@ -13,29 +13,14 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from connectors import ConnectorConfig, HubClient
 from connectors.channel import secure_channel
+from hub.process import spawn_hub
 
 
 async def _serve(certs_dir: Path, tmp_path: Path) -> tuple[asyncio.subprocess.Process, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "hub",
-        "serve",
-        "--certs",
-        str(certs_dir),
-        "--listen",
-        "127.0.0.1:0",
-        "--db",
-        f"sqlite:///{tmp_path}/hub.db",
-        "--grace",
-        "5",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    process, port = await spawn_hub(
+        certs_dir, f"sqlite:///{tmp_path}/hub.db", "--grace", "5", stderr=asyncio.subprocess.PIPE
     )
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
-    assert line.startswith(b"lifeline hub serving on port "), line
-    return process, f"127.0.0.1:{int(line.split()[-1])}"
+    return process, f"127.0.0.1:{port}"
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
