@@ -1683,6 +1683,9 @@ class CaseEngine:
     async def inbox_start(self, caller: PartyIdentity, after_sequence: int) -> int:
         return await self._db.run(lambda s: inbox.start_after(s, caller.party_id, after_sequence))
 
+    async def inbox_marks(self, party_ids: list[str]) -> dict[str, int]:
+        return await self._db.run(lambda s: inbox.marks(s, party_ids))
+
     async def inbox_read(self, caller: PartyIdentity, after_sequence: int) -> list[InboxRow]:
         return await self._db.run(lambda s: inbox.read(s, caller.party_id, after_sequence))
 

@@ -11,10 +11,11 @@ its message_id lets the party drop a duplicate.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 import grpc
 from lifeline.hub.v1 import inbox_service_pb2
@@ -114,33 +115,64 @@ def acknowledge(session: Session, party_id: str, through: int) -> tuple[int, lis
     return through, covered
 
 
-class Doorbell:
-    """Wakes the streams of parties whose inbox got new messages (in this process).
+def marks(session: Session, party_ids: list[str]) -> dict[str, int]:
+    """The last sequence written to each of these parties' inboxes."""
+    found: dict[str, int] = {}
+    for i in range(0, len(party_ids), 500):  # within SQLite's limit on bound variables
+        chunk = party_ids[i : i + 500]
+        rows = session.exec(
+            select(InboxCursorRow.party_id, InboxCursorRow.last_sequence).where(
+                col(InboxCursorRow.party_id).in_(chunk)
+            )
+        )
+        found.update(dict(rows.all()))
+    return found
 
-    Other hub processes sharing the database are caught by each stream's periodic
-    re-read, so the bell is a fast path, never the only path.
+
+class Doorbell:
+    """Wakes the streams of parties whose inbox got new messages.
+
+    The hub that writes a message rings at once. Messages written by another hub
+    process on the same database are found by one watcher per process, which
+    reads the inbox marks of every connected party each interval: one query,
+    however many streams are open.
     """
 
     def __init__(self) -> None:
         self._waiters: dict[str, set[asyncio.Event]] = defaultdict(set)
+        self._seen: dict[str, int] = {}
         self.closed = asyncio.Event()
+
+    async def watch(
+        self, read_marks: Callable[[list[str]], Awaitable[dict[str, int]]], interval: float
+    ) -> None:
+        """Rings the parties whose inbox mark moved since the last look, until closed."""
+        while not self.closed.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.closed.wait(), interval)
+            connected = list(self._waiters)
+            if not connected or self.closed.is_set():
+                continue
+            current = await read_marks(connected)
+            # A party seen for the first time is rung too: its stream re-reads, harmlessly.
+            moved = [p for p, mark in current.items() if self._seen.get(p) != mark]
+            self._seen = current
+            self.ring(moved)
 
     def ring(self, party_ids: Iterable[str]) -> None:
         for party_id in party_ids:
             for event in self._waiters.get(party_id, ()):
                 event.set()
 
-    async def wait(self, party_id: str, event: asyncio.Event, timeout: float) -> None:
-        """Returns when rung, when closing, or after timeout, whichever is first."""
+    async def wait(self, event: asyncio.Event) -> None:
+        """Returns when rung or when closing."""
         if event.is_set() or self.closed.is_set():
             event.clear()
             return
         closing = asyncio.ensure_future(self.closed.wait())
         rung = asyncio.ensure_future(event.wait())
         try:
-            await asyncio.wait(
-                {closing, rung}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-            )
+            await asyncio.wait({closing, rung}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             closing.cancel()
             rung.cancel()

@@ -96,8 +96,8 @@ class HubConfig:
     """How far a signed message's issue and expiry times may be off the hub's clock."""
 
     inbox_poll_seconds: float = 2.0
-    """How often an idle inbox stream re-reads the database (messages written by
-    another hub process on the same database arrive within this)."""
+    """How often the inbox watcher reads the marks of connected parties (messages
+    written by another hub process on the same database arrive within this)."""
 
     clock: Clock = field(default_factory=SystemClock)
     """Source of time; tests pass one they control."""
@@ -115,7 +115,9 @@ class Hub:
         health_servicer: Any,
         engine: CaseEngine,
         scheduler: DeadlineScheduler,
+        watcher: asyncio.Task[None],
     ) -> None:
+        self._watcher = watcher
         self.config = config
         self.engine = engine
         self.scheduler = scheduler
@@ -175,9 +177,7 @@ class Hub:
         handoff_service_pb2_grpc.add_HandoffServiceServicer_to_server(
             HandoffService(engine, checker), server
         )
-        inbox_service_pb2_grpc.add_InboxServiceServicer_to_server(
-            InboxService(engine, config.inbox_poll_seconds), server
-        )
+        inbox_service_pb2_grpc.add_InboxServiceServicer_to_server(InboxService(engine), server)
         health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection(
@@ -195,10 +195,13 @@ class Hub:
         await server.start()
         scheduler = DeadlineScheduler(engine, config.deadline_sweep_seconds)
         await scheduler.start()
+        watcher = asyncio.create_task(
+            engine.doorbell.watch(engine.inbox_marks, config.inbox_poll_seconds)
+        )
         for name in ("", *SERVICE_NAMES):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("hub listening on %s (port %d), database %s", config.listen, port, db.engine.url)
-        return cls(config, server, db, port, health_servicer, engine, scheduler)
+        return cls(config, server, db, port, health_servicer, engine, scheduler, watcher)
 
     async def stop(self) -> None:
         """Stops taking calls, lets in-flight ones finish within the grace period."""
@@ -209,6 +212,7 @@ class Hub:
         # Inbox streams end now; their parties reconnect elsewhere and resume.
         self.engine.doorbell.close()
         self.scheduler.stop()
+        await self._watcher
         await self.server.stop(self.config.grace_seconds)
         await asyncio.to_thread(self.db.close)
         log.info("hub stopped")

@@ -351,3 +351,20 @@ async def test_audit_verify_names_the_first_broken_link(
         f"BROKEN case {reported.case.case_id}, event 2: content does not match its hash"
         in broken.stdout
     )
+
+
+async def test_a_message_written_by_another_hub_is_delivered(
+    start_hub, connect, certs_dir: Path, db_url: str
+) -> None:
+    # Two hubs on one database: the party streams from one, the work is written by the other.
+    writer = await start_hub(certs_dir, db_url, inbox_poll_seconds=0.2)
+    reader = await start_hub(certs_dir, db_url, inbox_poll_seconds=0.2)
+    await _registered(connect, writer, certs_dir, "duty-desk", "police-110105")
+    police = connect(reader, certs_dir, "police-110105")
+    stream = police.subscribe()
+    first = asyncio.ensure_future(stream.__anext__())
+    reported = await connect(writer, certs_dir, "shop-1").report_signal(**_high("buyer-x"))
+    message = await asyncio.wait_for(first, 10)
+    assert message.handoff.kind == DISPATCH
+    assert message.case_id == reported.case.case_id
+    await stream.aclose()

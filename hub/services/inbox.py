@@ -11,15 +11,10 @@ from lifeline.hub.v1 import inbox_service_pb2_grpc
 from hub import auth
 from hub.engine import CaseEngine
 
-# How often an idle stream re-reads its inbox: the safety net for messages
-# written by another hub process, which this process's doorbell does not hear.
-POLL_SECONDS = 2.0
-
 
 class InboxService(inbox_service_pb2_grpc.InboxServiceServicer):
-    def __init__(self, engine: CaseEngine, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(self, engine: CaseEngine) -> None:
         self._engine = engine
-        self._poll_seconds = poll_seconds
 
     async def SubscribeInbox(
         self, request: pb.SubscribeInboxRequest, context: Any
@@ -36,7 +31,7 @@ class InboxService(inbox_service_pb2_grpc.InboxServiceServicer):
                     yield pb.SubscribeInboxResponse(message=pb.InboxMessage.FromString(row.payload))
                     cursor = row.sequence
                 if not rows:
-                    await doorbell.wait(caller.party_id, bell, self._poll_seconds)
+                    await doorbell.wait(bell)
         finally:
             doorbell.unregister(caller.party_id, bell)
 
