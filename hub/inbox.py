@@ -29,12 +29,16 @@ BATCH = 100
 
 
 def _cursor(session: Session, party_id: str, *, for_update: bool) -> InboxCursorRow:
-    row = session.get(InboxCursorRow, party_id, with_for_update=for_update)
-    if row is None:
-        row = InboxCursorRow(party_id=party_id)
-        session.add(row)
-        session.flush()
-    return row
+    # One transaction posts to a party many times: the locked row is remembered.
+    cursors: dict[str, InboxCursorRow] = session.info.setdefault("inbox_cursors", {})
+    if party_id not in cursors:
+        with session.no_autoflush:
+            row = session.get(InboxCursorRow, party_id, with_for_update=for_update)
+        if row is None:
+            row = InboxCursorRow(party_id=party_id)
+            session.add(row)
+        cursors[party_id] = row
+    return cursors[party_id]
 
 
 def post(
