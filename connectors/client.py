@@ -232,22 +232,42 @@ class HubClient:
         """
         stop = stop or asyncio.Event()
         backoff = 0.1
-        handled = 0
-        while not stop.is_set():
-            try:
-                stream = self.subscribe()
-                async for message in _until(stream, stop):
-                    if message.sequence > handled:
-                        await handle(message)
-                        handled = message.sequence
-                    await self.acknowledge_inbox(message.sequence)
-                    backoff = 0.1
-            except HubUnavailableError:
-                if stop.is_set():
-                    break
-                await asyncio.sleep(backoff)  # a reconnect backoff, not a wait for a result
-                backoff = min(backoff * 2, max_backoff)
-                await self.fail_over()
+        handled = acknowledged = 0
+        wanted = asyncio.Event()
+
+        async def acknowledge() -> None:
+            # One acknowledgement covers everything handled while the last one was in
+            # flight: under load they coalesce, with no timer.
+            nonlocal acknowledged
+            while True:
+                await wanted.wait()
+                wanted.clear()
+                if handled > acknowledged:
+                    with contextlib.suppress(LifelineError):  # the next one covers it
+                        acknowledged = await self.acknowledge_inbox(handled)
+
+        acker = asyncio.create_task(acknowledge())
+        try:
+            while not stop.is_set():
+                try:
+                    stream = self.subscribe()
+                    async for message in _until(stream, stop):
+                        if message.sequence > handled:
+                            await handle(message)
+                            handled = message.sequence
+                        wanted.set()
+                        backoff = 0.1
+                except HubUnavailableError:
+                    if stop.is_set():
+                        break
+                    await asyncio.sleep(backoff)  # a reconnect backoff, not a wait for a result
+                    backoff = min(backoff * 2, max_backoff)
+                    await self.fail_over()
+        finally:
+            acker.cancel()
+            if handled > acknowledged:
+                with contextlib.suppress(LifelineError, asyncio.CancelledError):
+                    await self.acknowledge_inbox(handled)
 
     async def close(self) -> None:
         await self.channel.close(None)

@@ -77,7 +77,7 @@ CLOSED = "closed"
 MAX_TEXT = 2000
 # A transaction that lost a race (two retries of one request_id, two hubs on one
 # PostgreSQL) is run again; the second run sees the winner's rows.
-ATTEMPTS = 3
+ATTEMPTS = 5
 
 _SOURCES_BY_ROLE = {
     Role.MERCHANT: {case_pb2.SIGNAL_SOURCE_MERCHANT_CHAT},
@@ -147,12 +147,23 @@ class _Tx:
     session: Session
     now: dt.datetime
     caller: PartyIdentity
-    woken: set[str] = field(default_factory=set)
     deadlines: list[dt.datetime] = field(default_factory=list)
+    outbox: list[tuple[str, inbox_service_pb2.InboxMessage]] = field(default_factory=list)
 
     def post(self, party_id: str, message: inbox_service_pb2.InboxMessage) -> None:
-        inbox.post(self.session, party_id, message, self.now)
-        self.woken.add(party_id)
+        """Queues a message for a party's inbox; written by finish(), in this transaction."""
+        self.outbox.append((party_id, message))
+
+    def finish(self) -> None:
+        """Writes the queued inbox messages, taking the parties' inbox locks in one order
+        (by party id) so that concurrent transactions on PostgreSQL cannot deadlock on
+        them; each party's messages keep the order they were queued in."""
+        for party_id, message in sorted(self.outbox, key=lambda item: item[0]):
+            inbox.post(self.session, party_id, message, self.now)
+
+    @property
+    def woken(self) -> set[str]:
+        return {party_id for party_id, _ in self.outbox}
 
 
 @dataclass(frozen=True)
@@ -220,6 +231,7 @@ class CaseEngine:
                         )
                     return response_type.FromString(seen.response), tx
             response = work(tx)
+            tx.finish()
             if request_id:
                 session.add(
                     IdempotencyRow(
@@ -678,6 +690,7 @@ class CaseEngine:
                 session.refresh(row)
                 self._fire(tx, row)
                 fired += 1
+            tx.finish()
             return fired, tx
 
         for attempt in range(ATTEMPTS):
@@ -1716,6 +1729,7 @@ class CaseEngine:
                 handoff = session.get(HandoffRow, handoff_id, with_for_update=True)
                 if handoff is not None and handoff.state == H.STATE_PENDING:
                     self._transition(tx, handoff, H.STATE_DELIVERED, f"to {caller.party_id}")
+            tx.finish()
             return mark, tx
 
         mark, tx = await self._db.run(work)
