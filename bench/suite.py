@@ -431,8 +431,10 @@ async def main(quick: bool) -> dict[str, Any]:
         figures["parties"] = await parties(certs, count, 4, f"sqlite:///{tmp}/parties.db")
     _say("deadlines...")
     pending = 20_000 if quick else 100_000
-    figures["deadlines"] = await deadline_bench.run(
-        pending, 500 if quick else 2000, 10 if quick else 20, None
+    probes, spread = (500, 10.0) if quick else (2000, 20.0)
+    figures["deadlines"] = await deadline_bench.run(pending, probes, spread, None)
+    figures["deadlines"]["baseline_apscheduler"] = await deadline_bench.baseline(
+        [spread * i / probes for i in range(probes)]
     )
     return figures
 
