@@ -388,7 +388,7 @@ async def parties(certs: Path, count: int, workers: int, db_url: str) -> dict[st
 
 
 async def main(quick: bool) -> dict[str, Any]:
-    seconds = 2.0 if quick else 10.0
+    seconds = 1.0 if quick else 10.0
     # Highest last: a rate the hub cannot keep up with leaves a backlog behind it.
     rates = [50, 200, 1000] if quick else [50, 100, 200, 400, 1000]
     base = [
@@ -405,7 +405,7 @@ async def main(quick: bool) -> dict[str, Any]:
         _say("peer: NATS JetStream...")
         figures["jetstream"] = await jetstream(seconds)
         _say("hub on SQLite...")
-        drain = 10.0 if quick else 20.0
+        drain = 5.0 if quick else 20.0
         figures["hub_sqlite"] = await hub_load(
             certs, f"sqlite:///{tmp}/bench.db", rates, seconds, drain
         )
@@ -426,12 +426,12 @@ async def main(quick: bool) -> dict[str, Any]:
             with engine.begin() as conn:
                 conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
             engine.dispose()
-        count = 1000 if quick else 10_000
+        count = 500 if quick else 10_000
         _say(f"{count:,} connected parties...")
         figures["parties"] = await parties(certs, count, 4, f"sqlite:///{tmp}/parties.db")
     _say("deadlines...")
-    pending = 20_000 if quick else 100_000
-    probes, spread = (500, 10.0) if quick else (2000, 20.0)
+    pending = 10_000 if quick else 100_000
+    probes, spread = (300, 5.0) if quick else (2000, 20.0)
     figures["deadlines"] = await deadline_bench.run(pending, probes, spread, None)
     figures["deadlines"]["baseline_apscheduler"] = await deadline_bench.baseline(
         [spread * i / probes for i in range(probes)]

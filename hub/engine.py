@@ -377,7 +377,19 @@ class CaseEngine:
         )
         return [case_pb2.Signal.FromString(r.payload) for r in rows]
 
+    @staticmethod
+    def _signals_changed(session: Session, *case_ids: str) -> None:
+        for case_id in case_ids:
+            session.info.get("aggregates", {}).pop(case_id, None)
+
     def _aggregate(self, session: Session, case_id: str) -> _Aggregate:
+        """What the case's signals say; computed once per transaction until they change."""
+        cache: dict[str, _Aggregate] = session.info.setdefault("aggregates", {})
+        if case_id not in cache:
+            cache[case_id] = self._gather(session, case_id)
+        return cache[case_id]
+
+    def _gather(self, session: Session, case_id: str) -> _Aggregate:
         address = jurisdiction = phone = ""
         situations: list[str] = []
         clinical: list[str] = []
@@ -872,6 +884,7 @@ class CaseEngine:
                 order.ClearField("item_summary")
             row.payload = signal.SerializeToString()
             session.add(row)
+        self._signals_changed(session, case.case_id)
         for handoff in session.exec(select(HandoffRow).where(HandoffRow.case_id == case.case_id)):
             details = handoff_pb2.HandoffDetails.FromString(handoff.details)
             for name in ("situation", "address_text", "contact_phone", "clinical_facts"):
@@ -1120,6 +1133,7 @@ class CaseEngine:
                     create_time=tx.now,
                 )
             )
+            self._signals_changed(session, case.case_id)
             self._join(session, case.case_id, caller.party_id)
             for key in keys:
                 if session.get(SubjectKeyRow, (key, case.case_id)) is None:
@@ -1208,6 +1222,7 @@ class CaseEngine:
             select(CasePartyRow).where(CasePartyRow.case_id == other.case_id)
         ):
             self._join(session, survivor.case_id, member.party_id)
+        self._signals_changed(session, survivor.case_id, other.case_id)
         survivor.indicators_mask |= other.indicators_mask
         survivor.peak_risk_level = max(survivor.peak_risk_level, other.peak_risk_level)
         if other.risk_overridden and other.risk_level > survivor.risk_level:

@@ -154,7 +154,11 @@ class Hub:
                 # and gets a MESSAGE_TOO_LARGE reason instead of a bare status.
                 ("grpc.max_receive_message_length", 4 * MAX_REQUEST_BYTES),
                 ("grpc.keepalive_time_ms", 60_000),
-                ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+                # Connectors ping every 30 s to keep idle inbox streams alive through
+                # NATs and proxies; allow it, or the hub answers with GOAWAY too_many_pings.
+                ("grpc.keepalive_permit_without_calls", 1),
+                ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
+                ("grpc.http2.max_ping_strikes", 0),
             ],
         )
         secret = load_or_create_secret(config.matching_secret or config.certs_dir / "matching.key")
