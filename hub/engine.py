@@ -149,17 +149,27 @@ class _Tx:
     caller: PartyIdentity
     deadlines: list[dt.datetime] = field(default_factory=list)
     outbox: list[tuple[str, inbox_service_pb2.InboxMessage]] = field(default_factory=list)
+    acknowledge: dict[str, int] = field(default_factory=dict)
+    """Inbox marks to move (party -> through sequence), with the other inbox locks."""
+    marks: dict[str, int] = field(default_factory=dict)
 
     def post(self, party_id: str, message: inbox_service_pb2.InboxMessage) -> None:
         """Queues a message for a party's inbox; written by finish(), in this transaction."""
         self.outbox.append((party_id, message))
 
     def finish(self) -> None:
-        """Writes the queued inbox messages, taking the parties' inbox locks in one order
-        (by party id) so that concurrent transactions on PostgreSQL cannot deadlock on
-        them; each party's messages keep the order they were queued in."""
-        for party_id, message in sorted(self.outbox, key=lambda item: item[0]):
-            inbox.post(self.session, party_id, message, self.now)
+        """Writes the queued inbox messages and acknowledgements, taking the parties' inbox
+        locks in one order (by party id), last in the transaction, so that concurrent
+        transactions on PostgreSQL cannot deadlock on them; each party's messages keep
+        the order they were queued in."""
+        for party_id in sorted(self.acknowledge.keys() | {p for p, _ in self.outbox}):
+            if party_id in self.acknowledge:
+                self.marks[party_id] = inbox.acknowledge_through(
+                    self.session, party_id, self.acknowledge[party_id]
+                )
+            for recipient, message in self.outbox:
+                if recipient == party_id:
+                    inbox.post(self.session, party_id, message, self.now)
 
     @property
     def woken(self) -> set[str]:
@@ -1739,13 +1749,14 @@ class CaseEngine:
 
         def work(session: Session) -> tuple[int, _Tx]:
             tx = _Tx(session, self._clock.now(), caller)
-            mark, covered = inbox.acknowledge(session, caller.party_id, through)
+            covered = inbox.covered(session, caller.party_id, through)
             for handoff_id in dict.fromkeys(r.handoff_id for r in covered if r.handoff_id):
                 handoff = session.get(HandoffRow, handoff_id, with_for_update=True)
                 if handoff is not None and handoff.state == H.STATE_PENDING:
                     self._transition(tx, handoff, H.STATE_DELIVERED, f"to {caller.party_id}")
+            tx.acknowledge[caller.party_id] = through
             tx.finish()
-            return mark, tx
+            return tx.marks[caller.party_id], tx
 
         mark, tx = await self._db.run(work)
         self._after_commit(tx)

@@ -98,14 +98,16 @@ def read(session: Session, party_id: str, after_sequence: int) -> list[InboxRow]
     )
 
 
-def acknowledge(session: Session, party_id: str, through: int) -> tuple[int, list[InboxRow]]:
-    """Marks messages up to `through` received; returns the new mark and the rows it covered."""
-    cursor = _cursor(session, party_id, for_update=True)
+def covered(session: Session, party_id: str, through: int) -> list[InboxRow]:
+    """The messages an acknowledgement up to `through` newly covers (read without a lock:
+    the mark itself is moved by acknowledge_through, with the other inbox locks)."""
+    with session.no_autoflush:
+        cursor = session.exec(
+            select(InboxCursorRow).where(InboxCursorRow.party_id == party_id)
+        ).first() or InboxCursorRow(party_id=party_id)
     if through > cursor.last_sequence:
         raise _from_the_future("through_sequence", through, cursor)
-    if through <= cursor.acknowledged_sequence:
-        return cursor.acknowledged_sequence, []
-    covered = list(
+    return list(
         session.exec(
             select(InboxRow).where(
                 InboxRow.party_id == party_id,
@@ -114,9 +116,14 @@ def acknowledge(session: Session, party_id: str, through: int) -> tuple[int, lis
             )
         )
     )
-    cursor.acknowledged_sequence = through
+
+
+def acknowledge_through(session: Session, party_id: str, through: int) -> int:
+    """Moves the party's acknowledged mark up to `through` (never down); returns the mark."""
+    cursor = _cursor(session, party_id, for_update=True)
+    cursor.acknowledged_sequence = max(cursor.acknowledged_sequence, through)
     session.add(cursor)
-    return through, covered
+    return cursor.acknowledged_sequence
 
 
 def marks(session: Session, party_ids: list[str]) -> dict[str, int]:
