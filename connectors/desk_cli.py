@@ -18,7 +18,7 @@ from lifeline.hub.v1 import handoff_pb2, handoff_service_pb2, inbox_service_pb2,
 
 from connectors.client import HubClient
 from connectors.config import ConnectorConfig
-from connectors.errors import LifelineError
+from connectors.errors import ConfigError, HandshakeError, HubUnavailableError, LifelineError
 from connectors.party import PartyConnector
 
 T = TypeVar("T")
@@ -139,8 +139,6 @@ class _Desk:
 
 
 def _explain(error: LifelineError, config: ConnectorConfig) -> str:
-    from connectors.errors import ConfigError, HandshakeError, HubUnavailableError
-
     if isinstance(error, ConfigError):
         return str(error)
     if isinstance(error, HandshakeError):

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lifeline.hub.v1 import case_pb2, handoff_pb2, inbox_service_pb2
+from lifeline.hub.v1 import (
+    case_pb2,
+    case_service_pb2,
+    handoff_pb2,
+    handoff_service_pb2,
+    inbox_service_pb2,
+)
 
 from connectors import ConnectorConfig, HubClient
 from connectors.courier import CourierConnector
@@ -104,7 +110,10 @@ class Demo:
     address: str
     clients: dict[str, HubClient] = field(default_factory=dict)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
-    handled: set[tuple[str, int]] = field(default_factory=set)
+    answered: set[str] = field(default_factory=set)
+    """Handoffs a party has taken up (its inbox shows each again as its state changes)."""
+    hospital_cases: set[str] = field(default_factory=set)
+    """Cases whose person the police take to hospital rather than find safe at home."""
 
     def client(self, party_id: str) -> HubClient:
         if party_id not in self.clients:
@@ -142,9 +151,9 @@ async def _party(demo: Demo, party_id: str, stop: asyncio.Event) -> None:
         h = message.handoff
         if not message.HasField("handoff") or h.state not in (H.STATE_PENDING, H.STATE_DELIVERED):
             return
-        if party_id in SILENT or (h.handoff_id, 0) in demo.handled:
+        if party_id in SILENT or h.handoff_id in demo.answered:
             return
-        demo.handled.add((h.handoff_id, 0))
+        demo.answered.add(h.handoff_id)
         asyncio.create_task(_answer(demo, client, role, h))
 
     await client.work(handle, stop=stop)
@@ -155,7 +164,7 @@ async def _answer(demo: Demo, client: HubClient, role: Role, h: handoff_pb2.Hand
     if role == Role.MERCHANT:
         merchant = MerchantConnector(client)
         await demo.pause(60)
-        if "pesticide" in h.details.instruction or h.details.order_id == "o-pesticide":
+        if h.details.order_id == "o-pesticide":
             await merchant.confirm_cancelled(
                 h.handoff_id, "talked till midnight; she cancelled it herself"
             )
@@ -174,7 +183,7 @@ async def _answer(demo: Demo, client: HubClient, role: Role, h: handoff_pb2.Hand
             return  # the committee keeps it for the follow-up visits
         await demo.pause(900)
         where = taken.details.address_text or "the address"
-        if h.case_id in demo_hospital_cases:
+        if h.case_id in demo.hospital_cases:
             await desk.taken_to_hospital(h.handoff_id, f"reached {where}; taken to hospital")
         else:
             await desk.found_safe(h.handoff_id, f"reached {where}; she is safe, family with her")
@@ -190,12 +199,7 @@ async def _answer(demo: Demo, client: HubClient, role: Role, h: handoff_pb2.Hand
             await hospital.referral_accepted(h.handoff_id, "psychiatric referral accepted")
 
 
-demo_hospital_cases: set[str] = set()
-
-
 async def _handoffs(duty: DutyDeskConnector, case_id: str) -> list[handoff_pb2.Handoff]:
-    from lifeline.hub.v1 import handoff_service_pb2
-
     response = await duty.hub.handoffs.ListHandoffs(
         handoff_service_pb2.ListHandoffsRequest(case_id=case_id, page_size=500)
     )
@@ -324,7 +328,7 @@ async def _play(demo: Demo) -> list[Case]:
             phone="138 6666 0006",
             address=_address("110108", "Haidian, building 12"),
         )
-        demo_hospital_cases.add(r.case.case_id)
+        demo.hospital_cases.add(r.case.case_id)
         return r.case.case_id
 
     async def nothing(case_id: str) -> None:
@@ -351,7 +355,8 @@ async def _summarise(demo: Demo, cases: list[Case], db_url: str, ca: Path) -> di
     verified_all = True
     try:
         for case in cases:
-            info = (await duty.hub.cases.GetCase(_get(case.case_id))).case
+            request = case_service_pb2.GetCaseRequest(case_id=case.case_id)
+            info = (await duty.hub.cases.GetCase(request)).case
             handoffs = await _handoffs(duty, case.case_id)
             events = await duty.timeline(case.case_id)
             t0 = events[0].create_time.ToDatetime(dt.UTC)
@@ -434,12 +439,6 @@ def _knew(h: handoff_pb2.Handoff) -> str:
     if rule.after_acknowledgement and h.HasField("acknowledge_time"):
         shown += " + after acknowledging: " + ", ".join(sorted(rule.after_acknowledgement))
     return shown
-
-
-def _get(case_id: str) -> Any:
-    from lifeline.hub.v1 import case_service_pb2
-
-    return case_service_pb2.GetCaseRequest(case_id=case_id)
 
 
 async def run_demo(speed: float = 60.0, json_out: Path | None = None) -> int:

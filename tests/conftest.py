@@ -120,11 +120,11 @@ async def start_hub(sqlite_url: str) -> AsyncIterator[HubFactory]:
         await hub.stop()
 
 
-ClientFactory = Callable[..., HubClient]
+ClientFactory = Callable[[Hub, Path, str], HubClient]
 
 
 @pytest.fixture
-async def connect() -> AsyncIterator[Callable[[Hub, Path, str], HubClient]]:
+async def connect() -> AsyncIterator[ClientFactory]:
     """Connects as a party of the CA in a certificate directory; closed after the test."""
     clients: list[HubClient] = []
 

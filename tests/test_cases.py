@@ -9,7 +9,7 @@ import pytest
 from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2, handoff_service_pb2
 
 from hub import timeline
-from tests.flows import HOSPITAL, MERCHANT, handoffs, has_handoff, read_inbox, signal
+from tests.flows import HOSPITAL, MERCHANT, RISK_MODEL, handoffs, has_handoff, read_inbox, signal
 
 pytestmark = pytest.mark.usefixtures("db_url")
 
@@ -200,7 +200,7 @@ async def test_two_open_cases_found_to_be_one_person_are_merged(
     )
     assert a.case.case_id != b.case.case_id
     bridge = await platform.report_signal(
-        **signal(RISK_MODEL_SOURCE, buyer="buyer-a", phone="13900000001", searched_for_methods=True)
+        **signal(RISK_MODEL, buyer="buyer-a", phone="13900000001", searched_for_methods=True)
     )
     assert bridge.merged and bridge.case.case_id == a.case.case_id
     # Two markers from two shops: the merged case grades higher than either alone.
@@ -215,9 +215,6 @@ async def test_two_open_cases_found_to_be_one_person_are_merged(
     )
     assert seen.case.case_id == a.case.case_id
     _chain_ok(hub)
-
-
-RISK_MODEL_SOURCE = case_pb2.SIGNAL_SOURCE_PLATFORM_RISK_MODEL
 
 
 async def test_case3_pesticide_shop(start_hub, connect, certs_dir: Path, db_url: str) -> None:

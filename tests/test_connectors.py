@@ -13,10 +13,12 @@ from lifeline.hub.v1 import case_pb2, handoff_pb2, inbox_service_pb2
 from connectors import ConnectorConfig, HubClient
 from connectors.courier import CourierConnector
 from connectors.desk import DeskConnector
+from connectors.duty_desk import DutyDeskConnector
 from connectors.merchant import MerchantConnector
 from connectors.sync import SyncHubClient
+from hub import Hub, HubConfig
 from hub.certs import CertificateAuthority
-from tests.flows import MERCHANT, imminent, signal
+from tests.flows import MERCHANT, handoffs, has_handoff, imminent, read_inbox, signal
 
 H = handoff_pb2.Handoff
 DISPATCH = handoff_pb2.HANDOFF_KIND_DISPATCH
@@ -95,8 +97,6 @@ async def test_work_fails_over_to_the_next_hub_address(start_hub, connect, certs
 def test_the_sync_wrapper_for_partners_without_asyncio(certs_dir: Path, tmp_path: Path) -> None:
     import threading
 
-    from hub import Hub, HubConfig
-
     started = threading.Event()
     port: list[int] = []
     stop_hub = threading.Event()
@@ -148,8 +148,6 @@ async def test_party_connectors_speak_their_own_language(
         parcels=[parcel],
     )
     assert reported.case.case_id
-    from tests.flows import handoffs, has_handoff, read_inbox
-
     courier = CourierConnector(connect(hub, certs_dir, "courier-1"))
     intercept = handoffs(
         await read_inbox(courier.hub, has_handoff(handoff_pb2.HANDOFF_KIND_INTERCEPT_PARCEL))
@@ -298,3 +296,34 @@ def _config(tmp: Path, name: str, port: int, cert: Path, key: Path, ca: Path) ->
         )
     )
     return path
+
+
+async def test_the_duty_desk_board_and_handing_work_on(start_hub, connect, certs_dir: Path) -> None:
+    hub = await start_hub(certs_dir)
+    for party in ("duty-desk", "hospital-1"):
+        await connect(hub, certs_dir, party).whoami()
+    mild = await connect(hub, certs_dir, "shop-1").report_signal(
+        **signal(MERCHANT, buyer="b-mild", situation="cannot sleep", insomnia=True)
+    )
+    grave = await connect(hub, certs_dir, "shop-2").report_signal(**imminent("b-grave"))
+    duty = DutyDeskConnector(connect(hub, certs_dir, "duty-desk"))
+    board = await duty.case_board()
+    # Gravest first.
+    assert [c.case_id for c in board] == [grave.case.case_id, mild.case.case_id]
+    assert [c.case_id for c in await duty.case_board(case_pb2.RISK_LEVEL_HIGH)] == [
+        grave.case.case_id
+    ]
+    consult = await duty.hand_off(
+        grave.case.case_id,
+        handoff_pb2.HANDOFF_KIND_MEDICAL_CONSULT,
+        "hospital-1",
+        "Which drug could this be?",
+    )
+    assert consult.state == H.STATE_PENDING and consult.assignee_party_id == "hospital-1"
+    got = handoffs(
+        await read_inbox(
+            connect(hub, certs_dir, "hospital-1"),
+            has_handoff(handoff_pb2.HANDOFF_KIND_MEDICAL_CONSULT),
+        )
+    )[0]
+    assert got.details.instruction == "Which drug could this be?"

@@ -10,11 +10,20 @@ from pathlib import Path
 
 import grpc
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2, signed_pb2
+from lifeline.hub.v1 import (
+    case_pb2,
+    case_service_pb2,
+    handoff_pb2,
+    handoff_service_pb2,
+    inbox_service_pb2,
+    signed_pb2,
+)
 
-from connectors import claims, signed
+from connectors import ConnectorConfig, HubClient, claims, signed
 from connectors.errors import InvalidArgumentError, LifelineError, PermissionDeniedError
 from connectors.signed import Signer
 from hub import certs, disclosure
@@ -22,7 +31,7 @@ from hub.clock import SystemClock
 from hub.errors import HubError
 from hub.identity import PartyIdentity, Role
 from hub.signatures import MessageChecker
-from tests.flows import MERCHANT, signal
+from tests.flows import MERCHANT, handoffs, has_handoff, read_inbox, signal
 
 NOW = dt.datetime.now(dt.UTC)
 SKEW = dt.timedelta(minutes=5)
@@ -88,9 +97,6 @@ def _resign(
     out = signed_pb2.SignedMessage()
     out.CopyFrom(message)
     out.payload = body
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
-
     out.signature = signer.key.sign(body, ec.ECDSA(hashes.SHA256()))
     return out
 
@@ -187,9 +193,6 @@ def _mutations(certs_dir: Path, tmp: Path, rng: random.Random):
 
     def other_key_own_cert(m):
         # Another party's signature over this payload, keeping the caller's certificate.
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import ec
-
         return field(m, signature=other_party.key.sign(m.payload, ec.ECDSA(hashes.SHA256())))
 
     def foreign_ca_cert(m):
@@ -312,8 +315,6 @@ async def test_receipt_signed_by_someone_else_is_refused(
     hub = await start_hub(certs_dir)
     for party in ("duty-desk", "police-110105"):
         await connect(hub, certs_dir, party).whoami()
-    from tests.flows import handoffs, has_handoff, read_inbox
-
     await connect(hub, certs_dir, "shop-1").report_signal(SIGNAL)
     police = connect(hub, certs_dir, "police-110105")
     dispatch = handoffs(await read_inbox(police, has_handoff(handoff_pb2.HANDOFF_KIND_DISPATCH)))[0]
@@ -324,8 +325,6 @@ async def test_receipt_signed_by_someone_else_is_refused(
         NOW,
         handoff_id=dispatch.handoff_id,
     )
-    from lifeline.hub.v1 import handoff_service_pb2
-
     with pytest.raises(PermissionDeniedError) as error:
         await police.handoffs.AcknowledgeHandoff(
             handoff_service_pb2.AcknowledgeHandoffRequest(
@@ -477,10 +476,6 @@ def test_what_a_recipient_receives_is_within_the_policy(
 
 
 def test_connector_refuses_a_handoff_that_differs_from_what_the_hub_signed(certs_dir: Path) -> None:
-    from lifeline.hub.v1 import inbox_service_pb2
-
-    from connectors import ConnectorConfig, HubClient
-
     hub = Signer(
         certs.load_private_key(certs_dir / "hub.key"), certs.load_certificate(certs_dir / "hub.pem")
     )
