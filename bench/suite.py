@@ -48,6 +48,11 @@ PG_URL = os.environ.get(
 )
 NATS_URL = os.environ.get("LIFELINE_BENCH_NATS_URL", "nats://127.0.0.1:4222")
 CONCURRENCY = 16
+BASE_PARTIES = [
+    PartyIdentity("duty-desk", Role.PLATFORM),
+    PartyIdentity("shop-bench", Role.MERCHANT),
+    PartyIdentity("police-110105", Role.POLICE, "110105"),
+]
 PAYLOAD = 1024
 
 
@@ -384,6 +389,13 @@ async def parties(certs: Path, count: int, workers: int, db_url: str) -> dict[st
     }
 
 
+async def parties_alone(count: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="lifeline-bench-") as tmp:
+        certs = Path(tmp) / "certs"
+        _pki(certs, BASE_PARTIES)
+        return await parties(certs, count, 4, f"sqlite:///{tmp}/parties.db")
+
+
 # -- the run ------------------------------------------------------------------------------
 
 
@@ -391,14 +403,9 @@ async def main(quick: bool) -> dict[str, Any]:
     seconds = 1.0 if quick else 10.0
     # Highest last: a rate the hub cannot keep up with leaves a backlog behind it.
     rates = [50, 200, 1000] if quick else [50, 100, 200, 400, 1000]
-    base = [
-        PartyIdentity("duty-desk", Role.PLATFORM),
-        PartyIdentity("shop-bench", Role.MERCHANT),
-        PartyIdentity("police-110105", Role.POLICE, "110105"),
-    ]
     with tempfile.TemporaryDirectory(prefix="lifeline-bench-") as tmp:
         certs = Path(tmp) / "certs"
-        _pki(certs, base)
+        _pki(certs, BASE_PARTIES)
         figures: dict[str, Any] = {"quick": quick}
         _say("ceiling: grpc.aio echo over mTLS...")
         figures["ceiling"] = await ceiling(certs, seconds)
@@ -517,9 +524,15 @@ def report(f: dict[str, Any]) -> dict[str, Any]:
 def run() -> None:
     parser = argparse.ArgumentParser(description="Lifeline Hub benchmarks (docs/benchmarks.md)")
     parser.add_argument("--quick", action="store_true", help="a reduced run, under two minutes")
+    parser.add_argument(
+        "--parties-only", type=int, metavar="N", help="only part 4, with N connected parties"
+    )
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # thousands of connections
+    if args.parties_only:
+        print(json.dumps(asyncio.run(parties_alone(args.parties_only)), indent=2))
+        return
     began = time.perf_counter()
     figures = asyncio.run(main(args.quick))
     summary = report(figures)
