@@ -33,6 +33,7 @@ from typing import Any
 
 import grpc
 import psutil
+import sqlalchemy as sa
 from lifeline.hub.v1 import case_pb2, handoff_pb2, inbox_service_pb2
 
 from bench import deadlines as deadline_bench
@@ -54,6 +55,17 @@ BASE_PARTIES = [
     PartyIdentity("police-110105", Role.POLICE, "110105"),
 ]
 PAYLOAD = 1024
+# The load test's police desk never acknowledges: without this, its handoffs would
+# come due in the middle of a long run, and the retries and escalations they cause
+# would be measured as if they were the cost of signals.
+UNHURRIED_DEADLINES = """\
+[deadlines]
+HOLD_ORDER = "1d"
+[deadlines.DISPATCH]
+IMMINENT = "1d"
+HIGH = "1d"
+default = "1d"
+"""
 
 
 def _pct(values: list[float]) -> dict[str, float]:
@@ -223,7 +235,9 @@ async def hub_load(
     certs: Path, db_url: str, rates: list[int], seconds: float, drain_seconds: float
 ) -> dict[str, Any]:
     """Signal -> DISPATCH on the police inbox, open loop at each offered rate."""
-    process, port = await spawn_hub(certs, db_url)
+    deadlines = certs.parent / "unhurried-deadlines.toml"
+    deadlines.write_text(UNHURRIED_DEADLINES)
+    process, port = await spawn_hub(certs, db_url, "--deadlines", str(deadlines))
     address = f"127.0.0.1:{port}"
     clients = {
         p: HubClient(ConnectorConfig.for_party(certs, p, address))
@@ -417,8 +431,6 @@ async def main(quick: bool) -> dict[str, Any]:
             certs, f"sqlite:///{tmp}/bench.db", rates, seconds, drain
         )
         _say("hub on PostgreSQL...")
-        import sqlalchemy as sa
-
         engine = sa.create_engine(PG_URL)
         schema = f"bench_{os.getpid()}"
         with engine.begin() as conn:

@@ -35,7 +35,7 @@ from sqlmodel import Session, col, select
 from connectors import claims as message_claims
 from connectors import signed
 from connectors.signed import Signer
-from hub import errors, grading, inbox, matching, rota, timeline
+from hub import db, errors, grading, inbox, matching, rota, timeline
 from hub.clock import Clock
 from hub.db import Database
 from hub.deadlines import ACKNOWLEDGE, FOLLOW_UP, RETENTION, DeadlinePolicy
@@ -162,14 +162,16 @@ class _Tx:
         locks in one order (by party id), last in the transaction, so that concurrent
         transactions on PostgreSQL cannot deadlock on them; each party's messages keep
         the order they were queued in."""
-        for party_id in sorted(self.acknowledge.keys() | {p for p, _ in self.outbox}):
+        mail: dict[str, list[inbox_service_pb2.InboxMessage]] = {}
+        for recipient, message in self.outbox:
+            mail.setdefault(recipient, []).append(message)
+        for party_id in sorted(self.acknowledge.keys() | mail.keys()):
             if party_id in self.acknowledge:
                 self.marks[party_id] = inbox.acknowledge_through(
                     self.session, party_id, self.acknowledge[party_id]
                 )
-            for recipient, message in self.outbox:
-                if recipient == party_id:
-                    inbox.post(self.session, party_id, message, self.now)
+            if party_id in mail:
+                inbox.post(self.session, party_id, mail[party_id], self.now)
 
     @property
     def woken(self) -> set[str]:
@@ -243,21 +245,23 @@ class CaseEngine:
             response = work(tx)
             tx.finish()
             if request_id:
-                session.add(
-                    IdempotencyRow(
-                        party_id=caller.party_id,
-                        request_id=request_id,
-                        method=method,
-                        request_hash=request_hash,
-                        response=response.SerializeToString(),
-                        create_time=tx.now,
-                    )
+                db.append(
+                    session,
+                    IdempotencyRow,
+                    {
+                        "party_id": caller.party_id,
+                        "request_id": request_id,
+                        "method": method,
+                        "request_hash": request_hash,
+                        "response": response.SerializeToString(),
+                        "create_time": tx.now,
+                    },
                 )
             return response, tx
 
         for attempt in range(ATTEMPTS):
             try:
-                response, tx = await self._db.run(transaction)
+                response, tx = await self._db.write(transaction)
                 break
             except (IntegrityError, OperationalError) as e:
                 if attempt == ATTEMPTS - 1:
@@ -297,7 +301,11 @@ class CaseEngine:
             data = {**(data or {}), "note_digest": hashlib.sha256(note.encode()).hexdigest()}
         event = timeline.append(tx.session, case, kind, tx.caller.party_id, summary, tx.now, data)
         if note:
-            tx.session.add(CaseNoteRow(case_id=case.case_id, sequence=event.sequence, text=note))
+            db.append(
+                tx.session,
+                CaseNoteRow,
+                {"case_id": case.case_id, "sequence": event.sequence, "text": note},
+            )
         recipients = set(self._platform_parties(tx.session)) | set(notify)
         for party_id in sorted(recipients):
             role = self._role_of(tx.session, party_id)
@@ -350,10 +358,15 @@ class CaseEngine:
         if (case_id, party_id) in joined:
             return
         joined.add((case_id, party_id))
-        with session.no_autoflush:
-            known = session.get(CasePartyRow, (case_id, party_id))
+        table = db.table(CasePartyRow)
+        known = db.read(
+            session,
+            sa.select(table.c.party_id).where(
+                table.c.case_id == case_id, table.c.party_id == party_id
+            ),
+        ).first()
         if known is None:
-            session.add(CasePartyRow(case_id=case_id, party_id=party_id))
+            db.append(session, CasePartyRow, {"case_id": case_id, "party_id": party_id})
 
     @staticmethod
     def _visible_case(
@@ -380,12 +393,14 @@ class CaseEngine:
 
     @staticmethod
     def _signals(session: Session, case_id: str) -> list[case_pb2.Signal]:
-        rows = session.exec(
-            select(SignalRow)
-            .where(SignalRow.case_id == case_id)
-            .order_by(col(SignalRow.create_time))
+        table = db.table(SignalRow)
+        rows = db.read(
+            session,
+            sa.select(table.c.payload)
+            .where(table.c.case_id == case_id)
+            .order_by(table.c.create_time),
         )
-        return [case_pb2.Signal.FromString(r.payload) for r in rows]
+        return [case_pb2.Signal.FromString(payload) for payload in rows.scalars()]
 
     @staticmethod
     def _signals_changed(session: Session, *case_ids: str) -> None:
@@ -443,37 +458,50 @@ class CaseEngine:
         Returns the reference the timeline event carries, binding the chain to it.
         """
         payload = signed_pb2.SignedPayload.FromString(message.payload)
-        if tx.session.get(SignedMessageRow, (payload.issuer, payload.message_id)) is not None:
+        table = db.table(SignedMessageRow)
+        seen = db.read(
+            tx.session,
+            sa.select(table.c.message_id).where(
+                table.c.issuer == payload.issuer, table.c.message_id == payload.message_id
+            ),
+        ).first()
+        if seen is not None:
             raise HubError(
                 grpc.StatusCode.INVALID_ARGUMENT,
                 signed.MESSAGE_REPLAYED,
                 f"message {payload.message_id!r} from {payload.issuer!r} was already received",
             )
-        tx.session.add(
-            SignedMessageRow(
-                issuer=payload.issuer,
-                message_id=payload.message_id,
-                kind=payload.kind,
-                case_id=case_id,
-                handoff_id=handoff_id,
-                message=message.SerializeToString(),
-                create_time=tx.now,
-            )
+        db.append(
+            tx.session,
+            SignedMessageRow,
+            {
+                "issuer": payload.issuer,
+                "message_id": payload.message_id,
+                "kind": payload.kind,
+                "case_id": case_id,
+                "handoff_id": handoff_id,
+                "message": message.SerializeToString(),
+                "create_time": tx.now,
+            },
         )
         return {"message_id": payload.message_id, "message_digest": signed.payload_digest(message)}
 
-    def _post_handoff(self, tx: _Tx, handoff: HandoffRow) -> None:
+    def _post_handoff(
+        self, tx: _Tx, handoff: HandoffRow, message: signed_pb2.SignedMessage | None = None
+    ) -> None:
         """Puts the handoff on its assignee's inbox, with the hub's signed message
-        narrowed to what the assignee may see now."""
+        (stored, unless just made) narrowed to what the assignee may see now."""
         role = self._role_of(tx.session, handoff.assignee_party_id)
-        stored = tx.session.exec(
-            select(SignedMessageRow).where(
-                SignedMessageRow.handoff_id == handoff.handoff_id,
-                SignedMessageRow.kind == signed.KIND_HANDOFF,
-            )
-        ).one()
+        if message is None:
+            stored = tx.session.exec(
+                select(SignedMessageRow).where(
+                    SignedMessageRow.handoff_id == handoff.handoff_id,
+                    SignedMessageRow.kind == signed.KIND_HANDOFF,
+                )
+            ).one()
+            message = signed_pb2.SignedMessage.FromString(stored.message)
         visible = narrow(
-            signed_pb2.SignedMessage.FromString(stored.message),
+            message,
             role,
             handoff_kind_key(handoff.kind),
             recipient=handoff.assignee_party_id,
@@ -570,7 +598,7 @@ class CaseEngine:
                 **reference,
             },
         )
-        self._post_handoff(tx, handoff)
+        self._post_handoff(tx, handoff, message)
         return handoff
 
     def _transition(
@@ -623,19 +651,21 @@ class CaseEngine:
         handoff_id: str | None,
         due: dt.datetime,
         attempt: int = 0,
-    ) -> DeadlineRow:
-        row = DeadlineRow(
-            deadline_id=_new_id("dl"),
-            kind=kind,
-            case_id=case_id,
-            handoff_id=handoff_id,
-            due_time=due,
-            attempt=attempt,
-            create_time=tx.now,
+    ) -> None:
+        db.append(
+            tx.session,
+            DeadlineRow,
+            {
+                "deadline_id": _new_id("dl"),
+                "kind": kind,
+                "case_id": case_id,
+                "handoff_id": handoff_id,
+                "due_time": due,
+                "attempt": attempt,
+                "create_time": tx.now,
+            },
         )
-        tx.session.add(row)
         tx.deadlines.append(due)
-        return row
 
     @staticmethod
     def _cancel_deadlines(
@@ -717,7 +747,7 @@ class CaseEngine:
 
         for attempt in range(ATTEMPTS):
             try:
-                fired, tx = await self._db.run(work)
+                fired, tx = await self._db.write(work)
                 break
             except OperationalError as e:
                 if attempt == ATTEMPTS - 1:
@@ -1085,14 +1115,14 @@ class CaseEngine:
             )
 
     def _participants(self, session: Session, case_id: str, roles: set[Role]) -> list[str]:
-        rows = session.exec(
-            select(PartyRow.party_id)
-            .join(CasePartyRow, col(CasePartyRow.party_id) == col(PartyRow.party_id))
-            .where(
-                CasePartyRow.case_id == case_id, col(PartyRow.role).in_([r.value for r in roles])
-            )
+        party, member = db.table(PartyRow), db.table(CasePartyRow)
+        rows = db.read(
+            session,
+            sa.select(party.c.party_id)
+            .join(member, member.c.party_id == party.c.party_id)
+            .where(member.c.case_id == case_id, party.c.role.in_([r.value for r in roles])),
         )
-        return list(rows)
+        return list(rows.scalars())
 
     # -- cases ---------------------------------------------------------------
 
@@ -1133,21 +1163,21 @@ class CaseEngine:
             signal.case_id = case.case_id
             if not signal.HasField("observe_time"):
                 signal.observe_time.FromDatetime(tx.now)
-            session.add(
-                SignalRow(
-                    signal_id=signal.signal_id,
-                    case_id=case.case_id,
-                    reporter_party_id=caller.party_id,
-                    source=signal.source,
-                    payload=signal.SerializeToString(),
-                    create_time=tx.now,
-                )
+            db.append(
+                session,
+                SignalRow,
+                {
+                    "signal_id": signal.signal_id,
+                    "case_id": case.case_id,
+                    "reporter_party_id": caller.party_id,
+                    "source": signal.source,
+                    "payload": signal.SerializeToString(),
+                    "create_time": tx.now,
+                },
             )
             self._signals_changed(session, case.case_id)
             self._join(session, case.case_id, caller.party_id)
-            for key in keys:
-                if session.get(SubjectKeyRow, (key, case.case_id)) is None:
-                    session.add(SubjectKeyRow(key_hash=key, case_id=case.case_id))
+            self._remember_keys(session, case.case_id, keys)
             source = (
                 case_pb2.SignalSource.Name(signal.source).removeprefix("SIGNAL_SOURCE_").lower()
             )
@@ -1205,6 +1235,24 @@ class CaseEngine:
             work,
         )
 
+    @staticmethod
+    def _remember_keys(session: Session, case_id: str, keys: Iterable[str]) -> None:
+        """Adds the subject keys the case does not have yet."""
+        table = db.table(SubjectKeyRow)
+        keys = set(keys)
+        known = (
+            session.connection()
+            .execute(
+                sa.select(table.c.key_hash).where(
+                    table.c.case_id == case_id, table.c.key_hash.in_(keys)
+                )
+            )
+            .scalars()
+        )
+        new = sorted(keys - set(known))
+        if new:
+            db.append(session, SubjectKeyRow, [{"key_hash": k, "case_id": case_id} for k in new])
+
     def _absorb(self, tx: _Tx, survivor: CaseRow, other: CaseRow) -> None:
         """Merges another open case of the same person into the survivor."""
         session = tx.session
@@ -1223,11 +1271,13 @@ class CaseEngine:
             .where(col(SignedMessageRow.case_id) == other.case_id)
             .values(case_id=survivor.case_id)
         )
-        for key in session.exec(
-            select(SubjectKeyRow).where(SubjectKeyRow.case_id == other.case_id)
-        ):
-            if session.get(SubjectKeyRow, (key.key_hash, survivor.case_id)) is None:
-                session.add(SubjectKeyRow(key_hash=key.key_hash, case_id=survivor.case_id))
+        self._remember_keys(
+            session,
+            survivor.case_id,
+            session.exec(
+                select(SubjectKeyRow.key_hash).where(SubjectKeyRow.case_id == other.case_id)
+            ).all(),
+        )
         for member in session.exec(
             select(CasePartyRow).where(CasePartyRow.case_id == other.case_id)
         ):
@@ -1758,7 +1808,7 @@ class CaseEngine:
             tx.finish()
             return tx.marks[caller.party_id], tx
 
-        mark, tx = await self._db.run(work)
+        mark, tx = await self._db.write(work)
         self._after_commit(tx)
         return mark
 

@@ -21,7 +21,7 @@ import grpc
 from lifeline.hub.v1 import inbox_service_pb2
 from sqlmodel import Session, col, select
 
-from hub import errors
+from hub import db, errors
 from hub.errors import HubError
 from hub.models import InboxCursorRow, InboxRow
 
@@ -44,28 +44,30 @@ def _cursor(session: Session, party_id: str, *, for_update: bool) -> InboxCursor
 def post(
     session: Session,
     party_id: str,
-    message: inbox_service_pb2.InboxMessage,
+    messages: list[inbox_service_pb2.InboxMessage],
     now: dt.datetime,
-) -> InboxRow:
-    """Appends a message to a party's inbox, in the caller's transaction."""
+) -> None:
+    """Appends messages to a party's inbox, in order, in the caller's transaction."""
     cursor = _cursor(session, party_id, for_update=True)
-    cursor.last_sequence += 1
-    message.sequence = cursor.last_sequence
-    message.message_id = f"msg-{uuid.uuid4().hex[:20]}"
-    message.create_time.FromDatetime(now)
-    handoff_id = message.handoff.handoff_id if message.HasField("handoff") else None
-    row = InboxRow(
-        party_id=party_id,
-        sequence=cursor.last_sequence,
-        message_id=message.message_id,
-        case_id=message.case_id,
-        handoff_id=handoff_id,
-        payload=message.SerializeToString(),
-        create_time=now,
-    )
+    rows = []
+    for message in messages:
+        cursor.last_sequence += 1
+        message.sequence = cursor.last_sequence
+        message.message_id = f"msg-{uuid.uuid4().hex[:20]}"
+        message.create_time.FromDatetime(now)
+        rows.append(
+            {
+                "party_id": party_id,
+                "sequence": cursor.last_sequence,
+                "message_id": message.message_id,
+                "case_id": message.case_id,
+                "handoff_id": message.handoff.handoff_id if message.HasField("handoff") else None,
+                "payload": message.SerializeToString(),
+                "create_time": now,
+            }
+        )
     session.add(cursor)
-    session.add(row)
-    return row
+    db.append(session, InboxRow, rows)
 
 
 def _from_the_future(field: str, sequence: int, cursor: InboxCursorRow) -> HubError:

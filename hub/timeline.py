@@ -18,6 +18,7 @@ from typing import Any
 from lifeline.hub.v1 import case_pb2
 from sqlmodel import Session, col, select
 
+from hub import db
 from hub.models import CaseEventRow, CaseRow
 from hub.timestamps import timestamp
 
@@ -77,7 +78,7 @@ def append(
     row.hash = event_hash(previous, row)
     case.last_event_sequence = row.sequence
     case.last_event_hash = row.hash
-    session.add(row)
+    db.append(session, CaseEventRow, row.model_dump())
     session.add(case)
     return row
 
