@@ -197,10 +197,11 @@ class Database:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             return work(session)
 
-    async def write(self, work: Callable[[Session], T]) -> T:
-        """Runs work off the event loop, committed with whatever else is queued: all of
-        it is durable when this returns, and none of it if this raises."""
-        return await asyncio.wrap_future(self._writer.submit(work))
+    def write(self, work: Callable[[Session], T]) -> asyncio.Future[T]:
+        """Queues work at once, to run off the event loop and be committed with whatever
+        else is queued: all of it is durable when the future resolves, and none of it
+        if the future raises."""
+        return asyncio.wrap_future(self._writer.submit(work))
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Runs work that reads, off the event loop, in a transaction of its own."""

@@ -1,0 +1,61 @@
+"""Group commit: units queued together share a transaction, and one unit's failure
+is its own."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import Session
+
+from hub.db import Database
+from hub.models import PartyRow
+
+
+class Refused(Exception):
+    pass
+
+
+async def test_units_queued_together_share_a_commit_and_fail_alone(db_url: str) -> None:
+    db = Database(db_url)
+    await asyncio.to_thread(db.migrate)
+    writing, release = threading.Event(), threading.Event()
+
+    def hold_the_writer(_session: Session) -> None:
+        writing.set()
+        release.wait()
+
+    def register(party_id: str, *, refuse: bool = False) -> Callable[[Session], None]:
+        def work(session: Session) -> None:
+            session.add(PartyRow(party_id=party_id, role="merchant"))
+            session.flush()  # written, then undone by the savepoint if refused
+            if refuse:
+                raise Refused(party_id)
+
+        return work
+
+    commits: list[object] = []
+    event.listen(db.engine, "commit", commits.append)
+
+    try:
+        held = db.write(hold_the_writer)
+        await asyncio.to_thread(writing.wait)
+        # Queued while the writer is busy: the next group holds all three.
+        first = db.write(register("shop-a"))
+        refused = db.write(register("shop-b", refuse=True))
+        last = db.write(register("shop-c"))
+        release.set()
+        await held
+        await first
+        with pytest.raises(Refused):
+            await refused
+        await last
+        assert len(commits) == 2  # the held unit's, then one for the three
+        stored = await db.run(lambda s: sorted(p.party_id for p in s.query(PartyRow)))
+        assert stored == ["shop-a", "shop-c"]
+    finally:
+        release.set()
+        await asyncio.to_thread(db.close)
