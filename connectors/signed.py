@@ -12,6 +12,7 @@ signed. Hub and connectors use this one module, built on `cryptography` alone.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import secrets
@@ -192,6 +193,16 @@ class Verified:
         return {name for name, _ in self.claims}
 
 
+@functools.lru_cache(maxsize=4096)
+def _issued_by(der: bytes, ca: x509.Certificate) -> x509.Certificate:
+    """The signer's certificate, checked to be the CA's; a party signs many messages
+    with one certificate, so the check (the profile's largest cost of verifying) is
+    remembered. A certificate that fails raises, and is checked afresh next time."""
+    cert = x509.load_der_x509_certificate(der)
+    cert.verify_directly_issued_by(ca)
+    return cert
+
+
 def verify(
     message: signed_pb2.SignedMessage,
     *,
@@ -209,8 +220,7 @@ def verify(
     if message.algorithm != ALGORITHM:
         raise _fail(ALGORITHM_UNSUPPORTED, f"algorithm {message.algorithm!r} is not {ALGORITHM}")
     try:
-        cert = x509.load_der_x509_certificate(message.signer_certificate)
-        cert.verify_directly_issued_by(ca)
+        cert = _issued_by(message.signer_certificate, ca)
     except (ValueError, TypeError, InvalidSignature):
         raise _fail(
             SIGNER_CERTIFICATE_INVALID, "the signer's certificate is not one the CA issued"

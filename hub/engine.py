@@ -963,20 +963,21 @@ class CaseEngine:
 
     def _desk_for(self, session: Session, role: Role, jurisdiction: str) -> PartyRow | None:
         """The active desk of a role for a jurisdiction: exact code, then city, then province."""
-        for code in jurisdiction_ancestors(jurisdiction):
-            with session.no_autoflush:
-                desk = session.exec(
-                    select(PartyRow)
-                    .where(
-                        PartyRow.role == role.value,
-                        PartyRow.state == ACTIVE,
-                        PartyRow.jurisdiction_code == code,
-                    )
-                    .order_by(col(PartyRow.party_id))
-                ).first()
-            if desk is not None:
-                return desk
-        return None
+        codes = jurisdiction_ancestors(jurisdiction)
+        party = db.table(PartyRow)
+        desks = db.read(
+            session,
+            sa.select(party.c.party_id, party.c.jurisdiction_code).where(
+                party.c.role == role.value,
+                party.c.state == ACTIVE,
+                party.c.jurisdiction_code.in_(codes),
+            ),
+        ).all()
+        if not desks:
+            return None
+        nearest = min(desks, key=lambda d: (codes.index(d.jurisdiction_code), d.party_id))
+        with session.no_autoflush:
+            return session.get(PartyRow, nearest.party_id)
 
     def _apply_policy(self, tx: _Tx, case: CaseRow) -> None:
         """Creates the handoffs the policy asks for that the case does not have yet."""
@@ -1142,14 +1143,28 @@ class CaseEngine:
                     session.execute(
                         sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key}
                     )
-            matched = list(
-                session.exec(
-                    select(CaseRow)
-                    .join(SubjectKeyRow, col(SubjectKeyRow.case_id) == col(CaseRow.case_id))
-                    .where(col(SubjectKeyRow.key_hash).in_(keys), CaseRow.state == OPEN)
-                    .order_by(col(CaseRow.create_time), col(CaseRow.case_id))
-                    .with_for_update()
-                ).unique()
+            # Most signals are about someone new: a plain read finds that out cheaply,
+            # and only open cases it finds are loaded (and locked) as rows to change.
+            known, cases = db.table(SubjectKeyRow), db.table(CaseRow)
+            candidates = set(
+                db.read(
+                    session,
+                    sa.select(known.c.case_id)
+                    .join(cases, cases.c.case_id == known.c.case_id)
+                    .where(known.c.key_hash.in_(keys), cases.c.state == OPEN),
+                ).scalars()
+            )
+            matched = (
+                list(
+                    session.exec(
+                        select(CaseRow)
+                        .where(col(CaseRow.case_id).in_(candidates), CaseRow.state == OPEN)
+                        .order_by(col(CaseRow.create_time), col(CaseRow.case_id))
+                        .with_for_update()
+                    )
+                )
+                if candidates
+                else []
             )
             merged = bool(matched)
             if matched:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import event
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from hub.db import Database
 from hub.models import PartyRow
@@ -24,7 +24,9 @@ async def test_units_queued_together_share_a_commit_and_fail_alone(db_url: str) 
     await asyncio.to_thread(db.migrate)
     writing, release = threading.Event(), threading.Event()
 
-    def hold_the_writer(_session: Session) -> None:
+    def hold_the_writer(session: Session) -> None:
+        session.add(PartyRow(party_id="shop-first", role="merchant"))
+        session.flush()
         writing.set()
         release.wait()
 
@@ -54,8 +56,8 @@ async def test_units_queued_together_share_a_commit_and_fail_alone(db_url: str) 
             await refused
         await last
         assert len(commits) == 2  # the held unit's, then one for the three
-        stored = await db.run(lambda s: sorted(p.party_id for p in s.query(PartyRow)))
-        assert stored == ["shop-a", "shop-c"]
+        stored = await db.run(lambda s: sorted(s.exec(select(PartyRow.party_id))))
+        assert stored == ["shop-a", "shop-c", "shop-first"]
     finally:
         release.set()
         await asyncio.to_thread(db.close)
