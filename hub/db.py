@@ -167,8 +167,6 @@ class _GroupCommitter:
         except Exception as e:
             # The commit failed: nothing of the group is stored, and each unit says so.
             log.warning("a group of %d units was not committed: %s", len(group), e)
-            for future, _ in done:
-                future.set_exception(e)
             for _, future in group:
                 if not future.done():
                     future.set_exception(e)

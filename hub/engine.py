@@ -69,6 +69,7 @@ from hub.timestamps import timestamp
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=Message)
+R = TypeVar("R")
 H = handoff_pb2.Handoff
 E = case_pb2.CaseEvent
 
@@ -220,12 +221,12 @@ class CaseEngine:
         self,
         caller: PartyIdentity,
         request_id: str,
-        method: str,
         request: Message,
         response_type: type[M],
         work: Callable[[_Tx], M],
     ) -> M:
         """Runs work in one transaction, once per (caller, request_id), and wakes inboxes."""
+        method = type(request).__name__.removesuffix("Request")
         request_hash = _request_hash(method, request)
 
         def transaction(session: Session) -> tuple[M, _Tx]:
@@ -259,16 +260,20 @@ class CaseEngine:
                 )
             return response, tx
 
+        return await self._commit(method, transaction)
+
+    async def _commit(self, what: str, unit: Callable[[Session], tuple[R, _Tx]]) -> R:
+        """Writes a unit of work (run again if it lost a race), then wakes whom it concerns."""
         for attempt in range(ATTEMPTS):
             try:
-                response, tx = await self._db.write(transaction)
+                result, tx = await self._db.write(unit)
                 break
             except (IntegrityError, OperationalError) as e:
                 if attempt == ATTEMPTS - 1:
                     raise
-                log.info("%s lost a race (%s); running it again", method, type(e).__name__)
+                log.info("%s lost a race (%s); running it again", what, type(e).__name__)
         self._after_commit(tx)
-        return response
+        return result
 
     def _after_commit(self, tx: _Tx) -> None:
         """Wakes the streams that got mail, and the scheduler for new deadlines."""
@@ -745,16 +750,7 @@ class CaseEngine:
             tx.finish()
             return fired, tx
 
-        for attempt in range(ATTEMPTS):
-            try:
-                fired, tx = await self._db.write(work)
-                break
-            except OperationalError as e:
-                if attempt == ATTEMPTS - 1:
-                    raise
-                log.info("firing deadlines lost a race (%s); running it again", e.orig)
-        self._after_commit(tx)
-        return fired
+        return await self._commit("firing deadlines", work)
 
     def _fire(self, tx: _Tx, deadline: DeadlineRow) -> None:
         case = tx.session.get(CaseRow, deadline.case_id, with_for_update=True)
@@ -1242,12 +1238,7 @@ class CaseEngine:
             )
 
         return await self._mutate(
-            caller,
-            request.request_id,
-            "ReportSignal",
-            request,
-            case_service_pb2.ReportSignalResponse,
-            work,
+            caller, request.request_id, request, case_service_pb2.ReportSignalResponse, work
         )
 
     @staticmethod
@@ -1438,12 +1429,7 @@ class CaseEngine:
             return case_service_pb2.GradeCaseResponse(case=case_to_proto(case, tx.caller.role))
 
         return await self._mutate(
-            caller,
-            request.request_id,
-            "GradeCase",
-            request,
-            case_service_pb2.GradeCaseResponse,
-            work,
+            caller, request.request_id, request, case_service_pb2.GradeCaseResponse, work
         )
 
     def _open_case(self, tx: _Tx, case_id: str) -> CaseRow:
@@ -1472,12 +1458,7 @@ class CaseEngine:
             )
 
         return await self._mutate(
-            caller,
-            request.request_id,
-            "AddCaseNote",
-            request,
-            case_service_pb2.AddCaseNoteResponse,
-            work,
+            caller, request.request_id, request, case_service_pb2.AddCaseNoteResponse, work
         )
 
     async def list_events(
@@ -1569,12 +1550,7 @@ class CaseEngine:
             return case_service_pb2.CloseCaseResponse(case=case_to_proto(case, tx.caller.role))
 
         return await self._mutate(
-            caller,
-            request.request_id,
-            "CloseCase",
-            request,
-            case_service_pb2.CloseCaseResponse,
-            work,
+            caller, request.request_id, request, case_service_pb2.CloseCaseResponse, work
         )
 
     async def reopen_case(
@@ -1610,12 +1586,7 @@ class CaseEngine:
             return case_service_pb2.ReopenCaseResponse(case=case_to_proto(case, tx.caller.role))
 
         return await self._mutate(
-            caller,
-            request.request_id,
-            "ReopenCase",
-            request,
-            case_service_pb2.ReopenCaseResponse,
-            work,
+            caller, request.request_id, request, case_service_pb2.ReopenCaseResponse, work
         )
 
     # -- handoffs -------------------------------------------------------------
@@ -1660,12 +1631,7 @@ class CaseEngine:
             )
 
         return await self._mutate(
-            caller,
-            request.request_id,
-            "CreateHandoff",
-            request,
-            handoff_service_pb2.CreateHandoffResponse,
-            work,
+            caller, request.request_id, request, handoff_service_pb2.CreateHandoffResponse, work
         )
 
     async def get_handoff(self, caller: PartyIdentity, handoff_id: str) -> handoff_pb2.Handoff:
@@ -1728,7 +1694,6 @@ class CaseEngine:
         return await self._mutate(
             caller,
             request.request_id,
-            "AcknowledgeHandoff",
             request,
             handoff_service_pb2.AcknowledgeHandoffResponse,
             work,
@@ -1751,12 +1716,7 @@ class CaseEngine:
             )
 
         return await self._mutate(
-            caller,
-            request.request_id,
-            "DeclineHandoff",
-            request,
-            handoff_service_pb2.DeclineHandoffResponse,
-            work,
+            caller, request.request_id, request, handoff_service_pb2.DeclineHandoffResponse, work
         )
 
     async def complete_handoff(
@@ -1790,12 +1750,7 @@ class CaseEngine:
             )
 
         return await self._mutate(
-            caller,
-            request.request_id,
-            "CompleteHandoff",
-            request,
-            handoff_service_pb2.CompleteHandoffResponse,
-            work,
+            caller, request.request_id, request, handoff_service_pb2.CompleteHandoffResponse, work
         )
 
     # -- inbox ----------------------------------------------------------------
@@ -1823,9 +1778,7 @@ class CaseEngine:
             tx.finish()
             return tx.marks[caller.party_id], tx
 
-        mark, tx = await self._db.write(work)
-        self._after_commit(tx)
-        return mark
+        return await self._commit("inbox acknowledgement", work)
 
 
 # -- messages as each role sees them ---------------------------------------------
