@@ -35,7 +35,7 @@ from sqlmodel import Session, col, select
 from connectors import claims as message_claims
 from connectors import signed
 from connectors.signed import Signer
-from hub import db, errors, grading, inbox, matching, rota, timeline
+from hub import caps, db, errors, grading, inbox, matching, rota, timeline
 from hub.clock import Clock
 from hub.db import Database
 from hub.deadlines import ACKNOWLEDGE, FOLLOW_UP, RETENTION, DeadlinePolicy
@@ -1008,6 +1008,20 @@ class CaseEngine:
                 tx, case, E.KIND_NOTE, f"no handoff possible: {what}; the duty desk must act", data
             )
 
+        room = caps.handoffs_left(len(existing))
+
+        def create(kind: int, assignee: PartyRow, **target: str) -> None:
+            nonlocal room
+            if room == 0:
+                unreachable(
+                    f"the case has {caps.MAX_HANDOFFS_PER_CASE} handoffs, the most it may have",
+                    {"kind": _KIND(kind), "reason": errors.LIMIT_EXCEEDED, **target},
+                )
+                return
+            room -= 1
+            instruction = self._policy.instructions[kind]
+            self._create_handoff(tx, case, kind, assignee, instruction, **target)
+
         if handoff_pb2.HANDOFF_KIND_HOLD_ORDER in kinds:
             shipped = {p.order_id for p in facts.parcels if p.order_id}
             for order in facts.orders:
@@ -1022,14 +1036,7 @@ class CaseEngine:
                         {"order": order.order_id},
                     )
                     continue
-                self._create_handoff(
-                    tx,
-                    case,
-                    handoff_pb2.HANDOFF_KIND_HOLD_ORDER,
-                    merchant,
-                    self._policy.instructions[handoff_pb2.HANDOFF_KIND_HOLD_ORDER],
-                    order_id=order.order_id,
-                )
+                create(handoff_pb2.HANDOFF_KIND_HOLD_ORDER, merchant, order_id=order.order_id)
         if handoff_pb2.HANDOFF_KIND_INTERCEPT_PARCEL in kinds:
             for parcel in facts.parcels:
                 if has(handoff_pb2.HANDOFF_KIND_INTERCEPT_PARCEL, tracking=parcel.tracking_number):
@@ -1041,12 +1048,9 @@ class CaseEngine:
                         {"parcel": parcel.tracking_number},
                     )
                     continue
-                self._create_handoff(
-                    tx,
-                    case,
+                create(
                     handoff_pb2.HANDOFF_KIND_INTERCEPT_PARCEL,
                     courier,
-                    self._policy.instructions[handoff_pb2.HANDOFF_KIND_INTERCEPT_PARCEL],
                     tracking_number=parcel.tracking_number,
                 )
         for kind, role in (
@@ -1065,7 +1069,7 @@ class CaseEngine:
                     {"kind": _KIND(kind), "reason": errors.NO_DESK_FOR_JURISDICTION},
                 )
                 continue
-            self._create_handoff(tx, case, kind, desk, self._policy.instructions[kind])
+            create(kind, desk)
         if handoff_pb2.HANDOFF_KIND_MEDICAL_CONSULT in kinds:
             for hospital_id in facts.hospitals:
                 if any(
@@ -1080,13 +1084,7 @@ class CaseEngine:
                         f"hospital {hospital_id!r} is not registered", {"hospital": hospital_id}
                     )
                     continue
-                self._create_handoff(
-                    tx,
-                    case,
-                    handoff_pb2.HANDOFF_KIND_MEDICAL_CONSULT,
-                    hospital,
-                    self._policy.instructions[handoff_pb2.HANDOFF_KIND_MEDICAL_CONSULT],
-                )
+                create(handoff_pb2.HANDOFF_KIND_MEDICAL_CONSULT, hospital)
 
     def _regrade(self, tx: _Tx, case: CaseRow, reason: str) -> None:
         computed = grading.grade(grading.from_mask(case.indicators_mask))
@@ -1169,6 +1167,7 @@ class CaseEngine:
                 case = CaseRow(case_id=_new_id("case"), create_time=tx.now, update_time=tx.now)
                 session.add(case)
                 session.flush()
+            self._check_reporter(tx, case.case_id, signal)
             signal.signal_id = _new_id("sig")
             signal.reporter_party_id = caller.party_id
             signal.case_id = case.case_id
@@ -1242,6 +1241,30 @@ class CaseEngine:
         )
 
     @staticmethod
+    def _check_reporter(tx: _Tx, case_id: str, signal: case_pb2.Signal) -> None:
+        """What a signal may ask of the hub: couriers it names are registered ones, and
+        its reporter stays within the cap on signals about one person."""
+        for i, parcel in enumerate(signal.parcels):
+            courier = tx.session.get(PartyRow, parcel.courier_party_id)
+            if courier is None or courier.role != Role.COURIER.value:
+                raise HubError(
+                    grpc.StatusCode.INVALID_ARGUMENT,
+                    errors.COURIER_NOT_REGISTERED,
+                    f"{parcel.courier_party_id!r} is not a registered courier",
+                    {"field": f"signal.parcels[{i}].courier_party_id"},
+                )
+        signals = db.table(SignalRow)
+        recent = db.read(
+            tx.session,
+            sa.select(sa.func.count()).where(
+                signals.c.case_id == case_id,
+                signals.c.reporter_party_id == tx.caller.party_id,
+                signals.c.create_time > tx.now - caps.SIGNAL_WINDOW,
+            ),
+        ).scalar_one()
+        caps.check_signal_rate(recent)
+
+    @staticmethod
     def _remember_keys(session: Session, case_id: str, keys: Iterable[str]) -> None:
         """Adds the subject keys the case does not have yet."""
         table = db.table(SubjectKeyRow)
@@ -1308,6 +1331,7 @@ class CaseEngine:
         )
 
     def _validate_signal(self, caller: PartyIdentity, signal: case_pb2.Signal) -> None:
+        caps.check_signal_size(signal)
         if signal.source not in _SOURCES_BY_ROLE.get(caller.role, set()):
             raise errors.invalid_argument(
                 f"a {caller.role} party cannot report a signal with source "
@@ -1609,6 +1633,11 @@ class CaseEngine:
 
         def work(tx: _Tx) -> handoff_service_pb2.CreateHandoffResponse:
             case = self._open_case(tx, request.case_id)
+            caps.check_handoffs(
+                tx.session.exec(
+                    select(sa.func.count()).where(HandoffRow.case_id == case.case_id)
+                ).one()
+            )
             assignee = tx.session.get(PartyRow, request.assignee_party_id)
             if assignee is None:
                 raise HubError(
