@@ -19,12 +19,20 @@ from lifeline.hub.v1 import (
     party_pb2,
 )
 from lifeline.hub.v1 import party_service_pb2 as ps
+from sqlmodel import Session
 
 from connectors import ConnectorConfig, HubClient
-from connectors.errors import AuthenticationError, LifelineError, PermissionDeniedError
+from connectors.errors import (
+    AuthenticationError,
+    FailedPreconditionError,
+    LifelineError,
+    PermissionDeniedError,
+)
 from hub import certs
 from hub.certs import CertificateAuthority
 from hub.identity import PartyIdentity, Role
+from hub.models import PartyRow
+from hub.registry import DEACTIVATED
 from hub.revocation import RevocationList
 from tests.flows import handoffs, imminent, read_inbox
 from tests.pki import mint
@@ -117,9 +125,17 @@ async def test_a_revoked_desk_is_cut_off_everywhere_within_seconds(
     got = await platform.parties.GetParty(ps.GetPartyRequest(party_id="police-110105"))
     assert got.party.state == party_pb2.Party.STATE_REVOKED
 
-    # New work in its district never reaches it.
+    # New work in its district never reaches it, nor can the duty desk hand it any.
     second = (await shop.report_signal(**imminent("b2"))).case.case_id
     assert set(await _dispatch_assignees(platform, second)) == {"police-110100"}
+    with pytest.raises(FailedPreconditionError) as refused_handoff:
+        await platform.handoffs.CreateHandoff(
+            handoff_service_pb2.CreateHandoffRequest(
+                case_id=second, kind=DISPATCH, assignee_party_id="police-110105"
+            )
+        )
+    assert refused_handoff.value.reason == "PARTY_REVOKED"
+    assert refused_handoff.value.metadata["field"] == "assignee_party_id"
 
     # A deleted crl.pem re-admits nobody: not this hub, nor one started without the file.
     (fresh_certs_dir / certs.CRL).unlink()
@@ -173,6 +189,31 @@ async def test_a_deactivated_desk_is_cut_off_on_every_hub_and_its_acknowledged_w
     )
     second = (await shop.report_signal(**imminent("b2"))).case.case_id
     assert set(await _dispatch_assignees(platform, second)) == {"police-110100"}
+
+
+async def test_a_deadline_never_retries_a_desk_cut_off_since_it_hands_the_work_on(
+    start_hub, connect, certs_dir: Path, clock
+) -> None:
+    hub = await start_hub(certs_dir, clock=clock, deadline_sweep_seconds=3600)
+    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "police-110100")
+    platform = connect(hub, certs_dir, "duty-desk")
+    case_id = (await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))).case.case_id
+    dispatch = (await _dispatch_assignees(platform, case_id))["police-110105"]
+
+    # Cut off in the registry with its work still on it, as when a hub stops between the two.
+    def deactivate(session: Session) -> None:
+        row = session.get(PartyRow, "police-110105")
+        assert row is not None
+        row.state = DEACTIVATED
+        session.add(row)
+
+    hub.db.transaction(deactivate)
+    clock.advance(dispatch.due_time.ToDatetime(dt.UTC) - clock.now())
+    assert await hub.scheduler.sweep() == 1
+    chain = await _dispatch_assignees(platform, case_id)
+    assert chain["police-110105"].state == H.STATE_ESCALATED
+    assert chain["police-110100"].escalated_from_handoff_id == dispatch.handoff_id
+    assert not any("sent again" in s for s in await _summaries(platform, case_id))
 
 
 async def test_a_stream_ends_when_its_certificate_expires(
