@@ -24,7 +24,7 @@ from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 from google.rpc import error_details_pb2, status_pb2
 
-from hub import errors, permissions
+from hub import errors, permissions, revocation
 from hub.clock import Clock
 from hub.errors import HubError
 from hub.identity import IdentityError, MissingIdentityError, PartyIdentity
@@ -121,18 +121,9 @@ class Gate(grpc.aio.ServerInterceptor):
         if isinstance(peer, HubError):
             raise peer
         if peer.not_after <= self._clock.now():
-            raise HubError(
-                grpc.StatusCode.UNAUTHENTICATED,
-                errors.PARTY_IDENTITY_INVALID,
-                "the client certificate has expired",
-            )
+            raise revocation.expired()
         if self._revocations.is_revoked(peer.serial):
-            raise HubError(
-                grpc.StatusCode.UNAUTHENTICATED,
-                errors.PARTY_REVOKED,
-                f"the certificate of party {peer.identity.party_id!r} has been revoked",
-                {"party_id": peer.identity.party_id, "serial": format(peer.serial, "x")},
-            )
+            raise revocation.revoked(peer.identity.party_id, format(peer.serial, "x"))
         await self._registry.admit(peer.identity, peer.serial)
         if not permissions.allowed(method, peer.identity.role):
             raise HubError(

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from connectors.desk_cli import desk
 from hub import certs, rota
 from hub.db import DEFAULT_URL, Database
+from hub.errors import HubError
 from hub.identity import IdentityError, PartyIdentity, Role
 from hub.models import RotaShiftRow
 
@@ -198,7 +199,7 @@ _TZ = click.option("--tz", "tz_name", default="Asia/Shanghai", show_default=True
 _DB = click.option("--db", "db_url", default=DEFAULT_URL, show_default=True, help="Database URL.")
 
 
-def _rota_db(db_url: str) -> Database:
+def _migrated_db(db_url: str) -> Database:
     db = Database(db_url)
     db.migrate()
     return db
@@ -222,7 +223,7 @@ def rota_add(
     db_url: str,
 ) -> None:
     """Add on-call shifts; repeated shifts keep their local handover times across DST."""
-    db = _rota_db(db_url)
+    db = _migrated_db(db_url)
 
     def add(session: Session, day: int) -> RotaShiftRow:
         step = dt.timedelta(days=day)
@@ -246,7 +247,7 @@ def rota_add(
 def rota_list(days: int, tz_name: str, db_url: str) -> None:
     """List the shifts from now on, in local time."""
     tz = rota.zone(tz_name)
-    db = _rota_db(db_url)
+    db = _migrated_db(db_url)
     now = dt.datetime.now(dt.UTC)
     try:
         for row in db.transaction(lambda s: rota.shifts(s, now, now + dt.timedelta(days=days))):
@@ -272,7 +273,7 @@ def rota_check(start: dt.datetime | None, days: int, tz_name: str, db_url: str) 
     local_start = start or dt.datetime.now(tz).replace(tzinfo=None, second=0, microsecond=0)
     begin = rota.to_instant(local_start, tz)
     end = rota.to_instant(local_start + dt.timedelta(days=days), tz)
-    db = _rota_db(db_url)
+    db = _migrated_db(db_url)
     try:
         found = db.transaction(lambda s: rota.gaps(s, begin, end))
     finally:
@@ -285,6 +286,51 @@ def rota_check(start: dt.datetime | None, days: int, tz_name: str, db_url: str) 
     click.echo(f"{len(found)} gap(s) in the next {days} day(s)")
     if found:
         raise SystemExit(1)
+
+
+@main.group("parties", cls=_OneLineErrors)
+def parties_group() -> None:
+    """The party directory: the desks the hub knows before they first connect."""
+
+
+@parties_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_DB
+def parties_import(file: Path, db_url: str) -> None:
+    """Load or update the directory from FILE (.csv or .toml), e.g. the list of police stations.
+
+    \b
+    Columns (CSV header) or keys (TOML [[party]] tables):
+      party_id, role              required
+      jurisdiction_code           required for police and committee (GB/T 2260)
+      display_name, contact_phone, backup_party_id
+
+    Every row is checked first: a bad one refuses the whole file, naming its line
+    and field, and nothing is imported. A party already known keeps its state and
+    certificate; its directory fields are replaced. Each party still needs its
+    certificate (`lifeline certs issue`); it gets its work from the moment it is
+    imported, waiting in its inbox until it connects.
+    """
+    from hub import directory
+
+    entries = directory.load(file)
+    db = _migrated_db(db_url)
+
+    def write(session: Session) -> int:
+        created = 0
+        for line, entry in entries:
+            try:
+                created += directory.upsert(session, entry)[1]
+            except HubError as e:
+                field = e.metadata.get("field", "party_id")
+                raise directory.DirectoryFileError(file, line, field, e.message) from None
+        return created
+
+    try:
+        created = db.transaction(write)
+    finally:
+        db.close()
+    click.echo(f"imported {len(entries)} parties: {created} new, {len(entries) - created} updated")
 
 
 @main.group("evidence", cls=_OneLineErrors)

@@ -63,7 +63,7 @@ from hub.models import (
     SubjectKeyRow,
 )
 from hub.policy import ASSIGNEE_ROLES, OPEN_STATES, OUTCOMES, TRANSITIONS, HandoffPolicy
-from hub.registry import ACTIVE, decode_page_token, encode_page_token
+from hub.registry import ACTIVE, REVOKED, decode_page_token, encode_page_token
 from hub.timestamps import timestamp
 
 log = logging.getLogger(__name__)
@@ -543,8 +543,9 @@ class CaseEngine:
         if assignee.state != ACTIVE:
             raise HubError(
                 grpc.StatusCode.FAILED_PRECONDITION,
-                errors.PARTY_DEACTIVATED,
-                f"party {assignee.party_id!r} has been deactivated",
+                errors.PARTY_REVOKED if assignee.state == REVOKED else errors.PARTY_DEACTIVATED,
+                f"party {assignee.party_id!r} is {assignee.state}",
+                {"field": "assignee_party_id"},
             )
         facts = self._aggregate(tx.session, case.case_id)
         details = handoff_pb2.HandoffDetails(
@@ -707,6 +708,43 @@ class CaseEngine:
 
         return await self._db.run(work)
 
+    async def reroute_from(self, party_id: str, why: str) -> int:
+        """Hands the open work of a party that was cut off (revoked, deactivated) to the
+        next in each handoff's escalation chain, as a decline would; returns how many.
+
+        Acknowledged work is handed on too: a desk that is gone cannot complete it.
+        """
+
+        def work(session: Session) -> tuple[int, _Tx]:
+            tx = _Tx(session, self._clock.now(), _HUB)
+            held = list(
+                session.exec(
+                    select(HandoffRow)
+                    .where(
+                        HandoffRow.assignee_party_id == party_id,
+                        col(HandoffRow.state).in_(OPEN_STATES),
+                    )
+                    .order_by(col(HandoffRow.case_id), col(HandoffRow.handoff_id))
+                )
+            )
+            self._lock_cases(session, {h.case_id for h in held})
+            for handoff in held:
+                self._escalate(tx, handoff, why)
+            tx.finish()
+            return len(held), tx
+
+        return await self._commit(f"rerouting the work of {party_id}", work)
+
+    @staticmethod
+    def _lock_cases(session: Session, case_ids: set[str]) -> None:
+        """Locks cases in one order (by id), so two hub processes cannot deadlock on them."""
+        session.exec(
+            select(CaseRow.case_id)
+            .where(col(CaseRow.case_id).in_(case_ids))
+            .order_by(col(CaseRow.case_id))
+            .with_for_update()
+        ).all()
+
     async def fire_due(self, fired_by: str, batch: int = 200) -> int:
         """Claims and fires up to `batch` due deadlines in one transaction; returns how many."""
 
@@ -722,15 +760,9 @@ class CaseEngine:
                 # Another hub process skips what this one holds, and vice versa.
                 query = query.with_for_update(skip_locked=True)
             due = list(session.exec(query))
-            # Effects lock their cases; taking those locks in one order keeps two
-            # hub processes firing side by side from deadlocking on each other.
+            # Effects lock their cases: in one order, by case.
             due.sort(key=lambda r: (r.case_id, r.due_time))
-            session.exec(
-                select(CaseRow.case_id)
-                .where(col(CaseRow.case_id).in_({r.case_id for r in due}))
-                .order_by(col(CaseRow.case_id))
-                .with_for_update()
-            ).all()
+            self._lock_cases(session, {r.case_id for r in due})
             fired = 0
             for row in due:
                 # The conditional update is the claim: only one process sees rowcount 1.
@@ -762,7 +794,12 @@ class CaseEngine:
             if handoff.state not in (H.STATE_PENDING, H.STATE_DELIVERED):
                 return
             late = f"{handoff.assignee_party_id} has not acknowledged in time"
-            if deadline.attempt < self._deadlines.retry_attempts:
+            assignee = tx.session.get(PartyRow, handoff.assignee_party_id)
+            # A desk cut off since is not sent the work again (its work is normally
+            # handed on when it is cut off; this covers a hub that stopped in between).
+            if deadline.attempt < self._deadlines.retry_attempts and (
+                assignee is not None and assignee.state == ACTIVE
+            ):
                 attempt = deadline.attempt + 1
                 due = tx.now + self._deadlines.retry_delay(attempt, self._rng)
                 handoff.due_time = due
@@ -848,7 +885,7 @@ class CaseEngine:
         if case.state != OPEN:
             return
         successor = self._next_assignee(tx, handoff, case)
-        if handoff.state in (H.STATE_PENDING, H.STATE_DELIVERED):
+        if handoff.state in OPEN_STATES:
             self._transition(tx, handoff, H.STATE_ESCALATED if successor else H.STATE_EXPIRED, why)
         if successor is None:
             self._event(

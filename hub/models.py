@@ -21,6 +21,7 @@ class PartyRow(SQLModel, table=True):
     first_seen_time: dt.datetime | None = None
     last_seen_time: dt.datetime | None = None
     deactivation_reason: str = Field(default="", max_length=500)
+    contact_phone: str = Field(default="", max_length=32)
 
 
 class CaseRow(SQLModel, table=True):

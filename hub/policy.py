@@ -97,7 +97,10 @@ TRANSITIONS: dict[int, frozenset[int]] = {
             H.STATE_CANCELLED,
         }
     ),
-    H.STATE_ACKNOWLEDGED: frozenset({H.STATE_COMPLETED, H.STATE_CANCELLED}),
+    # Escalated or expired only when its party is cut off (revoked, deactivated).
+    H.STATE_ACKNOWLEDGED: frozenset(
+        {H.STATE_COMPLETED, H.STATE_CANCELLED, H.STATE_ESCALATED, H.STATE_EXPIRED}
+    ),
     H.STATE_ESCALATED: frozenset({H.STATE_ACKNOWLEDGED}),
     H.STATE_EXPIRED: frozenset({H.STATE_ACKNOWLEDGED}),
     H.STATE_COMPLETED: frozenset(),

@@ -1,23 +1,33 @@
-"""The party registry: who has called the hub, in which role, and whether they still may."""
+"""The party registry: who has called the hub, in which role, and whether they still may.
+
+A party is ACTIVE, DEACTIVATED (by the platform) or REVOKED (the certificate last
+seen from it is on the CA's revocation list). Routing hands work to ACTIVE
+parties only, so a desk cut off by either means gets no new work, on every hub
+process sharing the database, whatever the state of ``crl.pem`` later.
+"""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 import grpc
 from sqlmodel import Session, col, select
 
-from hub import errors
+from hub import directory, errors, revocation
 from hub.clock import Clock
 from hub.db import Database
 from hub.errors import HubError
 from hub.identity import PartyIdentity, Role, validate_jurisdiction
 from hub.models import PartyRow
 
+log = logging.getLogger(__name__)
+
 ACTIVE = "active"
 DEACTIVATED = "deactivated"
+REVOKED = "revoked"
 
 # How long a party's registry row is trusted from memory before it is read again;
 # bounds how long a deactivation made by another hub process takes to apply.
@@ -77,11 +87,7 @@ class PartyRegistry:
                 f" but its certificate says {identity.role}",
             )
         if row.state != ACTIVE:
-            raise HubError(
-                grpc.StatusCode.PERMISSION_DENIED,
-                errors.PARTY_DEACTIVATED,
-                f"party {identity.party_id!r} has been deactivated",
-            )
+            raise refusal(row.party_id, row.state, format(serial, "x"))
         return row
 
     def _record_contact(self, session: Session, identity: PartyIdentity, serial: int) -> PartyRow:
@@ -99,6 +105,11 @@ class PartyRegistry:
         if row.first_seen_time is None:
             row.first_seen_time = now
         serial_hex = format(serial, "x")
+        if row.state == REVOKED and row.certificate_serial != serial_hex:
+            # The gate found this certificate valid and not revoked: the CA issued the
+            # party a new one, and that is how a revoked party is brought back.
+            log.warning("party %s is active again with certificate %s", row.party_id, serial_hex)
+            row.state = ACTIVE
         if (
             row.certificate_serial != serial_hex
             or row.last_seen_time is None
@@ -112,34 +123,9 @@ class PartyRegistry:
             session.add(row)
         return row
 
-    async def register(
-        self,
-        party_id: str,
-        role: Role,
-        jurisdiction: str | None,
-        display_name: str,
-        backup_party_id: str | None,
-    ) -> PartyRow:
-        def work(session: Session) -> PartyRow:
-            row = session.get(PartyRow, party_id, with_for_update=True)
-            if row is None:
-                row = PartyRow(party_id=party_id, role=role.value)
-            elif row.role != role:
-                raise HubError(
-                    grpc.StatusCode.FAILED_PRECONDITION,
-                    errors.PARTY_ROLE_MISMATCH,
-                    f"party {party_id!r} is already registered as {row.role}",
-                )
-            if backup_party_id is not None and backup_party_id == party_id:
-                raise errors.invalid_argument("a party cannot be its own backup", "backup_party_id")
-            row.jurisdiction_code = jurisdiction
-            row.display_name = display_name
-            row.backup_party_id = backup_party_id
-            session.add(row)
-            return row
-
-        row = await self._db.run(work)
-        self._cache.pop(party_id, None)
+    async def register(self, entry: directory.Entry) -> PartyRow:
+        row, _ = await self._db.run(lambda s: directory.upsert(s, entry))
+        self._cache.pop(entry.party_id, None)
         return row
 
     async def get(self, party_id: str) -> PartyRow:
@@ -166,6 +152,46 @@ class PartyRegistry:
         self._cache.pop(party_id, None)
         return row
 
+    async def mark_revoked(self, serials: frozenset[int]) -> list[str]:
+        """Marks REVOKED every active party whose last certificate is among `serials`;
+        returns those it marked (another hub process may have marked some first)."""
+        hexes = sorted(format(serial, "x") for serial in serials)
+
+        def work(session: Session) -> list[str]:
+            marked: list[str] = []
+            for i in range(0, len(hexes), 500):  # within SQLite's limit on bound variables
+                rows = session.exec(
+                    select(PartyRow)
+                    .where(
+                        PartyRow.state == ACTIVE,
+                        col(PartyRow.certificate_serial).in_(hexes[i : i + 500]),
+                    )
+                    .with_for_update()
+                )
+                for row in rows:
+                    row.state = REVOKED
+                    session.add(row)
+                    marked.append(row.party_id)
+            return marked
+
+        marked = await self._db.run(work)
+        for party_id in marked:
+            self._cache.pop(party_id, None)
+        return marked
+
+    async def states(self, party_ids: list[str]) -> dict[str, str]:
+        """The registry state of each of these parties, in one read."""
+
+        def work(session: Session) -> dict[str, str]:
+            found: dict[str, str] = {}
+            for i in range(0, len(party_ids), 500):
+                chunk = party_ids[i : i + 500]
+                query = select(PartyRow.party_id, PartyRow.state)
+                found.update(session.exec(query.where(col(PartyRow.party_id).in_(chunk))).all())
+            return found
+
+        return await self._db.run(work)
+
     async def list(
         self,
         page_size: int,
@@ -190,6 +216,17 @@ class PartyRegistry:
         rows = await self._db.run(work)
         token = encode_page_token(rows[page_size - 1].party_id) if len(rows) > page_size else ""
         return rows[:page_size], token
+
+
+def refusal(party_id: str, state: str, serial: str) -> HubError:
+    """Why a party that is not ACTIVE is refused (serial: of the certificate it used)."""
+    if state == REVOKED:
+        return revocation.revoked(party_id, serial)
+    return HubError(
+        grpc.StatusCode.PERMISSION_DENIED,
+        errors.PARTY_DEACTIVATED,
+        f"party {party_id!r} has been deactivated",
+    )
 
 
 def _jurisdiction_prefix(code: str) -> str:

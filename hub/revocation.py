@@ -3,8 +3,10 @@
 grpcio's Python API offers no CRL check, so the hub reads ``crl.pem`` and looks
 up the serial of every caller's certificate. The file is re-read whenever it
 changes (by mtime, size and inode), so ``lifeline certs revoke`` takes effect on
-the next call without a restart. A CRL that is not signed by the hub's CA is
-ignored with an error in the log, and the last good one stays in force.
+the next call without a restart. A CRL that is missing, unreadable or not signed
+by the hub's CA is ignored with an error in the log, and the last good one stays
+in force: deleting the file never re-admits anyone. Only a hub that has never
+read a CRL (started before ``crl.pem`` exists) runs with nothing revoked.
 """
 
 from __future__ import annotations
@@ -14,9 +16,31 @@ import os
 import threading
 from pathlib import Path
 
+import grpc
 from cryptography import x509
 
+from hub import errors
+from hub.errors import HubError
+
 log = logging.getLogger(__name__)
+
+
+def revoked(party_id: str, serial: str) -> HubError:
+    """The refusal of a party whose certificate (serial in hex) is revoked."""
+    return HubError(
+        grpc.StatusCode.UNAUTHENTICATED,
+        errors.PARTY_REVOKED,
+        f"the certificate of party {party_id!r} has been revoked",
+        {"party_id": party_id, "serial": serial},
+    )
+
+
+def expired() -> HubError:
+    return HubError(
+        grpc.StatusCode.UNAUTHENTICATED,
+        errors.PARTY_IDENTITY_INVALID,
+        "the client certificate has expired",
+    )
 
 
 class RevocationList:
@@ -25,15 +49,15 @@ class RevocationList:
         self._ca_key = ca.public_key()
         self._lock = threading.Lock()
         self._stamp: tuple[int, int, int] | None = None
-        self._revoked: frozenset[int] = frozenset()
+        self.revoked: frozenset[int] = frozenset()
+        """The serials revoked by the last good CRL; replaced (never changed) on each reload."""
         self.refresh()
 
     def refresh(self) -> None:
         """Re-reads the CRL if the file changed since the last read."""
         try:
             st = os.stat(self._path)
-        except FileNotFoundError:
-            # No CRL file means nothing has been revoked yet.
+        except OSError:
             stamp: tuple[int, int, int] = (0, 0, 0)
         else:
             stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -42,23 +66,26 @@ class RevocationList:
         with self._lock:
             if stamp == self._stamp:
                 return
-            if stamp == (0, 0, 0):
-                self._revoked, self._stamp = frozenset(), stamp
-                return
+            first, self._stamp = self._stamp is None, stamp
             try:
                 crl = x509.load_pem_x509_crl(self._path.read_bytes())
             except (OSError, ValueError) as e:
-                log.error("cannot read %s, keeping the previous revocation list: %s", self._path, e)
-                self._stamp = stamp
+                if first and isinstance(e, FileNotFoundError):
+                    log.warning("%s does not exist yet: nothing is revoked", self._path)
+                else:
+                    log.error(
+                        "cannot read %s, keeping the last good revocation list (%d revoked): %s",
+                        self._path,
+                        len(self.revoked),
+                        e,
+                    )
                 return
             if not crl.is_signature_valid(self._ca_key):  # type: ignore[arg-type]
                 log.error("%s is not signed by the hub's CA; ignored", self._path)
-                self._stamp = stamp
                 return
-            self._revoked = frozenset(r.serial_number for r in crl)
-            self._stamp = stamp
-            log.info("revocation list loaded: %d revoked certificate(s)", len(self._revoked))
+            self.revoked = frozenset(r.serial_number for r in crl)
+            log.info("revocation list loaded: %d revoked certificate(s)", len(self.revoked))
 
     def is_revoked(self, serial: int) -> bool:
         self.refresh()
-        return serial in self._revoked
+        return serial in self.revoked

@@ -41,6 +41,7 @@ from hub.services.cases import CaseService
 from hub.services.handoffs import HandoffService
 from hub.services.inbox import InboxService
 from hub.services.party import PartyService
+from hub.sessions import Sessions
 from hub.signatures import MessageChecker
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,10 @@ class HubConfig:
     signature_skew_seconds: float = 300.0
     """How far a signed message's issue and expiry times may be off the hub's clock."""
 
+    session_check_seconds: float = 1.0
+    """How often open inbox streams are checked for a revoked or expired certificate or a
+    party no longer active (hub/sessions.py); such a stream ends within this, plus a read."""
+
     inbox_poll_seconds: float = 2.0
     """How often the inbox watcher reads the marks of connected parties (messages
     written by another hub process on the same database arrive within this)."""
@@ -115,9 +120,11 @@ class Hub:
         health_servicer: Any,
         engine: CaseEngine,
         scheduler: DeadlineScheduler,
-        watcher: asyncio.Task[None],
+        sessions: Sessions,
+        watchers: list[asyncio.Task[None]],
     ) -> None:
-        self._watcher = watcher
+        self._watchers = watchers
+        self.sessions = sessions
         self.config = config
         self.engine = engine
         self.scheduler = scheduler
@@ -174,14 +181,19 @@ class Hub:
         engine = CaseEngine(
             db, config.clock, secret, config.policy, Doorbell(), signer, config.deadlines
         )
-        party_service_pb2_grpc.add_PartyServiceServicer_to_server(PartyService(registry), server)
+        sessions = Sessions(engine, registry, revocations, config.clock)
+        party_service_pb2_grpc.add_PartyServiceServicer_to_server(
+            PartyService(registry, sessions), server
+        )
         case_service_pb2_grpc.add_CaseServiceServicer_to_server(
             CaseService(engine, checker), server
         )
         handoff_service_pb2_grpc.add_HandoffServiceServicer_to_server(
             HandoffService(engine, checker), server
         )
-        inbox_service_pb2_grpc.add_InboxServiceServicer_to_server(InboxService(engine), server)
+        inbox_service_pb2_grpc.add_InboxServiceServicer_to_server(
+            InboxService(engine, sessions), server
+        )
         health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         reflection.enable_server_reflection(
@@ -199,13 +211,18 @@ class Hub:
         await server.start()
         scheduler = DeadlineScheduler(engine, config.deadline_sweep_seconds)
         await scheduler.start()
-        watcher = asyncio.create_task(
-            engine.doorbell.watch(engine.inbox_marks, config.inbox_poll_seconds)
-        )
+        watchers = [
+            asyncio.create_task(
+                engine.doorbell.watch(engine.inbox_marks, config.inbox_poll_seconds)
+            ),
+            asyncio.create_task(
+                sessions.watch(engine.doorbell.closed, config.session_check_seconds)
+            ),
+        ]
         for name in ("", *SERVICE_NAMES):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("hub listening on %s (port %d), database %s", config.listen, port, db.engine.url)
-        return cls(config, server, db, port, health_servicer, engine, scheduler, watcher)
+        return cls(config, server, db, port, health_servicer, engine, scheduler, sessions, watchers)
 
     async def stop(self) -> None:
         """Stops taking calls, lets in-flight ones finish within the grace period."""
@@ -216,7 +233,7 @@ class Hub:
         # Inbox streams end now; their parties reconnect elsewhere and resume.
         self.engine.doorbell.close()
         self.scheduler.stop()
-        await self._watcher
+        await asyncio.gather(*self._watchers)
         await self.server.stop(self.config.grace_seconds)
         await asyncio.to_thread(self.db.close)
         log.info("hub stopped")

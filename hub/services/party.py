@@ -7,11 +7,12 @@ from typing import Any
 import grpc
 from lifeline.hub.v1 import party_pb2, party_service_pb2, party_service_pb2_grpc
 
-from hub import auth, errors
+from hub import auth, directory, errors
 from hub.errors import HubError
-from hub.identity import IdentityError, Role, validate_jurisdiction, validate_party_id
+from hub.identity import IdentityError, Role, validate_jurisdiction
 from hub.models import PartyRow
-from hub.registry import ACTIVE, PartyRegistry
+from hub.registry import ACTIVE, DEACTIVATED, REVOKED, PartyRegistry
+from hub.sessions import Sessions
 from hub.timestamps import timestamp
 
 DEFAULT_PAGE_SIZE = 100
@@ -19,7 +20,8 @@ MAX_PAGE_SIZE = 1000
 
 _STATES = {
     ACTIVE: party_pb2.Party.STATE_ACTIVE,
-    "deactivated": party_pb2.Party.STATE_DEACTIVATED,
+    DEACTIVATED: party_pb2.Party.STATE_DEACTIVATED,
+    REVOKED: party_pb2.Party.STATE_REVOKED,
 }
 _ROLE_TO_PROTO: dict[Role, party_pb2.Role] = {
     Role.PLATFORM: party_pb2.ROLE_PLATFORM,
@@ -51,6 +53,7 @@ def party_to_proto(row: PartyRow) -> party_pb2.Party:
         jurisdiction_code=row.jurisdiction_code or "",
         display_name=row.display_name,
         backup_party_id=row.backup_party_id or "",
+        contact_phone=row.contact_phone,
         certificate_serial=row.certificate_serial or "",
         first_seen_time=timestamp(row.first_seen_time),
         last_seen_time=timestamp(row.last_seen_time),
@@ -71,8 +74,9 @@ def _checked(check: Any, value: str, field: str) -> str:
 
 
 class PartyService(party_service_pb2_grpc.PartyServiceServicer):
-    def __init__(self, registry: PartyRegistry) -> None:
+    def __init__(self, registry: PartyRegistry, sessions: Sessions) -> None:
         self._registry = registry
+        self._sessions = sessions
 
     async def GetCurrentParty(
         self, request: party_service_pb2.GetCurrentPartyRequest, context: Any
@@ -84,25 +88,16 @@ class PartyService(party_service_pb2_grpc.PartyServiceServicer):
         self, request: party_service_pb2.RegisterPartyRequest, context: Any
     ) -> party_service_pb2.RegisterPartyResponse:
         party = request.party
-        party_id = _checked(validate_party_id, party.party_id, "party.party_id")
-        role = role_from_proto(party.role, "party.role")
-        jurisdiction = (
-            _checked(validate_jurisdiction, party.jurisdiction_code, "party.jurisdiction_code")
-            if party.jurisdiction_code
-            else None
+        entry = directory.entry(
+            party.party_id,
+            role_from_proto(party.role, "party.role"),
+            party.jurisdiction_code,
+            party.display_name,
+            party.contact_phone,
+            party.backup_party_id,
+            field_prefix="party.",
         )
-        if role.needs_jurisdiction and jurisdiction is None:
-            raise errors.invalid_argument(
-                f"a {role} party needs a jurisdiction_code", "party.jurisdiction_code"
-            )
-        backup = (
-            _checked(validate_party_id, party.backup_party_id, "party.backup_party_id")
-            if party.backup_party_id
-            else None
-        )
-        row = await self._registry.register(
-            party_id, role, jurisdiction, party.display_name, backup
-        )
+        row = await self._registry.register(entry)
         return party_service_pb2.RegisterPartyResponse(party=party_to_proto(row))
 
     async def GetParty(
@@ -139,5 +134,5 @@ class PartyService(party_service_pb2_grpc.PartyServiceServicer):
                 errors.SELF_DEACTIVATION,
                 "a party cannot deactivate itself",
             )
-        row = await self._registry.deactivate(request.party_id, request.reason)
+        row = await self._sessions.deactivate(request.party_id, request.reason)
         return party_service_pb2.DeactivatePartyResponse(party=party_to_proto(row))

@@ -27,15 +27,17 @@ ROLE_COMMITTEE: Role
 ROLE_HOSPITAL: Role
 
 class Party(_message.Message):
-    __slots__ = ("party_id", "role", "state", "jurisdiction_code", "display_name", "backup_party_id", "certificate_serial", "first_seen_time", "last_seen_time")
+    __slots__ = ("party_id", "role", "state", "jurisdiction_code", "display_name", "backup_party_id", "certificate_serial", "first_seen_time", "last_seen_time", "contact_phone")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[Party.State]
         STATE_ACTIVE: _ClassVar[Party.State]
         STATE_DEACTIVATED: _ClassVar[Party.State]
+        STATE_REVOKED: _ClassVar[Party.State]
     STATE_UNSPECIFIED: Party.State
     STATE_ACTIVE: Party.State
     STATE_DEACTIVATED: Party.State
+    STATE_REVOKED: Party.State
     PARTY_ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -45,6 +47,7 @@ class Party(_message.Message):
     CERTIFICATE_SERIAL_FIELD_NUMBER: _ClassVar[int]
     FIRST_SEEN_TIME_FIELD_NUMBER: _ClassVar[int]
     LAST_SEEN_TIME_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_PHONE_FIELD_NUMBER: _ClassVar[int]
     party_id: str
     role: Role
     state: Party.State
@@ -54,4 +57,5 @@ class Party(_message.Message):
     certificate_serial: str
     first_seen_time: _timestamp_pb2.Timestamp
     last_seen_time: _timestamp_pb2.Timestamp
-    def __init__(self, party_id: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., state: _Optional[_Union[Party.State, str]] = ..., jurisdiction_code: _Optional[str] = ..., display_name: _Optional[str] = ..., backup_party_id: _Optional[str] = ..., certificate_serial: _Optional[str] = ..., first_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    contact_phone: str
+    def __init__(self, party_id: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., state: _Optional[_Union[Party.State, str]] = ..., jurisdiction_code: _Optional[str] = ..., display_name: _Optional[str] = ..., backup_party_id: _Optional[str] = ..., certificate_serial: _Optional[str] = ..., first_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., contact_phone: _Optional[str] = ...) -> None: ...
