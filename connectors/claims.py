@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf import json_format
-from google.protobuf.descriptor import FieldDescriptor
 from lifeline.hub.v1 import case_pb2, handoff_pb2
 
 from connectors import signed
@@ -48,7 +47,8 @@ NOTE = "note"
 _DETAIL_FIELDS = handoff_pb2.HandoffDetails.DESCRIPTOR.fields
 
 
-def _detail_type(field: FieldDescriptor) -> ClaimType:
+def _detail_type(field: Any) -> ClaimType:
+    """A HandoffDetails field's claim type: its enum, or text."""
     return enum(field.enum_type) if field.enum_type is not None else TEXT
 
 
@@ -208,4 +208,3 @@ def outcome_claims(outcome: handoff_pb2.Outcome) -> list[Claim]:
     if outcome.note:
         claims.append(_claim(kind, NOTE, outcome.note))
     return claims
-

@@ -33,6 +33,7 @@ from hub.deadlines import DeadlinePolicy, DeadlineScheduler
 from hub.engine import CaseEngine
 from hub.inbox import Doorbell
 from hub.matching import load_or_create_secret
+from hub.page_tokens import PageTokens
 from hub.policy import HandoffPolicy
 from hub.process import READY
 from hub.registry import PartyRegistry
@@ -174,7 +175,9 @@ class Hub:
         engine = CaseEngine(
             db, config.clock, secret, config.policy, Doorbell(), signer, config.deadlines
         )
-        party_service_pb2_grpc.add_PartyServiceServicer_to_server(PartyService(registry), server)
+        party_service_pb2_grpc.add_PartyServiceServicer_to_server(
+            PartyService(registry, PageTokens.from_secret(secret)), server
+        )
         case_service_pb2_grpc.add_CaseServiceServicer_to_server(
             CaseService(engine, checker), server
         )
