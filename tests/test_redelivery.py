@@ -38,6 +38,7 @@ Message = inbox_service_pb2.InboxMessage
 def test_the_readme_shows_exactly_the_tested_handler() -> None:
     code = Path(police_desk.__file__).read_text()
     body = code[code.index("# README: begin\n") + 16 : code.index("# README: end")]
+    body = body.rstrip("\n") + "\n"
     indented = "".join("   " + line if line.strip() else line for line in body.splitlines(True))
     assert indented in (ROOT / "README.md").read_text()
 

@@ -33,4 +33,6 @@ def dispatch_handler(
         await desk.found_safe(taken.handoff_id, "reached the flat")
 
     return handle
+
+
 # README: end
