@@ -1,18 +1,23 @@
-"""The claims each kind of signed message carries, and back.
+"""The claims each kind of signed message carries: one table, used to sign and to compare.
 
 One disclosure per claim, so each can be shown or withheld on its own: a signal's
 orders and parcels are one claim each ("order", "parcel"), so a merchant can be
-shown its own order and nothing of another shop's. docs/signed-messages.md lists
-the names.
+shown its own order and nothing of another shop's. ``SCHEMA`` gives, per message
+kind, every claim's name and value type (connectors/claim_types.py); the builders
+below write claims through it, and ``difference`` compares a signed message with
+a request through it, by value. docs/signed-messages.md lists the table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf import json_format
 from lifeline.hub.v1 import case_pb2, handoff_pb2
 
+from connectors import signed
+from connectors.claim_types import TEXT, TIME, ClaimType, ClaimValueError, enum, message
 from connectors.signed import Claim
 
 # Claim names of a signal.
@@ -39,33 +44,105 @@ REASON = "reason"
 OUTCOME_CODE = "outcome_code"
 NOTE = "note"
 
+_DETAIL_FIELDS = handoff_pb2.HandoffDetails.DESCRIPTOR.fields
 
-def _dict(message: Any) -> dict[str, Any]:
-    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+
+def _detail_type(field: Any) -> ClaimType:
+    """A HandoffDetails field's claim type: its enum, or text."""
+    return enum(field.enum_type) if field.enum_type is not None else TEXT
+
+
+# Every claim of every kind, in the order docs/signed-messages.md lists them; a
+# mismatch names the first claim, in this order, on which two messages differ.
+SCHEMA: dict[int, dict[str, ClaimType]] = {
+    signed.KIND_SIGNAL: {
+        SIGNAL_SOURCE: enum(case_pb2.SignalSource.DESCRIPTOR),
+        BUYER_ID: TEXT,
+        PHONE: TEXT,
+        ADDRESS: message(case_pb2.Address),
+        ORDER: message(case_pb2.OrderReference),
+        PARCEL: message(case_pb2.ParcelReference),
+        INDICATORS: message(case_pb2.RiskIndicators),
+        SITUATION: TEXT,
+        CLINICAL_FACTS: TEXT,
+        HOSPITAL: TEXT,
+        OBSERVE_TIME: TIME,
+    },
+    signed.KIND_HANDOFF: {
+        HANDOFF_KIND: enum(handoff_pb2.HandoffKind.DESCRIPTOR),
+        ASSIGNEE: TEXT,
+        **{field.name: _detail_type(field) for field in _DETAIL_FIELDS},
+        DUE_TIME: TIME,
+    },
+    signed.KIND_ACKNOWLEDGEMENT: {STATE: TEXT},
+    signed.KIND_DECLINE: {STATE: TEXT, REASON: TEXT},
+    signed.KIND_OUTCOME: {
+        STATE: TEXT,
+        OUTCOME_CODE: enum(handoff_pb2.OutcomeCode.DESCRIPTOR),
+        NOTE: TEXT,
+    },
+}
+
+
+def _claim(kind: int, name: str, value: Any) -> Claim:
+    """A claim as signed: its value written by the claim's type, so in canonical form."""
+    return name, SCHEMA[kind][name].write(value)
+
+
+def _canonical(kind: int, claims: Sequence[Claim]) -> dict[str, list[str]]:
+    """Each claim's canonical values (as JSON text, sorted), defaults left out."""
+    table = SCHEMA[kind]
+    values: dict[str, list[str]] = {}
+    for name, value in claims:
+        claim_type = table.get(name)
+        if claim_type is None:  # not a claim of this kind: it can only differ
+            values.setdefault(name, []).append(signed.json_text(value))
+            continue
+        try:
+            canonical = claim_type.read(value)
+        except ValueError as e:
+            raise ClaimValueError(name, str(e)) from None
+        if canonical != claim_type.default:
+            values.setdefault(name, []).append(signed.json_text(canonical))
+    return {name: sorted(texts) for name, texts in values.items()}
+
+
+def difference(kind: int, signed_claims: Sequence[Claim], request: Sequence[Claim]) -> str | None:
+    """The first claim on which a signed message and a request differ, by value; None if none.
+
+    Raises ClaimValueError for a signed claim whose value is not of its type.
+    """
+    said, asked = _canonical(kind, signed_claims), _canonical(kind, request)
+    extra = sorted((said.keys() | asked.keys()) - SCHEMA[kind].keys())
+    for name in [*SCHEMA[kind], *extra]:
+        if said.get(name, []) != asked.get(name, []):
+            return name
+    return None
 
 
 def signal_claims(signal: case_pb2.Signal) -> list[Claim]:
-    claims: list[Claim] = [(SIGNAL_SOURCE, case_pb2.SignalSource.Name(signal.source))]
+    kind = signed.KIND_SIGNAL
+    claims = [_claim(kind, SIGNAL_SOURCE, signal.source)]
     subject = signal.subject
     if subject.buyer_id:
-        claims.append((BUYER_ID, subject.buyer_id))
+        claims.append(_claim(kind, BUYER_ID, subject.buyer_id))
     if subject.phone:
-        claims.append((PHONE, subject.phone))
+        claims.append(_claim(kind, PHONE, subject.phone))
     if subject.HasField("address") and (subject.address.text or subject.address.jurisdiction_code):
-        claims.append((ADDRESS, _dict(subject.address)))
-    claims += [(ORDER, _dict(o)) for o in signal.orders]
-    claims += [(PARCEL, _dict(p)) for p in signal.parcels]
-    if _dict(signal.indicators):
-        claims.append((INDICATORS, _dict(signal.indicators)))
+        claims.append(_claim(kind, ADDRESS, subject.address))
+    claims += [_claim(kind, ORDER, o) for o in signal.orders]
+    claims += [_claim(kind, PARCEL, p) for p in signal.parcels]
+    if signal.indicators.ListFields():
+        claims.append(_claim(kind, INDICATORS, signal.indicators))
     for name in (SITUATION, CLINICAL_FACTS, HOSPITAL):
         if getattr(signal, name):
-            claims.append((name, getattr(signal, name)))
+            claims.append(_claim(kind, name, getattr(signal, name)))
     if signal.HasField("observe_time"):
-        claims.append((OBSERVE_TIME, signal.observe_time.ToJsonString()))
+        claims.append(_claim(kind, OBSERVE_TIME, signal.observe_time))
     return claims
 
 
-def signal_from_claims(claims: list[Claim] | tuple[Claim, ...]) -> case_pb2.Signal:
+def signal_from_claims(claims: Sequence[Claim]) -> case_pb2.Signal:
     signal = case_pb2.Signal()
     for name, value in claims:
         if name == SIGNAL_SOURCE:
@@ -83,7 +160,7 @@ def signal_from_claims(claims: list[Claim] | tuple[Claim, ...]) -> case_pb2.Sign
         elif name == INDICATORS:
             json_format.ParseDict(value, signal.indicators)
         elif name == OBSERVE_TIME:
-            signal.observe_time.FromJsonString(value)
+            signal.observe_time.FromJsonString(TIME.read(value))
         elif name in (SITUATION, CLINICAL_FACTS, HOSPITAL):
             setattr(signal, name, value)
         else:
@@ -91,42 +168,43 @@ def signal_from_claims(claims: list[Claim] | tuple[Claim, ...]) -> case_pb2.Sign
     return signal
 
 
-_DETAIL_FIELDS = [f.name for f in handoff_pb2.HandoffDetails.DESCRIPTOR.fields]
-
-
 def handoff_claims(handoff: handoff_pb2.Handoff) -> list[Claim]:
     """Everything the hub says in a handoff; the disclosure policy decides who sees which."""
-    claims: list[Claim] = [
-        (HANDOFF_KIND, handoff_pb2.HandoffKind.Name(handoff.kind)),
-        (ASSIGNEE, handoff.assignee_party_id),
+    kind = signed.KIND_HANDOFF
+    claims = [
+        _claim(kind, HANDOFF_KIND, handoff.kind),
+        _claim(kind, ASSIGNEE, handoff.assignee_party_id),
     ]
-    details = _dict(handoff.details)
-    claims += [(name, details[name]) for name in _DETAIL_FIELDS if name in details]
+    claims += [
+        _claim(kind, field.name, getattr(handoff.details, field.name))
+        for field in _DETAIL_FIELDS
+        if getattr(handoff.details, field.name) != field.default_value
+    ]
     if handoff.HasField("due_time"):
-        claims.append((DUE_TIME, handoff.due_time.ToJsonString()))
+        claims.append(_claim(kind, DUE_TIME, handoff.due_time))
     return claims
 
 
-def details_from_claims(claims: list[Claim] | tuple[Claim, ...]) -> handoff_pb2.HandoffDetails:
+def details_from_claims(claims: Sequence[Claim]) -> handoff_pb2.HandoffDetails:
+    names = {field.name for field in _DETAIL_FIELDS}
     return json_format.ParseDict(
-        {name: value for name, value in claims if name in _DETAIL_FIELDS},
+        {name: value for name, value in claims if name in names},
         handoff_pb2.HandoffDetails(),
     )
 
 
 def acknowledgement_claims() -> list[Claim]:
-    return [(STATE, "ACKNOWLEDGED")]
+    return [_claim(signed.KIND_ACKNOWLEDGEMENT, STATE, "ACKNOWLEDGED")]
 
 
 def decline_claims(reason: str) -> list[Claim]:
-    return [(STATE, "DECLINED"), (REASON, reason)]
+    kind = signed.KIND_DECLINE
+    return [_claim(kind, STATE, "DECLINED"), _claim(kind, REASON, reason)]
 
 
 def outcome_claims(outcome: handoff_pb2.Outcome) -> list[Claim]:
-    claims: list[Claim] = [
-        (STATE, "COMPLETED"),
-        (OUTCOME_CODE, handoff_pb2.OutcomeCode.Name(outcome.code)),
-    ]
+    kind = signed.KIND_OUTCOME
+    claims = [_claim(kind, STATE, "COMPLETED"), _claim(kind, OUTCOME_CODE, outcome.code)]
     if outcome.note:
-        claims.append((NOTE, outcome.note))
+        claims.append(_claim(kind, NOTE, outcome.note))
     return claims

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -28,11 +30,45 @@ from lifeline.hub.v1 import (
 from connectors import claims, signed
 from connectors.channel import load_party, secure_channel
 from connectors.config import ConnectorConfig
-from connectors.errors import HubUnavailableError, LifelineError, from_rpc_error
+from connectors.errors import (
+    FailedPreconditionError,
+    HubUnavailableError,
+    LifelineError,
+    from_rpc_error,
+)
+
+log = logging.getLogger(__name__)
+
+H = handoff_pb2.Handoff
+ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+HANDLER_ATTEMPTS = 3
+"""How often work() runs a handler on one message before reporting it and moving on."""
+
+Response = TypeVar(
+    "Response",
+    handoff_service_pb2.AcknowledgeHandoffResponse,
+    handoff_service_pb2.DeclineHandoffResponse,
+    handoff_service_pb2.CompleteHandoffResponse,
+)
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def default_request_id(verb: str, handoff_id: str) -> str:
+    """The request_id of a verb on a handoff when the caller gives none: the same each
+    time, so doing it again (a redelivered message handled again) is answered, not redone."""
+    return f"{verb}-{handoff_id}"
+
+
+@dataclass(frozen=True)
+class HandlerFailure:
+    """An inbox message work()'s handler failed on `attempts` times; it was then skipped."""
+
+    message: inbox_service_pb2.InboxMessage
+    attempts: int
+    error: Exception
 
 
 async def _until(stream: AsyncIterator[Any], stop: asyncio.Event) -> AsyncIterator[Any]:
@@ -157,42 +193,81 @@ class HubClient:
         )
         return await self.cases.ReportSignal(request)
 
+    async def _once(
+        self,
+        handoff_id: str,
+        send: Callable[[], Awaitable[Response]],
+        response_type: type[Response],
+        done: Callable[[handoff_pb2.Handoff], bool],
+    ) -> Response:
+        """Sends a verb; if the hub finds the handoff already where the verb would put it
+        (done before under another request_id), answers with the handoff as it is."""
+        try:
+            return await send()
+        except FailedPreconditionError as e:
+            if e.reason != ILLEGAL_TRANSITION:
+                raise
+            current = (
+                await self.handoffs.GetHandoff(
+                    handoff_service_pb2.GetHandoffRequest(handoff_id=handoff_id)
+                )
+            ).handoff
+            if not done(current):
+                raise
+            return response_type(handoff=current)
+
     async def acknowledge_handoff(
         self, handoff_id: str, request_id: str = ""
     ) -> handoff_service_pb2.AcknowledgeHandoffResponse:
-        """Takes a handoff on, with a signed receipt."""
+        """Takes a handoff on, with a signed receipt; again is a no-op (see _once)."""
         request = handoff_service_pb2.AcknowledgeHandoffRequest(
-            request_id=request_id,
+            request_id=request_id or default_request_id("acknowledge", handoff_id),
             handoff_id=handoff_id,
             receipt=self._sign(
                 signed.KIND_ACKNOWLEDGEMENT, claims.acknowledgement_claims(), handoff_id
             ),
         )
-        return await self.handoffs.AcknowledgeHandoff(request)
+        return await self._once(
+            handoff_id,
+            lambda: self.handoffs.AcknowledgeHandoff(request),
+            handoff_service_pb2.AcknowledgeHandoffResponse,
+            lambda h: h.state in (H.STATE_ACKNOWLEDGED, H.STATE_COMPLETED),
+        )
 
     async def decline_handoff(
         self, handoff_id: str, reason: str, request_id: str = ""
     ) -> handoff_service_pb2.DeclineHandoffResponse:
-        """Refuses a handoff, with a signed reason."""
+        """Refuses a handoff, with a signed reason; again is a no-op."""
         request = handoff_service_pb2.DeclineHandoffRequest(
-            request_id=request_id,
+            request_id=request_id or default_request_id("decline", handoff_id),
             handoff_id=handoff_id,
             reason=reason,
             receipt=self._sign(signed.KIND_DECLINE, claims.decline_claims(reason), handoff_id),
         )
-        return await self.handoffs.DeclineHandoff(request)
+        return await self._once(
+            handoff_id,
+            lambda: self.handoffs.DeclineHandoff(request),
+            handoff_service_pb2.DeclineHandoffResponse,
+            lambda h: h.state == H.STATE_DECLINED,
+        )
 
     async def complete_handoff(
         self, handoff_id: str, outcome: handoff_pb2.Outcome, request_id: str = ""
     ) -> handoff_service_pb2.CompleteHandoffResponse:
-        """Reports a handoff's outcome, with a signed receipt."""
+        """Reports a handoff's outcome, with a signed receipt; the same outcome again is a
+        no-op, another one is refused."""
         request = handoff_service_pb2.CompleteHandoffRequest(
-            request_id=request_id,
+            request_id=request_id or default_request_id("complete", handoff_id),
             handoff_id=handoff_id,
             outcome=outcome,
             receipt=self._sign(signed.KIND_OUTCOME, claims.outcome_claims(outcome), handoff_id),
         )
-        return await self.handoffs.CompleteHandoff(request)
+        return await self._once(
+            handoff_id,
+            lambda: self.handoffs.CompleteHandoff(request),
+            handoff_service_pb2.CompleteHandoffResponse,
+            lambda h: h.state == H.STATE_COMPLETED and h.outcome.code == outcome.code,
+        )
 
     async def acknowledge_inbox(self, through_sequence: int) -> int:
         """Marks every message up to through_sequence received; returns the hub's mark."""
@@ -222,13 +297,24 @@ class HubClient:
         *,
         stop: asyncio.Event | None = None,
         max_backoff: float = 5.0,
+        attempts: int = HANDLER_ATTEMPTS,
+        on_failure: Callable[[HandlerFailure], Awaitable[None]] | None = None,
     ) -> None:
         """Hands every inbox message to `handle`, then acknowledges it; for ever, or until `stop`.
 
-        After a network cut or a hub restart it reconnects (trying each hub
-        address in turn, with backoff) and resumes after the last message it
-        acknowledged, so nothing is missed and nothing handled twice. A message
-        whose signature fails is not handled and not acknowledged.
+        Delivery is at least once: after a network cut or a hub restart it reconnects
+        (trying each hub address in turn, with backoff) and resumes after the last
+        message the hub recorded as acknowledged, so nothing is missed; a message
+        handled but not yet acknowledged then comes again (within one work() call it
+        is not handed over twice), and a handoff comes again each time its state
+        changes. Handlers must be idempotent; the verbs (acknowledge, decline,
+        complete) are. If `handle` raises HubUnavailableError, the message is handled
+        again after the reconnect. If it raises anything else, it is run again, up to
+        `attempts` times in all; then the failure is logged, given to `on_failure`,
+        and the message is skipped and acknowledged: one message cannot stop the
+        inbox, and the hub's deadlines still chase the handoff it carried. To stop
+        instead, raise from `on_failure`. A message whose signature fails is not
+        handled and not acknowledged, and ends work() with SignedMessageError.
         """
         stop = stop or asyncio.Event()
         backoff = 0.1
@@ -253,13 +339,14 @@ class HubClient:
                     stream = self.subscribe()
                     async for message in _until(stream, stop):
                         if message.sequence > handled:
-                            await handle(message)
+                            await _deliver(message, handle, attempts, on_failure, max_backoff)
                             handled = message.sequence
                         wanted.set()
                         backoff = 0.1
-                except HubUnavailableError:
+                except HubUnavailableError as e:
                     if stop.is_set():
                         break
+                    log.warning("the hub is unavailable (%s); reconnecting", e)
                     await asyncio.sleep(backoff)  # a reconnect backoff, not a wait for a result
                     backoff = min(backoff * 2, max_backoff)
                     await self.fail_over()
@@ -282,3 +369,40 @@ class HubClient:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+async def _deliver(
+    message: inbox_service_pb2.InboxMessage,
+    handle: Callable[[inbox_service_pb2.InboxMessage], Awaitable[None]],
+    attempts: int,
+    on_failure: Callable[[HandlerFailure], Awaitable[None]] | None,
+    max_backoff: float,
+) -> None:
+    """Runs the handler on one message by work()'s rule; HubUnavailableError passes up."""
+    backoff = 0.1
+    for attempt in range(1, attempts + 1):
+        try:
+            await handle(message)
+            return
+        except HubUnavailableError:
+            raise
+        except Exception as e:  # noqa: BLE001 - a handler's failure must not stop the inbox
+            error = e
+            log.warning(
+                "handler failed on inbox message %d (attempt %d of %d)",
+                message.sequence,
+                attempt,
+                attempts,
+                exc_info=True,
+            )
+        if attempt < attempts:
+            await asyncio.sleep(backoff)  # a retry backoff, not a wait for a result
+            backoff = min(backoff * 2, max_backoff)
+    log.error(
+        "handler failed %d times on inbox message %d (handoff %s); skipping it",
+        attempts,
+        message.sequence,
+        message.handoff.handoff_id or "-",
+    )
+    if on_failure is not None:
+        await on_failure(HandlerFailure(message, attempts, error))

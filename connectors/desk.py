@@ -10,20 +10,34 @@ codes = handoff_pb2
 
 
 class DeskConnector(PartyConnector):
-    async def found_safe(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
-        return await self.finish(handoff_id, codes.OUTCOME_CODE_PERSON_FOUND_SAFE, note)
+    async def found_safe(
+        self, handoff_id: str, note: str = "", request_id: str = ""
+    ) -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, codes.OUTCOME_CODE_PERSON_FOUND_SAFE, note, request_id)
 
-    async def taken_to_hospital(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
-        return await self.finish(handoff_id, codes.OUTCOME_CODE_PERSON_TAKEN_TO_HOSPITAL, note)
+    async def taken_to_hospital(
+        self, handoff_id: str, note: str = "", request_id: str = ""
+    ) -> handoff_pb2.Handoff:
+        return await self.finish(
+            handoff_id, codes.OUTCOME_CODE_PERSON_TAKEN_TO_HOSPITAL, note, request_id
+        )
 
-    async def not_found(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
-        return await self.finish(handoff_id, codes.OUTCOME_CODE_PERSON_NOT_FOUND, note)
+    async def not_found(
+        self, handoff_id: str, note: str = "", request_id: str = ""
+    ) -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, codes.OUTCOME_CODE_PERSON_NOT_FOUND, note, request_id)
 
-    async def false_report(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
-        return await self.finish(handoff_id, codes.OUTCOME_CODE_FALSE_REPORT, note)
+    async def false_report(
+        self, handoff_id: str, note: str = "", request_id: str = ""
+    ) -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, codes.OUTCOME_CODE_FALSE_REPORT, note, request_id)
 
     async def followed_up(
-        self, handoff_id: str, code: int = codes.OUTCOME_CODE_FOLLOW_UP_PERSON_WELL, note: str = ""
+        self,
+        handoff_id: str,
+        code: int = codes.OUTCOME_CODE_FOLLOW_UP_PERSON_WELL,
+        note: str = "",
+        request_id: str = "",
     ) -> handoff_pb2.Handoff:
         """A FOLLOW_UP done: the person is well, needs support, or was unreachable."""
-        return await self.finish(handoff_id, code, note)
+        return await self.finish(handoff_id, code, note, request_id)

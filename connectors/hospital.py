@@ -27,11 +27,23 @@ class HospitalConnector(PartyConnector):
         )
         return await self.hub.report_signal(signal, request_id)
 
-    async def drug_identified(self, handoff_id: str, note: str) -> handoff_pb2.Handoff:
-        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_DRUG_IDENTIFIED, note)
+    async def drug_identified(
+        self, handoff_id: str, note: str, request_id: str = ""
+    ) -> handoff_pb2.Handoff:
+        return await self.finish(
+            handoff_id, handoff_pb2.OUTCOME_CODE_DRUG_IDENTIFIED, note, request_id
+        )
 
-    async def drug_not_identified(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
-        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_DRUG_NOT_IDENTIFIED, note)
+    async def drug_not_identified(
+        self, handoff_id: str, note: str = "", request_id: str = ""
+    ) -> handoff_pb2.Handoff:
+        return await self.finish(
+            handoff_id, handoff_pb2.OUTCOME_CODE_DRUG_NOT_IDENTIFIED, note, request_id
+        )
 
-    async def referral_accepted(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
-        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_REFERRAL_ACCEPTED, note)
+    async def referral_accepted(
+        self, handoff_id: str, note: str = "", request_id: str = ""
+    ) -> handoff_pb2.Handoff:
+        return await self.finish(
+            handoff_id, handoff_pb2.OUTCOME_CODE_REFERRAL_ACCEPTED, note, request_id
+        )

@@ -33,11 +33,21 @@ class MerchantConnector(PartyConnector):
             order.merchant_party_id = order.merchant_party_id or self.hub.party_id
         return await self.hub.report_signal(signal, request_id)
 
-    async def confirm_held(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
-        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_HELD, note)
+    async def confirm_held(
+        self, handoff_id: str, note: str = "", request_id: str = ""
+    ) -> handoff_pb2.Handoff:
+        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_HELD, note, request_id)
 
-    async def confirm_cancelled(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
-        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_CANCELLED, note)
+    async def confirm_cancelled(
+        self, handoff_id: str, note: str = "", request_id: str = ""
+    ) -> handoff_pb2.Handoff:
+        return await self.finish(
+            handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_CANCELLED, note, request_id
+        )
 
-    async def already_shipped(self, handoff_id: str, note: str = "") -> handoff_pb2.Handoff:
-        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_ALREADY_SHIPPED, note)
+    async def already_shipped(
+        self, handoff_id: str, note: str = "", request_id: str = ""
+    ) -> handoff_pb2.Handoff:
+        return await self.finish(
+            handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_ALREADY_SHIPPED, note, request_id
+        )

@@ -23,6 +23,10 @@ class PartyConnector:
         """Every message on this party's inbox, verified, in order, resumed after a cut."""
         await self.hub.work(handle, **options)  # type: ignore[arg-type]
 
+    # Each verb takes a request_id; without one it uses the same id each time for the same
+    # handoff, and doing again what is already done returns the handoff (HubClient._once),
+    # so a handler that meets a redelivered message may simply act on it again.
+
     async def acknowledge(self, handoff_id: str, request_id: str = "") -> handoff_pb2.Handoff:
         """Takes the work on (a signed receipt); stops the hub's chase."""
         return (await self.hub.acknowledge_handoff(handoff_id, request_id)).handoff
@@ -40,7 +44,7 @@ class PartyConnector:
         current = await self.hub.handoffs.GetHandoff(
             handoff_service_pb2.GetHandoffRequest(handoff_id=handoff_id)
         )
-        if current.handoff.state != H.STATE_ACKNOWLEDGED:
+        if current.handoff.state not in (H.STATE_ACKNOWLEDGED, H.STATE_COMPLETED):
             await self.acknowledge(handoff_id, f"{request_id}:ack" if request_id else "")
         outcome = handoff_pb2.Outcome(code=code, note=note)  # type: ignore[arg-type]
         return (await self.hub.complete_handoff(handoff_id, outcome, request_id)).handoff

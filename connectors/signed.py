@@ -7,6 +7,9 @@ recipient gets the payload and only the disclosures it may see, and checks each
 against the digests. The author signs with the key of its mTLS certificate
 (ECDSA P-256, SHA-256, DER signature), so even the hub cannot alter what a party
 signed. Hub and connectors use this one module, built on `cryptography` alone.
+Signatures are deterministic (RFC 6979): the same payload always gets the same
+signature, so no weak random nonce can leak the key, and the examples in
+docs/signed-messages.md can be reproduced byte for byte.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import hashlib
 import json
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +43,8 @@ SALT_BYTES = 16
 DIGEST_BYTES = 32
 MAX_DECOYS = 4
 PARTY_MESSAGE_LIFETIME = dt.timedelta(minutes=5)
+"""How long a party's message lives, and the longest the hub accepts (expiry - issue
+time): the hub need remember a message id only this long (plus skew) to refuse replays."""
 # The hub's handoffs may wait in an offline party's inbox; they stay valid for a month.
 HUB_MESSAGE_LIFETIME = dt.timedelta(days=30)
 DEFAULT_SKEW = dt.timedelta(minutes=5)
@@ -69,6 +74,7 @@ DISCLOSURE_UNKNOWN = "DISCLOSURE_UNKNOWN"
 DISCLOSURE_DUPLICATE = "DISCLOSURE_DUPLICATE"
 DISCLOSURE_MALFORMED = "DISCLOSURE_MALFORMED"
 SIGNED_CONTENT_MISMATCH = "SIGNED_CONTENT_MISMATCH"
+MESSAGE_LIFETIME_TOO_LONG = "MESSAGE_LIFETIME_TOO_LONG"
 
 Claim = tuple[str, Any]
 
@@ -112,13 +118,12 @@ def payload_digest(message: signed_pb2.SignedMessage) -> str:
     return hashlib.sha256(message.payload).hexdigest()
 
 
-def _json(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """A claim's value as the JSON a Disclosure carries: keys sorted, no spaces, UTF-8."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def canonical(claims: Sequence[Claim]) -> list[tuple[str, str]]:
-    """Claims in a form that compares equal when they say the same, in any order."""
-    return sorted((name, _json(value)) for name, value in claims)
+_ECDSA = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
 
 
 @dataclass(frozen=True)
@@ -143,16 +148,16 @@ class Signer:
         case_id: str = "",
         handoff_id: str = "",
         message_id: str = "",
+        entropy: Callable[[int], bytes] = secrets.token_bytes,
     ) -> signed_pb2.SignedMessage:
+        """`entropy` gives the salts and decoys; only the documentation's examples fix it."""
         disclosures = [
             signed_pb2.Disclosure(
-                salt=secrets.token_bytes(SALT_BYTES), name=name, value=_json(value)
+                salt=entropy(SALT_BYTES), name=name, value=json_text(value)
             ).SerializeToString(deterministic=True)
             for name, value in claims
         ]
-        decoys = [
-            secrets.token_bytes(DIGEST_BYTES) for _ in range(1 + secrets.randbelow(MAX_DECOYS))
-        ]
+        decoys = [entropy(DIGEST_BYTES) for _ in range(1 + entropy(1)[0] % MAX_DECOYS)]
         payload = signed_pb2.SignedPayload(
             message_id=message_id or f"m-{uuid.uuid4().hex}",
             kind=kind,  # type: ignore[arg-type]
@@ -170,7 +175,7 @@ class Signer:
         return signed_pb2.SignedMessage(
             payload=body,
             algorithm=ALGORITHM,
-            signature=self.key.sign(body, ec.ECDSA(hashes.SHA256())),
+            signature=self.key.sign(body, _ECDSA),
             signer_certificate=self.certificate.public_bytes(serialization.Encoding.DER),
             disclosures=disclosures,
         )

@@ -62,8 +62,9 @@ from hub.models import (
     SignedMessageRow,
     SubjectKeyRow,
 )
+from hub.page_tokens import PageTokens
 from hub.policy import ASSIGNEE_ROLES, OPEN_STATES, OUTCOMES, TRANSITIONS, HandoffPolicy
-from hub.registry import ACTIVE, REVOKED, decode_page_token, encode_page_token
+from hub.registry import ACTIVE, REVOKED
 from hub.timestamps import timestamp
 
 log = logging.getLogger(__name__)
@@ -212,6 +213,7 @@ class CaseEngine:
         self._db = db
         self._clock = clock
         self._secret = secret
+        self._pages = PageTokens.from_secret(secret)
         self._policy = policy
         self.doorbell = doorbell
 
@@ -1428,7 +1430,7 @@ class CaseEngine:
     async def list_cases(
         self, caller: PartyIdentity, request: case_service_pb2.ListCasesRequest, page_size: int
     ) -> case_service_pb2.ListCasesResponse:
-        after = decode_page_token(request.page_token)
+        after = self._pages.after(caller.party_id, request)
 
         def work(session: Session) -> case_service_pb2.ListCasesResponse:
             query = select(CaseRow).order_by(col(CaseRow.case_id)).limit(page_size + 1)
@@ -1445,7 +1447,11 @@ class CaseEngine:
             if request.minimum_risk_level:
                 query = query.where(col(CaseRow.risk_level) >= request.minimum_risk_level)
             rows = list(session.exec(query))
-            token = encode_page_token(rows[page_size - 1].case_id) if len(rows) > page_size else ""
+            token = (
+                self._pages.next(caller.party_id, request, rows[page_size - 1].case_id)
+                if len(rows) > page_size
+                else ""
+            )
             return case_service_pb2.ListCasesResponse(
                 cases=[case_to_proto(r, caller.role) for r in rows[:page_size]],
                 next_page_token=token,
@@ -1525,15 +1531,8 @@ class CaseEngine:
     async def list_events(
         self, caller: PartyIdentity, request: case_service_pb2.ListCaseEventsRequest, page_size: int
     ) -> case_service_pb2.ListCaseEventsResponse:
-        after = decode_page_token(request.page_token)
-        try:
-            after_sequence = int(after) if after is not None else 0
-        except ValueError:
-            raise HubError(
-                grpc.StatusCode.INVALID_ARGUMENT,
-                errors.INVALID_PAGE_TOKEN,
-                "page_token is not valid",
-            ) from None
+        after = self._pages.after(caller.party_id, request)
+        after_sequence = int(after) if after is not None else 0  # the hub's own, so a number
 
         def work(session: Session) -> case_service_pb2.ListCaseEventsResponse:
             self._visible_case(session, caller, request.case_id)
@@ -1549,7 +1548,7 @@ class CaseEngine:
                 )
             )
             token = (
-                encode_page_token(str(rows[page_size - 1].sequence))
+                self._pages.next(caller.party_id, request, str(rows[page_size - 1].sequence))
                 if len(rows) > page_size
                 else ""
             )
@@ -1711,7 +1710,7 @@ class CaseEngine:
         request: handoff_service_pb2.ListHandoffsRequest,
         page_size: int,
     ) -> handoff_service_pb2.ListHandoffsResponse:
-        after = decode_page_token(request.page_token)
+        after = self._pages.after(caller.party_id, request)
 
         def work(session: Session) -> handoff_service_pb2.ListHandoffsResponse:
             query = select(HandoffRow).order_by(col(HandoffRow.handoff_id)).limit(page_size + 1)
@@ -1725,7 +1724,9 @@ class CaseEngine:
                 query = query.where(col(HandoffRow.handoff_id) > after)
             rows = list(session.exec(query))
             token = (
-                encode_page_token(rows[page_size - 1].handoff_id) if len(rows) > page_size else ""
+                self._pages.next(caller.party_id, request, rows[page_size - 1].handoff_id)
+                if len(rows) > page_size
+                else ""
             )
             return handoff_service_pb2.ListHandoffsResponse(
                 handoffs=[handoff_to_proto(r, caller.role) for r in rows[:page_size]],

@@ -13,12 +13,16 @@ READY = "lifeline hub serving on port "
 
 
 async def spawn_hub(
-    certs: Path, db_url: str, *options: str, stderr: int | IO[Any] = asyncio.subprocess.DEVNULL
+    certs: Path,
+    db_url: str,
+    *options: str,
+    stderr: int | IO[Any] = asyncio.subprocess.DEVNULL,
+    listen: str = "127.0.0.1:0",
 ) -> tuple[asyncio.subprocess.Process, int]:
-    """Starts a hub on a free port of 127.0.0.1; returns the process and the port."""
+    """Starts a hub (by default on a free port of 127.0.0.1); returns the process and the port."""
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "hub", "serve", "--certs", str(certs)),
-        *("--listen", "127.0.0.1:0", "--db", db_url, *options),
+        *("--listen", listen, "--db", db_url, *options),
         stdout=asyncio.subprocess.PIPE,
         stderr=stderr,
     )

@@ -8,7 +8,6 @@ process sharing the database, whatever the state of ``crl.pem`` later.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -40,28 +39,6 @@ LAST_SEEN_EVERY = dt.timedelta(minutes=1)
 class _Cached:
     row: PartyRow
     read_at: float
-
-
-# Page tokens are opaque to clients; the prefix lets the hub tell its own from noise.
-_TOKEN_PREFIX = "after:"
-
-
-def encode_page_token(last_key: str) -> str:
-    return base64.urlsafe_b64encode((_TOKEN_PREFIX + last_key).encode()).decode()
-
-
-def decode_page_token(token: str) -> str | None:
-    if not token:
-        return None
-    try:
-        text = base64.b64decode(token, altchars=b"-_", validate=True).decode()
-    except (ValueError, UnicodeDecodeError):
-        text = ""
-    if not text.startswith(_TOKEN_PREFIX):
-        raise HubError(
-            grpc.StatusCode.INVALID_ARGUMENT, errors.INVALID_PAGE_TOKEN, "page_token is not valid"
-        )
-    return text[len(_TOKEN_PREFIX) :]
 
 
 class PartyRegistry:
@@ -195,11 +172,11 @@ class PartyRegistry:
     async def list(
         self,
         page_size: int,
-        page_token: str,
+        after: str | None,
         role: Role | None,
         jurisdiction: str | None,
-    ) -> tuple[list[PartyRow], str]:
-        after = decode_page_token(page_token)
+    ) -> tuple[list[PartyRow], str | None]:
+        """A page of parties after the party id `after`, and the last id if more follow."""
 
         def work(session: Session) -> list[PartyRow]:
             query = select(PartyRow).order_by(col(PartyRow.party_id)).limit(page_size + 1)
@@ -214,8 +191,8 @@ class PartyRegistry:
             return list(session.exec(query))
 
         rows = await self._db.run(work)
-        token = encode_page_token(rows[page_size - 1].party_id) if len(rows) > page_size else ""
-        return rows[:page_size], token
+        last = rows[page_size - 1].party_id if len(rows) > page_size else None
+        return rows[:page_size], last
 
 
 def refusal(party_id: str, state: str, serial: str) -> HubError:

@@ -33,6 +33,7 @@ from hub.deadlines import DeadlinePolicy, DeadlineScheduler
 from hub.engine import CaseEngine
 from hub.inbox import Doorbell
 from hub.matching import load_or_create_secret
+from hub.page_tokens import PageTokens
 from hub.policy import HandoffPolicy
 from hub.process import READY
 from hub.registry import PartyRegistry
@@ -183,7 +184,7 @@ class Hub:
         )
         sessions = Sessions(engine, registry, revocations, config.clock)
         party_service_pb2_grpc.add_PartyServiceServicer_to_server(
-            PartyService(registry, sessions), server
+            PartyService(registry, sessions, PageTokens.from_secret(secret)), server
         )
         case_service_pb2_grpc.add_CaseServiceServicer_to_server(
             CaseService(engine, checker), server

@@ -10,7 +10,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lifeline.hub.v1 import signed_pb2
 
-from connectors import signed
+from connectors import claims, signed
+from connectors.claim_types import ClaimValueError
 from connectors.signed import SignedMessageError, Verified
 from hub.clock import Clock
 from hub.errors import HubError
@@ -19,13 +20,13 @@ from hub.identity import PartyIdentity
 Claims = list[signed.Claim] | tuple[signed.Claim, ...]
 
 
-def _refusal(reason: str, message: str) -> HubError:
+def _refusal(reason: str, message: str, field: str = "") -> HubError:
     code = (
         grpc.StatusCode.PERMISSION_DENIED
         if reason == signed.SIGNER_MISMATCH
         else grpc.StatusCode.INVALID_ARGUMENT
     )
-    return HubError(code, reason, message)
+    return HubError(code, reason, message, {"field": field} if field else None)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ class MessageChecker:
         expected_claims: Claims,
         handoff_id: str = "",
     ) -> Verified:
-        """Verified, from the caller, about this handoff, saying exactly expected_claims."""
+        """Verified, from the caller, about this handoff, saying what expected_claims say
+        (by value: connectors/claims.py); a refusal's `field` names the first difference."""
         if not message.payload:
             raise _refusal(signed.SIGNATURE_REQUIRED, "this request must carry a signed message")
         try:
@@ -59,6 +61,15 @@ class MessageChecker:
             )
         except SignedMessageError as e:
             raise _refusal(e.reason, e.message) from None
+        payload = verified.payload
+        lifetime = payload.expire_time.ToDatetime(dt.UTC) - payload.issue_time.ToDatetime(dt.UTC)
+        if lifetime > signed.PARTY_MESSAGE_LIFETIME:
+            raise _refusal(
+                signed.MESSAGE_LIFETIME_TOO_LONG,
+                f"the message lives {lifetime}; a party's message may live at most"
+                f" {signed.PARTY_MESSAGE_LIFETIME}",
+                "expire_time",
+            )
         der = serialization.Encoding.DER
         if verified.payload.issuer != caller.party_id or verified.signer.public_bytes(
             der
@@ -68,11 +79,18 @@ class MessageChecker:
             )
         if verified.payload.handoff_id != handoff_id:
             raise _refusal(
-                signed.SIGNED_CONTENT_MISMATCH, "the signed message is about another handoff"
+                signed.SIGNED_CONTENT_MISMATCH,
+                "the signed message is about another handoff",
+                "handoff_id",
             )
-        if signed.canonical(verified.claims) != signed.canonical(expected_claims):
+        try:
+            differing = claims.difference(kind, verified.claims, expected_claims)
+        except ClaimValueError as e:
+            raise _refusal(signed.DISCLOSURE_MALFORMED, str(e), e.claim) from None
+        if differing is not None:
             raise _refusal(
                 signed.SIGNED_CONTENT_MISMATCH,
-                "the request says something other than what was signed",
+                f"the request's {differing!r} is not what was signed",
+                differing,
             )
         return verified

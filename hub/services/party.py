@@ -11,6 +11,7 @@ from hub import auth, directory, errors
 from hub.errors import HubError
 from hub.identity import IdentityError, Role, validate_jurisdiction
 from hub.models import PartyRow
+from hub.page_tokens import PageTokens
 from hub.registry import ACTIVE, DEACTIVATED, REVOKED, PartyRegistry
 from hub.sessions import Sessions
 from hub.timestamps import timestamp
@@ -74,9 +75,12 @@ def _checked(check: Any, value: str, field: str) -> str:
 
 
 class PartyService(party_service_pb2_grpc.PartyServiceServicer):
-    def __init__(self, registry: PartyRegistry, sessions: Sessions) -> None:
+    def __init__(
+        self, registry: PartyRegistry, sessions: Sessions, page_tokens: PageTokens
+    ) -> None:
         self._registry = registry
         self._sessions = sessions
+        self._page_tokens = page_tokens
 
     async def GetCurrentParty(
         self, request: party_service_pb2.GetCurrentPartyRequest, context: Any
@@ -115,12 +119,14 @@ class PartyService(party_service_pb2_grpc.PartyServiceServicer):
             if request.jurisdiction_code
             else None
         )
-        rows, token = await self._registry.list(
+        caller = auth.caller().party_id
+        rows, last = await self._registry.list(
             page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
-            request.page_token,
+            self._page_tokens.after(caller, request),
             role,
             jurisdiction,
         )
+        token = self._page_tokens.next(caller, request, last) if last is not None else ""
         return party_service_pb2.ListPartiesResponse(
             parties=[party_to_proto(r) for r in rows], next_page_token=token
         )
