@@ -91,17 +91,24 @@ def in_effect(found: tuple[Candidate, ...], confirmed: str | None) -> Candidate 
     )
 
 
+def _address_events(session: Session, case_id: str) -> list[dict[str, object]]:
+    """The data of the case's address events, newest first."""
+    return [
+        json.loads(data)
+        for data in session.exec(
+            select(CaseEventRow.data)
+            .where(CaseEventRow.case_id == case_id, CaseEventRow.kind == E.KIND_ADDRESS)
+            .order_by(col(CaseEventRow.sequence).desc())
+        )
+    ]
+
+
 def confirmed(session: Session, case_id: str) -> str | None:
     """The candidate the duty desk confirmed last, from the case's timeline."""
-    for data in session.exec(
-        select(CaseEventRow.data)
-        .where(CaseEventRow.case_id == case_id, CaseEventRow.kind == E.KIND_ADDRESS)
-        .order_by(col(CaseEventRow.sequence).desc())
-    ):
-        chosen = json.loads(data).get("confirmed")
-        if chosen:
-            return str(chosen)
-    return None
+    return next(
+        (str(d["confirmed"]) for d in _address_events(session, case_id) if "confirmed" in d),
+        None,
+    )
 
 
 def to_proto(
@@ -119,25 +126,31 @@ def to_proto(
     ]
 
 
-def reported(engine: CaseEngine, tx: _Tx, case: CaseRow, signal_id: str) -> None:
-    """After a signal is stored: the case keeps the jurisdiction in effect, and a new
-    address that contradicts it is put before the duty desk."""
+def reported(engine: CaseEngine, tx: _Tx, case: CaseRow) -> None:
+    """After a signal is stored (or a case merged in): the case keeps the jurisdiction in
+    effect, and addresses that contradict it, not yet put before the duty desk, are."""
     facts = engine._aggregate(tx.session, case.case_id)
     current = facts.address
     if current is None:
         return
     case.jurisdiction_code = current.jurisdiction_code
-    new = next((c for c in facts.address_candidates if c.candidate_id == signal_id), None)
-    if new is not None and new.contradicts(current):
+    rivals = [c.candidate_id for c in facts.address_candidates if c.contradicts(current)]
+    if not rivals:
+        return
+    told: set[object] = set()
+    for data in _address_events(tx.session, case.case_id):
+        told.update(data.get("conflict", ()))  # type: ignore[arg-type]
+    fresh = [c for c in rivals if c not in told]
+    if fresh:
         engine._event(
             tx,
             case,
             E.KIND_ADDRESS,
-            f"address conflict: signal {signal_id} gives another address than the one in"
+            f"address conflict: {', '.join(fresh)} give another address than the one in"
             f" effect ({current.candidate_id}); dispatch stays there until the duty desk"
             " confirms one",
             {
-                "conflict": signal_id,
+                "conflict": fresh,
                 "in_effect": current.candidate_id,
                 "candidates": [c.candidate_id for c in facts.address_candidates],
             },

@@ -1234,7 +1234,7 @@ class CaseEngine:
                         "absorbed_cases": [c.case_id for c in matched[1:]],
                     },
                 )
-            addresses.reported(self, tx, case, signal.signal_id)
+            addresses.reported(self, tx, case)
             case.indicators_mask |= grading.to_mask(signal.indicators)
             case.update_time = tx.now
             self._regrade(tx, case, f"signal {signal.signal_id}")
@@ -1403,6 +1403,8 @@ class CaseEngine:
     async def list_cases(
         self, caller: PartyIdentity, request: case_service_pb2.ListCasesRequest, page_size: int
     ) -> case_service_pb2.ListCasesResponse:
+        if request.minimum_risk_level and caller.role not in visibility.SEES_CASE_DETAIL:
+            raise errors.invalid_argument("grades are not yours to filter on", "minimum_risk_level")
         after = decode_page_token(request.page_token)
 
         def work(session: Session) -> case_service_pb2.ListCasesResponse:

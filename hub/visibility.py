@@ -68,7 +68,7 @@ EVENT_RULES: dict[tuple[Role, int], Show] = {
 CHAIN_ROLES = frozenset({Role.PLATFORM, Role.POLICE, Role.COMMITTEE})
 """Roles that see every event's place in the chain, withheld ones as hashes."""
 
-_SEES_CASE_DETAIL = CHAIN_ROLES
+SEES_CASE_DETAIL = CHAIN_ROLES
 """Roles that see a case's grade, jurisdiction and times: not its reporters or couriers,
 for whom they would tell whether the person already had a case."""
 
@@ -76,6 +76,7 @@ _SEES_RESOLUTION_CODE = frozenset({Role.PLATFORM, Role.COMMITTEE})
 """The committee follows the person up after closing, so it learns how the case ended;
 the platform's close note stays the platform's."""
 
+_REPORTERS = frozenset({Role.MERCHANT, Role.HOSPITAL})
 _WORK_OVER = "case closed: your work on it is over"
 
 
@@ -132,7 +133,9 @@ def _summary(reader: Reader, kind: int, data: dict[str, object]) -> str | None:
     """The one line a reader gets, made from the event's data; None: nothing to say."""
     handoff = data.get("handoff_id", "")
     if kind == E.KIND_SIGNAL:
-        return f"signal ({data['source']})"
+        # The reporter knows its signal id; others learn that a report came, and from where.
+        mine = data.get("signal_id") if reader.role in _REPORTERS else None
+        return f"signal {mine} ({data['source']})" if mine else f"signal ({data['source']})"
     if kind == E.KIND_GRADE:
         return f"graded {str(data['to']).removeprefix('RISK_LEVEL_')}"
     if kind == E.KIND_HANDOFF and "state" in data:
@@ -140,7 +143,7 @@ def _summary(reader: Reader, kind: int, data: dict[str, object]) -> str | None:
         outcome = f": {data['outcome']}" if data.get("outcome") else ""
         return f"{handoff} {words}{outcome}" + (" (late)" if data.get("late") else "")
     if kind == E.KIND_HANDOFF:
-        return f"{data['kind']} {handoff} to {data['assignee']}"
+        return f"{str(data['kind']).removeprefix('HANDOFF_KIND_')} {handoff} to {data['assignee']}"
     if kind == E.KIND_DELIVERY:
         return f"{handoff} delivered"
     if kind == E.KIND_ESCALATION and "retry" in data:
@@ -266,7 +269,7 @@ _CASE_STATES = {"open": case_pb2.Case.STATE_OPEN, "closed": case_pb2.Case.STATE_
 
 def case_to_proto(row: CaseRow, role: Role) -> case_pb2.Case:
     """The case as a party of this role may see it."""
-    detail = role in _SEES_CASE_DETAIL
+    detail = role in SEES_CASE_DETAIL
     case = case_pb2.Case(
         case_id=row.case_id,
         state=_CASE_STATES[row.state],

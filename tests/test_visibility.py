@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2, handoff_service_pb2
 
-from connectors.errors import NotFoundError
+from connectors.errors import InvalidArgumentError, NotFoundError
 from hub import evidence
 from hub.identity import Role
 from tests.flows import MERCHANT, handoffs, has_handoff, read_inbox, signal
@@ -190,6 +190,12 @@ async def test_report_signal_tells_a_merchant_nothing_of_an_existing_case(
         )
         assert shape(case.case) == {"case_id", "state"}
         assert [e.kind for e in await _events(shop, answer.case.case_id)] == [E.KIND_SIGNAL]
+    # Nor can it sort its cases by a grade it may not see.
+    with pytest.raises(InvalidArgumentError) as refused:
+        await shop.cases.ListCases(
+            case_service_pb2.ListCasesRequest(minimum_risk_level=case_pb2.RISK_LEVEL_HIGH)
+        )
+    assert refused.value.metadata["field"] == "minimum_risk_level"
 
 
 async def test_a_second_address_waits_for_the_duty_desk(
