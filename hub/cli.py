@@ -346,7 +346,9 @@ def evidence_group() -> None:
     type=click.Choice([r.value for r in Role]),
     help="Only what this role may see (default: everything, as the platform sees it).",
 )
-@click.option("--party", "party_id", help="With --for-role: only this party's own messages.")
+@click.option(
+    "--party", "party_id", help="With --for-role: as this party sees it (its own messages, events)."
+)
 @click.option("--db", "db_url", default=DEFAULT_URL, show_default=True, help="Database URL.")
 def evidence_export(
     case_id: str, out: Path, for_role: str | None, party_id: str | None, db_url: str

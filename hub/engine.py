@@ -35,7 +35,18 @@ from sqlmodel import Session, col, select
 from connectors import claims as message_claims
 from connectors import signed
 from connectors.signed import Signer
-from hub import caps, db, errors, grading, inbox, matching, rota, timeline
+from hub import (
+    addresses,
+    caps,
+    db,
+    errors,
+    grading,
+    inbox,
+    matching,
+    rota,
+    timeline,
+    visibility,
+)
 from hub.clock import Clock
 from hub.db import Database
 from hub.deadlines import ACKNOWLEDGE, FOLLOW_UP, RETENTION, DeadlinePolicy
@@ -66,6 +77,7 @@ from hub.page_tokens import PageTokens
 from hub.policy import ASSIGNEE_ROLES, OPEN_STATES, OUTCOMES, TRANSITIONS, HandoffPolicy
 from hub.registry import ACTIVE, REVOKED
 from hub.timestamps import timestamp
+from hub.visibility import case_to_proto
 
 log = logging.getLogger(__name__)
 
@@ -182,10 +194,12 @@ class _Tx:
 
 @dataclass(frozen=True)
 class _Aggregate:
-    """What a case knows, gathered from its signals (the newest value wins)."""
+    """What a case knows, gathered from its signals (the newest value wins, but for
+    the address: see hub/addresses.py)."""
 
     address_text: str = ""
-    jurisdiction_code: str = ""
+    address: addresses.Candidate | None = None
+    address_candidates: tuple[addresses.Candidate, ...] = ()
     contact_phone: str = ""
     situation: str = ""
     clinical_facts: str = ""
@@ -314,8 +328,13 @@ class CaseEngine:
                 {"case_id": case.case_id, "sequence": event.sequence, "text": note},
             )
         recipients = set(self._platform_parties(tx.session)) | set(notify)
+        body = timeline.event_body(event)
         for party_id in sorted(recipients):
             role = self._role_of(tx.session, party_id)
+            reader = visibility.Reader(party_id, role)
+            view = visibility.event_view(reader, body, note, visibility.assignees(tx.session))
+            if view is None:
+                continue
             tx.post(
                 party_id,
                 inbox_service_pb2.InboxMessage(
@@ -323,7 +342,7 @@ class CaseEngine:
                     case_notice=inbox_service_pb2.CaseNotice(
                         case=case_to_proto(case, role),
                         event_kind=kind,  # type: ignore[arg-type]
-                        summary=summary,
+                        summary=view.summary,
                     ),
                 ),
             )
@@ -422,18 +441,15 @@ class CaseEngine:
         return cache[case_id]
 
     def _gather(self, session: Session, case_id: str) -> _Aggregate:
-        address = jurisdiction = phone = ""
+        phone = ""
         situations: list[str] = []
         clinical: list[str] = []
         orders: dict[str, case_pb2.OrderReference] = {}
         parcels: dict[str, case_pb2.ParcelReference] = {}
         hospitals: dict[str, None] = {}
-        for signal in self._signals(session, case_id):
+        signals = self._signals(session, case_id)
+        for signal in signals:
             subject = signal.subject
-            if subject.address.text:
-                address, jurisdiction = subject.address.text, subject.address.jurisdiction_code
-            elif subject.address.jurisdiction_code:
-                jurisdiction = subject.address.jurisdiction_code
             phone = subject.phone or phone
             if signal.situation:
                 situations.append(signal.situation)
@@ -445,9 +461,12 @@ class CaseEngine:
                 hospitals[signal.hospital_party_id] = None
             if signal.source == case_pb2.SIGNAL_SOURCE_HOSPITAL:
                 hospitals[signal.reporter_party_id] = None
+        found = addresses.candidates(signals)
+        address = addresses.in_effect(found, addresses.confirmed(session, case_id))
         return _Aggregate(
-            address_text=address,
-            jurisdiction_code=jurisdiction,
+            address_text=address.text if address else "",
+            address=address,
+            address_candidates=found,
             contact_phone=phone,
             situation=" / ".join(situations)[-MAX_TEXT:],
             clinical_facts=" / ".join(clinical)[-MAX_TEXT:],
@@ -1264,13 +1283,17 @@ class CaseEngine:
                         "absorbed_cases": [c.case_id for c in matched[1:]],
                     },
                 )
-            if signal.subject.address.jurisdiction_code:
-                case.jurisdiction_code = signal.subject.address.jurisdiction_code
+            addresses.reported(self, tx, case)
             case.indicators_mask |= grading.to_mask(signal.indicators)
             case.update_time = tx.now
             self._regrade(tx, case, f"signal {signal.signal_id}")
             self._apply_policy(tx, case)
             session.add(case)
+            if caller.role != Role.PLATFORM:
+                # Whether the person already had a case is not the reporter's to learn.
+                return case_service_pb2.ReportSignalResponse(
+                    signal=signal, case=visibility.report_answer(case.case_id)
+                )
             return case_service_pb2.ReportSignalResponse(
                 signal=signal, case=case_to_proto(case, caller.role), merged=merged
             )
@@ -1424,12 +1447,38 @@ class CaseEngine:
 
     async def get_case(self, caller: PartyIdentity, case_id: str) -> case_pb2.Case:
         return await self._read(
-            lambda s: case_to_proto(self._visible_case(s, caller, case_id), caller.role)
+            lambda s: self._case_with_addresses(s, self._visible_case(s, caller, case_id), caller)
+        )
+
+    def _case_with_addresses(
+        self, session: Session, row: CaseRow, caller: PartyIdentity
+    ) -> case_pb2.Case:
+        case = case_to_proto(row, caller.role)
+        if caller.role == Role.PLATFORM:
+            facts = self._aggregate(session, row.case_id)
+            found = addresses.to_proto(facts.address_candidates, facts.address)
+            case.address_candidates.extend(found)
+        return case
+
+    async def confirm_address(
+        self, caller: PartyIdentity, request: case_service_pb2.ConfirmAddressRequest
+    ) -> case_service_pb2.ConfirmAddressResponse:
+        def work(tx: _Tx) -> case_service_pb2.ConfirmAddressResponse:
+            case = self._open_case(tx, request.case_id)
+            addresses.confirm(self, tx, case, request.candidate_id)
+            return case_service_pb2.ConfirmAddressResponse(
+                case=self._case_with_addresses(tx.session, case, tx.caller)
+            )
+
+        return await self._mutate(
+            caller, request.request_id, request, case_service_pb2.ConfirmAddressResponse, work
         )
 
     async def list_cases(
         self, caller: PartyIdentity, request: case_service_pb2.ListCasesRequest, page_size: int
     ) -> case_service_pb2.ListCasesResponse:
+        if request.minimum_risk_level and caller.role not in visibility.SEES_CASE_DETAIL:
+            raise errors.invalid_argument("grades are not yours to filter on", "minimum_risk_level")
         after = self._pages.after(caller.party_id, request)
 
         def work(session: Session) -> case_service_pb2.ListCasesResponse:
@@ -1521,7 +1570,7 @@ class CaseEngine:
                 tx, case, E.KIND_NOTE, f"note from {tx.caller.party_id}", note=request.text
             )
             return case_service_pb2.AddCaseNoteResponse(
-                event=timeline.to_proto(event, request.text)
+                event=visibility.event_for(tx.session, tx.caller, event, request.text)
             )
 
         return await self._mutate(
@@ -1536,31 +1585,14 @@ class CaseEngine:
 
         def work(session: Session) -> case_service_pb2.ListCaseEventsResponse:
             self._visible_case(session, caller, request.case_id)
-            rows = list(
-                session.exec(
-                    select(CaseEventRow)
-                    .where(
-                        CaseEventRow.case_id == request.case_id,
-                        col(CaseEventRow.sequence) > after_sequence,
-                    )
-                    .order_by(col(CaseEventRow.sequence))
-                    .limit(page_size + 1)
-                )
+            page, after = visibility.page_of_events(
+                session, caller, request.case_id, after_sequence, page_size
             )
-            token = (
-                self._pages.next(caller.party_id, request, str(rows[page_size - 1].sequence))
-                if len(rows) > page_size
-                else ""
-            )
-            notes = {
-                n.sequence: ("[erased]" if n.erased else n.text)
-                for n in session.exec(
-                    select(CaseNoteRow).where(CaseNoteRow.case_id == request.case_id)
-                )
-            }
             return case_service_pb2.ListCaseEventsResponse(
-                events=[timeline.to_proto(r, notes.get(r.sequence, "")) for r in rows[:page_size]],
-                next_page_token=token,
+                events=page,
+                next_page_token=self._pages.next(caller.party_id, request, str(after))
+                if after
+                else "",
             )
 
         return await self._read(work)
@@ -1868,28 +1900,6 @@ PERSONAL_CLAIMS = frozenset(
         "clinical_facts",
     }
 )
-_CASE_STATES = {OPEN: case_pb2.Case.STATE_OPEN, CLOSED: case_pb2.Case.STATE_CLOSED}
-# Roles that may see a case's grade and where it is: not merchants and couriers.
-_SEES_RISK = {Role.PLATFORM, Role.POLICE, Role.COMMITTEE, Role.HOSPITAL}
-
-
-def case_to_proto(row: CaseRow, role: Role) -> case_pb2.Case:
-    case = case_pb2.Case(
-        case_id=row.case_id,
-        state=_CASE_STATES[row.state],
-        create_time=timestamp(row.create_time),
-        update_time=timestamp(row.update_time),
-        close_time=timestamp(row.close_time),
-        merged_into_case_id=row.merged_into or "",
-    )
-    if role in _SEES_RISK:
-        case.risk_level = row.risk_level  # type: ignore[assignment]
-        case.jurisdiction_code = row.jurisdiction_code or ""
-    if role == Role.PLATFORM:
-        case.risk_overridden = row.risk_overridden
-        case.resolution.code = row.resolution_code  # type: ignore[assignment]
-        case.resolution.note = row.resolution_note
-    return case
 
 
 def handoff_to_proto(row: HandoffRow, role: Role) -> handoff_pb2.Handoff:

@@ -2,14 +2,15 @@
 offline with nothing but the CA certificate.
 
 Exported for a role, a bundle holds only what that role may see (the same
-disclosure policy the hub applies on the wire): withheld disclosures stay as
-digests and withheld timeline events as the hashes of their bodies, so the
-signatures and the chain still verify.
+disclosure policy the hub applies on the wire, and the same event views as its
+live reads, hub/visibility.py): withheld disclosures stay as digests and timeline
+events as the hashes of their bodies, so the signatures and the chain still verify.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -22,9 +23,9 @@ from sqlmodel import Session, col, select
 
 from connectors import signed
 from connectors.signed import SignedMessageError
-from hub import disclosure, timeline
+from hub import disclosure, timeline, visibility
 from hub.identity import Role
-from hub.models import CaseEventRow, CaseRow, HandoffRow, PartyRow, SignedMessageRow
+from hub.models import CaseRow, HandoffRow, PartyRow, SignedMessageRow
 
 FORMAT = "lifeline-evidence/1"
 _RECEIPT_KINDS: dict[int, str] = {
@@ -62,7 +63,6 @@ def export(
     )
     roles = {p.party_id: Role(p.role) for p in session.exec(select(PartyRow))}
     messages: list[dict[str, Any]] = []
-    shown_handoffs: set[str] = set()
     for row in rows:
         message = signed_pb2.SignedMessage.FromString(row.message)
         handoff = session.get(HandoffRow, row.handoff_id) if row.handoff_id else None
@@ -87,8 +87,6 @@ def export(
         )
         if viewer != Role.PLATFORM and not narrowed.disclosures and not own:
             continue  # nothing for this role, and who wrote it is not its business either
-        if row.handoff_id and own:
-            shown_handoffs.add(row.handoff_id)
         messages.append(
             {
                 "kind": signed_pb2.SignedPayload.Kind.Name(row.kind),
@@ -120,8 +118,7 @@ def export(
         "certificates": certificates,
         "messages": messages,
         "timelines": {
-            c: _timeline(session, c, full=viewer == Role.PLATFORM, shown_handoffs=shown_handoffs)
-            for c in cases
+            c: _timeline(session, c, visibility.Reader(party_id or "", viewer)) for c in cases
         },
     }
 
@@ -132,26 +129,23 @@ def _mine(author: str, viewer: Role, roles: dict[str, Role], party_id: str | Non
     return roles.get(author) == viewer and (party_id is None or author == party_id)
 
 
-def _timeline(
-    session: Session, case_id: str, *, full: bool, shown_handoffs: set[str]
-) -> list[dict[str, Any]]:
+def _timeline(session: Session, case_id: str, reader: visibility.Reader) -> list[dict[str, Any]]:
+    """The whole chain; the platform gets every body, a role its views (the same as its
+    live reads) beside the hashes of the bodies."""
     events = []
-    for row in session.exec(
-        select(CaseEventRow)
-        .where(CaseEventRow.case_id == case_id)
-        .order_by(col(CaseEventRow.sequence))
-    ):
-        body = timeline.event_body(row)
-        entry: dict[str, Any] = {
-            "sequence": row.sequence,
-            "previous_hash": row.previous_hash,
-            "hash": row.hash,
+    for entry in visibility.timeline_for(session, reader, case_id):
+        item: dict[str, Any] = {
+            "sequence": entry.row.sequence,
+            "previous_hash": entry.row.previous_hash,
+            "hash": entry.row.hash,
         }
-        if full or body["data"].get("handoff_id") in shown_handoffs:
-            entry["body"] = body
+        if reader.role == Role.PLATFORM:
+            item["body"] = entry.body
         else:
-            entry["body_hash"] = timeline.body_hash(body)
-        events.append(entry)
+            item["body_hash"] = entry.body_hash
+            if entry.view is not None:
+                item["view"] = dataclasses.asdict(entry.view)
+        events.append(item)
     return events
 
 

@@ -20,7 +20,6 @@ from sqlmodel import Session, col, select
 
 from hub import db
 from hub.models import CaseEventRow, CaseRow
-from hub.timestamps import timestamp
 
 GENESIS = "0" * 64
 
@@ -122,17 +121,3 @@ def verify_all(session: Session) -> Iterator[tuple[str, BrokenLink | None]]:
             .order_by(col(CaseEventRow.sequence))
         )
         yield case.case_id, verify_chain(case.case_id, events, case.last_event_hash)
-
-
-def to_proto(row: CaseEventRow, note: str = "") -> case_pb2.CaseEvent:
-    return case_pb2.CaseEvent(
-        note=note,
-        case_id=row.case_id,
-        sequence=row.sequence,
-        kind=row.kind,  # type: ignore[arg-type]
-        actor_party_id=row.actor_party_id,
-        create_time=timestamp(row.create_time),
-        summary=row.summary,
-        hash=bytes.fromhex(row.hash),
-        previous_hash=bytes.fromhex(row.previous_hash),
-    )

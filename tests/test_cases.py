@@ -155,7 +155,8 @@ async def test_case2_several_shops_one_person(
             earlier_attempt=True,
         )
     )
-    assert not first.merged and second.merged
+    # A shop is not told that the person already had a case; the duty desk sees the merge.
+    assert not first.merged and not second.merged
     assert second.case.case_id == first.case.case_id
     case_id = first.case.case_id
     listed = await platform.cases.ListCases(case_service_pb2.ListCasesRequest())
@@ -303,7 +304,11 @@ async def test_case6_hospital_as_the_source(
             psychiatric_history=True,
         )
     )
-    assert reported.case.risk_level == case_pb2.RISK_LEVEL_HIGH
+    # The grade is the duty desk's to read; the reporter is told the case id only.
+    graded = await platform.cases.GetCase(
+        case_service_pb2.GetCaseRequest(case_id=reported.case.case_id)
+    )
+    assert graded.case.risk_level == case_pb2.RISK_LEVEL_HIGH
     dispatch = handoffs(await read_inbox(police, has_handoff(DISPATCH)))[0]
     # Police get the situation, not the clinical record.
     assert dispatch.details.clinical_facts == ""

@@ -60,3 +60,8 @@ class CaseService(case_service_pb2_grpc.CaseServiceServicer):
         self, request: pb.ReopenCaseRequest, context: Any
     ) -> pb.ReopenCaseResponse:
         return await self._engine.reopen_case(auth.caller(), request)
+
+    async def ConfirmAddress(
+        self, request: pb.ConfirmAddressRequest, context: Any
+    ) -> pb.ConfirmAddressResponse:
+        return await self._engine.confirm_address(auth.caller(), request)

@@ -127,7 +127,7 @@ class Signal(_message.Message):
     def __init__(self, signal_id: _Optional[str] = ..., source: _Optional[_Union[SignalSource, str]] = ..., reporter_party_id: _Optional[str] = ..., subject: _Optional[_Union[SubjectReference, _Mapping]] = ..., orders: _Optional[_Iterable[_Union[OrderReference, _Mapping]]] = ..., parcels: _Optional[_Iterable[_Union[ParcelReference, _Mapping]]] = ..., indicators: _Optional[_Union[RiskIndicators, _Mapping]] = ..., situation: _Optional[str] = ..., clinical_facts: _Optional[str] = ..., hospital_party_id: _Optional[str] = ..., observe_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., case_id: _Optional[str] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "state", "risk_level", "risk_overridden", "jurisdiction_code", "signal_count", "reporter_party_ids", "create_time", "update_time", "close_time", "resolution", "merged_into_case_id")
+    __slots__ = ("case_id", "state", "risk_level", "risk_overridden", "jurisdiction_code", "signal_count", "reporter_party_ids", "create_time", "update_time", "close_time", "resolution", "merged_into_case_id", "address_candidates")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[Case.State]
@@ -148,6 +148,7 @@ class Case(_message.Message):
     CLOSE_TIME_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_FIELD_NUMBER: _ClassVar[int]
     MERGED_INTO_CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     state: Case.State
     risk_level: RiskLevel
@@ -160,7 +161,22 @@ class Case(_message.Message):
     close_time: _timestamp_pb2.Timestamp
     resolution: CaseResolution
     merged_into_case_id: str
-    def __init__(self, case_id: _Optional[str] = ..., state: _Optional[_Union[Case.State, str]] = ..., risk_level: _Optional[_Union[RiskLevel, str]] = ..., risk_overridden: _Optional[bool] = ..., jurisdiction_code: _Optional[str] = ..., signal_count: _Optional[int] = ..., reporter_party_ids: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution: _Optional[_Union[CaseResolution, _Mapping]] = ..., merged_into_case_id: _Optional[str] = ...) -> None: ...
+    address_candidates: _containers.RepeatedCompositeFieldContainer[AddressCandidate]
+    def __init__(self, case_id: _Optional[str] = ..., state: _Optional[_Union[Case.State, str]] = ..., risk_level: _Optional[_Union[RiskLevel, str]] = ..., risk_overridden: _Optional[bool] = ..., jurisdiction_code: _Optional[str] = ..., signal_count: _Optional[int] = ..., reporter_party_ids: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution: _Optional[_Union[CaseResolution, _Mapping]] = ..., merged_into_case_id: _Optional[str] = ..., address_candidates: _Optional[_Iterable[_Union[AddressCandidate, _Mapping]]] = ...) -> None: ...
+
+class AddressCandidate(_message.Message):
+    __slots__ = ("candidate_id", "address", "reporter_party_id", "observe_time", "in_effect")
+    CANDIDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    REPORTER_PARTY_ID_FIELD_NUMBER: _ClassVar[int]
+    OBSERVE_TIME_FIELD_NUMBER: _ClassVar[int]
+    IN_EFFECT_FIELD_NUMBER: _ClassVar[int]
+    candidate_id: str
+    address: Address
+    reporter_party_id: str
+    observe_time: _timestamp_pb2.Timestamp
+    in_effect: bool
+    def __init__(self, candidate_id: _Optional[str] = ..., address: _Optional[_Union[Address, _Mapping]] = ..., reporter_party_id: _Optional[str] = ..., observe_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., in_effect: _Optional[bool] = ...) -> None: ...
 
 class CaseResolution(_message.Message):
     __slots__ = ("code", "note")
@@ -187,7 +203,7 @@ class CaseResolution(_message.Message):
     def __init__(self, code: _Optional[_Union[CaseResolution.Code, str]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class CaseEvent(_message.Message):
-    __slots__ = ("case_id", "sequence", "kind", "actor_party_id", "create_time", "summary", "hash", "previous_hash", "note")
+    __slots__ = ("case_id", "sequence", "kind", "actor_party_id", "create_time", "summary", "hash", "previous_hash", "note", "body_hash", "withheld")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[CaseEvent.Kind]
@@ -200,6 +216,7 @@ class CaseEvent(_message.Message):
         KIND_CLOSE: _ClassVar[CaseEvent.Kind]
         KIND_REOPEN: _ClassVar[CaseEvent.Kind]
         KIND_ESCALATION: _ClassVar[CaseEvent.Kind]
+        KIND_ADDRESS: _ClassVar[CaseEvent.Kind]
     KIND_UNSPECIFIED: CaseEvent.Kind
     KIND_SIGNAL: CaseEvent.Kind
     KIND_MERGE: CaseEvent.Kind
@@ -210,6 +227,7 @@ class CaseEvent(_message.Message):
     KIND_CLOSE: CaseEvent.Kind
     KIND_REOPEN: CaseEvent.Kind
     KIND_ESCALATION: CaseEvent.Kind
+    KIND_ADDRESS: CaseEvent.Kind
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -219,6 +237,8 @@ class CaseEvent(_message.Message):
     HASH_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_HASH_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    BODY_HASH_FIELD_NUMBER: _ClassVar[int]
+    WITHHELD_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     sequence: int
     kind: CaseEvent.Kind
@@ -228,4 +248,6 @@ class CaseEvent(_message.Message):
     hash: bytes
     previous_hash: bytes
     note: str
-    def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., kind: _Optional[_Union[CaseEvent.Kind, str]] = ..., actor_party_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., hash: _Optional[bytes] = ..., previous_hash: _Optional[bytes] = ..., note: _Optional[str] = ...) -> None: ...
+    body_hash: bytes
+    withheld: bool
+    def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., kind: _Optional[_Union[CaseEvent.Kind, str]] = ..., actor_party_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., hash: _Optional[bytes] = ..., previous_hash: _Optional[bytes] = ..., note: _Optional[str] = ..., body_hash: _Optional[bytes] = ..., withheld: _Optional[bool] = ...) -> None: ...

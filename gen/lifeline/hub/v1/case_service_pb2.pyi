@@ -143,3 +143,19 @@ class ReopenCaseResponse(_message.Message):
     CASE_FIELD_NUMBER: _ClassVar[int]
     case: _case_pb2.Case
     def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ...) -> None: ...
+
+class ConfirmAddressRequest(_message.Message):
+    __slots__ = ("request_id", "case_id", "candidate_id")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    case_id: str
+    candidate_id: str
+    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., candidate_id: _Optional[str] = ...) -> None: ...
+
+class ConfirmAddressResponse(_message.Message):
+    __slots__ = ("case",)
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    case: _case_pb2.Case
+    def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ...) -> None: ...

@@ -76,6 +76,11 @@ class CaseServiceStub:
                 request_serializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ReopenCaseRequest.SerializeToString,
                 response_deserializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ReopenCaseResponse.FromString,
                 _registered_method=True)
+        self.ConfirmAddress = channel.unary_unary(
+                '/lifeline.hub.v1.CaseService/ConfirmAddress',
+                request_serializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ConfirmAddressRequest.SerializeToString,
+                response_deserializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ConfirmAddressResponse.FromString,
+                _registered_method=True)
 
 
 class CaseServiceServicer:
@@ -134,6 +139,14 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ConfirmAddress(self, request, context):
+        """Confirms which of the reported addresses dispatch goes to (platform
+        only); open dispatches to another address are cancelled and sent anew.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CaseServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -176,6 +189,11 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     servicer.ReopenCase,
                     request_deserializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ReopenCaseRequest.FromString,
                     response_serializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ReopenCaseResponse.SerializeToString,
+            ),
+            'ConfirmAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmAddress,
+                    request_deserializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ConfirmAddressRequest.FromString,
+                    response_serializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ConfirmAddressResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -396,6 +414,33 @@ class CaseService:
             '/lifeline.hub.v1.CaseService/ReopenCase',
             lifeline_dot_hub_dot_v1_dot_case__service__pb2.ReopenCaseRequest.SerializeToString,
             lifeline_dot_hub_dot_v1_dot_case__service__pb2.ReopenCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lifeline.hub.v1.CaseService/ConfirmAddress',
+            lifeline_dot_hub_dot_v1_dot_case__service__pb2.ConfirmAddressRequest.SerializeToString,
+            lifeline_dot_hub_dot_v1_dot_case__service__pb2.ConfirmAddressResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,317 @@
+"""What each party sees of a case and its timeline: one policy for every read.
+
+hub/disclosure.py decides which claims of a signed message a role may see; this
+module decides the rest by the same principle (domain.md: each party learns what
+its work needs). The live reads (GetCase, ListCases, ListCaseEvents, the case
+notices on inboxes) and evidence exported for a role all go through it, so they
+cannot disagree.
+
+Timeline events carry free text built by the engine ("HOLD_ORDER ho-1 to shop-2
+(order-9)", "closed by duty-1: hospitalised"). The platform reads them as they
+are; any other party gets a view built from the event's structured data, or
+nothing. EVENT_RULES says which events a role sees: never, its own only (its
+signals, its handoffs, its notes), or all of that kind. Police and committees,
+who are sent to a case and never report one, also get the place of every event in
+the hash chain (withheld ones as hashes), so they can check it. Reporters and
+couriers get their own views only, without sequence numbers: where their first
+event sits in the chain would tell a merchant whether the person already had a
+case. Sharing an event with a party (the duty desk's decision, a later issue)
+belongs here, as one more reason for event_view to show it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lifeline.hub.v1 import case_pb2
+from sqlmodel import Session, col, select
+
+from hub import timeline
+from hub.identity import PartyIdentity, Role
+from hub.models import CaseEventRow, CaseNoteRow, CaseRow, HandoffRow
+from hub.timestamps import timestamp
+
+E = case_pb2.CaseEvent
+
+
+class Show(enum.Enum):
+    NEVER = "never"
+    OWN = "own"
+    """Only events that concern the reader: its signal, its handoff, its note."""
+    ALL = "all"
+
+
+_N, _O, _A = Show.NEVER, Show.OWN, Show.ALL
+_COLUMNS = (Role.MERCHANT, Role.COURIER, Role.POLICE, Role.COMMITTEE, Role.HOSPITAL)
+# Role x event kind -> which events of that kind the role sees (docs/visibility.md).
+# Merges and address conflicts are the duty desk's; grades go to those sent to the
+# person; a reporter sees its own signals only, or it would learn the case's history.
+_TABLE: dict[int, tuple[Show, Show, Show, Show, Show]] = {
+    #                    merchant courier police committee hospital
+    E.KIND_SIGNAL: (_O, _N, _A, _A, _O),
+    E.KIND_MERGE: (_N, _N, _N, _N, _N),
+    E.KIND_GRADE: (_N, _N, _A, _A, _N),
+    E.KIND_HANDOFF: (_O, _O, _O, _O, _O),
+    E.KIND_DELIVERY: (_O, _O, _O, _O, _O),
+    E.KIND_ESCALATION: (_O, _O, _O, _O, _O),
+    E.KIND_NOTE: (_O, _O, _O, _O, _O),
+    E.KIND_CLOSE: (_A, _A, _A, _A, _A),
+    E.KIND_REOPEN: (_N, _N, _A, _A, _N),
+    E.KIND_ADDRESS: (_N, _N, _N, _N, _N),
+}
+EVENT_RULES: dict[tuple[Role, int], Show] = {
+    (role, kind): shows[i] for kind, shows in _TABLE.items() for i, role in enumerate(_COLUMNS)
+}
+
+CHAIN_ROLES = frozenset({Role.PLATFORM, Role.POLICE, Role.COMMITTEE})
+"""Roles that see every event's place in the chain, withheld ones as hashes."""
+
+SEES_CASE_DETAIL = CHAIN_ROLES
+"""Roles that see a case's grade, jurisdiction and times: not its reporters or couriers,
+for whom they would tell whether the person already had a case."""
+
+_SEES_RESOLUTION_CODE = frozenset({Role.PLATFORM, Role.COMMITTEE})
+"""The committee follows the person up after closing, so it learns how the case ended;
+the platform's close note stays the platform's."""
+
+_REPORTERS = frozenset({Role.MERCHANT, Role.HOSPITAL})
+_WORK_OVER = "case closed: your work on it is over"
+
+
+@dataclass(frozen=True)
+class Reader:
+    party_id: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One event as a reader may see it; the same for live reads and evidence."""
+
+    kind: str
+    actor: str
+    time: str
+    summary: str
+    note: str = ""
+
+
+AssigneeOf = Callable[[str], str]
+
+
+def assignees(session: Session) -> AssigneeOf:
+    """handoff id -> its assignee, read once per handoff."""
+    known: dict[str, str] = {}
+
+    def assignee_of(handoff_id: str) -> str:
+        if handoff_id not in known:
+            handoff = session.get(HandoffRow, handoff_id)
+            known[handoff_id] = handoff.assignee_party_id if handoff is not None else ""
+        return known[handoff_id]
+
+    return assignee_of
+
+
+def _own(reader: Reader, kind: int, body: dict[str, object], assignee_of: AssigneeOf) -> bool:
+    data = body["data"]
+    assert isinstance(data, dict)
+    if not reader.party_id:
+        return False  # evidence for a role as a whole: nobody's own events
+    if kind == E.KIND_SIGNAL:
+        return body["actor"] == reader.party_id
+    if kind == E.KIND_NOTE:
+        # A note the reader wrote; the hub's own notes (who could not be reached) are not.
+        return body["actor"] == reader.party_id and "note_digest" in data
+    handoff_id = data.get("handoff_id")
+    return data.get("assignee") == reader.party_id or (
+        isinstance(handoff_id, str) and assignee_of(handoff_id) == reader.party_id
+    )
+
+
+def _summary(reader: Reader, kind: int, data: dict[str, object]) -> str | None:
+    """The one line a reader gets, made from the event's data; None: nothing to say."""
+    handoff = data.get("handoff_id", "")
+    if kind == E.KIND_SIGNAL:
+        # The reporter knows its signal id; others learn that a report came, and from where.
+        mine = data.get("signal_id") if reader.role in _REPORTERS else None
+        return f"signal {mine} ({data['source']})" if mine else f"signal ({data['source']})"
+    if kind == E.KIND_GRADE:
+        return f"graded {str(data['to']).removeprefix('RISK_LEVEL_')}"
+    if kind == E.KIND_HANDOFF and "state" in data:
+        words = str(data["state"]).removeprefix("STATE_").lower()
+        outcome = f": {data['outcome']}" if data.get("outcome") else ""
+        return f"{handoff} {words}{outcome}" + (" (late)" if data.get("late") else "")
+    if kind == E.KIND_HANDOFF:
+        return f"{str(data['kind']).removeprefix('HANDOFF_KIND_')} {handoff} to {data['assignee']}"
+    if kind == E.KIND_DELIVERY:
+        return f"{handoff} delivered"
+    if kind == E.KIND_ESCALATION and "retry" in data:
+        return f"{handoff} sent again (retry {data['retry']})"
+    if kind == E.KIND_ESCALATION and data.get("assignee") == reader.party_id:
+        return f"{data['to']} came to you by escalation"
+    if kind == E.KIND_NOTE:
+        return f"note from {reader.party_id}"
+    if kind == E.KIND_CLOSE and data.get("merged_into"):
+        # Its work carries on in the other case, where its handoffs went.
+        return None if reader.role in (Role.MERCHANT, Role.COURIER) else "case closed: merged"
+    if kind == E.KIND_CLOSE and reader.role in (Role.MERCHANT, Role.COURIER):
+        return _WORK_OVER
+    if kind == E.KIND_CLOSE:
+        code = data.get("resolution") if reader.role in _SEES_RESOLUTION_CODE else None
+        return f"case closed: {code}" if code else "case closed"
+    if kind == E.KIND_REOPEN:
+        return "case reopened"
+    return None
+
+
+def event_view(
+    reader: Reader, body: dict[str, object], note: str, assignee_of: AssigneeOf
+) -> EventView | None:
+    """The event as this reader may see it, or None if it is not for the reader."""
+    kind = E.Kind.Value(str(body["kind"]))
+    if reader.role == Role.PLATFORM:
+        return EventView(
+            str(body["kind"]), str(body["actor"]), str(body["time"]), str(body["summary"]), note
+        )
+    show = EVENT_RULES.get((reader.role, kind), Show.NEVER)
+    if show == Show.NEVER or (show == Show.OWN and not _own(reader, kind, body, assignee_of)):
+        return None
+    data = body["data"]
+    assert isinstance(data, dict)
+    summary = _summary(reader, kind, data)
+    if summary is None:
+        return None
+    # Who acted is the reader's business only when it was the reader: a handoff made
+    # by another shop's signal must not name that shop.
+    mine = body["actor"] == reader.party_id
+    return EventView(
+        str(body["kind"]),
+        reader.party_id if mine else "",
+        str(body["time"]),
+        summary,
+        note if mine else "",
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An event's place in the chain, and the reader's view of it (None: withheld)."""
+
+    row: CaseEventRow
+    body: dict[str, object]
+    body_hash: str
+    view: EventView | None
+
+
+def timeline_for(
+    session: Session,
+    reader: Reader,
+    case_id: str,
+    after_sequence: int = 0,
+    limit: int | None = None,
+) -> list[Entry]:
+    """The case's events after a sequence, in chain order, with the reader's view of each."""
+    notes = {
+        n.sequence: ("[erased]" if n.erased else n.text)
+        for n in session.exec(select(CaseNoteRow).where(CaseNoteRow.case_id == case_id))
+    }
+    assignee_of = assignees(session)
+    entries = []
+    query = (
+        select(CaseEventRow)
+        .where(CaseEventRow.case_id == case_id, col(CaseEventRow.sequence) > after_sequence)
+        .order_by(col(CaseEventRow.sequence))
+        .limit(limit)
+    )
+    for row in session.exec(query):
+        entries.append(_entry(reader, row, notes.get(row.sequence, ""), assignee_of))
+    return entries
+
+
+def _entry(reader: Reader, row: CaseEventRow, note: str, assignee_of: AssigneeOf) -> Entry:
+    body = timeline.event_body(row)
+    return Entry(row, body, timeline.body_hash(body), event_view(reader, body, note, assignee_of))
+
+
+def event_for(
+    session: Session, caller: PartyIdentity, row: CaseEventRow, note: str
+) -> case_pb2.CaseEvent:
+    """One event just written, as its writer may see it."""
+    entry = _entry(Reader(caller.party_id, caller.role), row, note, assignees(session))
+    return event_to_proto(entry, caller.role)
+
+
+def event_to_proto(entry: Entry, role: Role) -> case_pb2.CaseEvent:
+    row, view = entry.row, entry.view
+    event = case_pb2.CaseEvent(
+        case_id=row.case_id,
+        withheld=view is None,
+        create_time=timestamp(row.create_time) if view is not None else None,
+    )
+    if role in CHAIN_ROLES:
+        event.sequence = row.sequence
+        event.hash = bytes.fromhex(row.hash)
+        event.previous_hash = bytes.fromhex(row.previous_hash)
+        event.body_hash = bytes.fromhex(entry.body_hash)
+    if view is not None:
+        event.kind = E.Kind.Value(view.kind)  # type: ignore[assignment]
+        event.actor_party_id = view.actor
+        event.summary = view.summary
+        event.note = view.note
+    return event
+
+
+# -- the case itself ---------------------------------------------------------
+
+_CASE_STATES = {"open": case_pb2.Case.STATE_OPEN, "closed": case_pb2.Case.STATE_CLOSED}
+
+
+def case_to_proto(row: CaseRow, role: Role) -> case_pb2.Case:
+    """The case as a party of this role may see it."""
+    detail = role in SEES_CASE_DETAIL
+    case = case_pb2.Case(
+        case_id=row.case_id,
+        state=_CASE_STATES[row.state],
+        create_time=timestamp(row.create_time) if detail else None,
+        update_time=timestamp(row.update_time) if detail else None,
+        close_time=timestamp(row.close_time),
+        merged_into_case_id=row.merged_into or "",
+    )
+    if detail:
+        case.risk_level = row.risk_level  # type: ignore[assignment]
+        case.jurisdiction_code = row.jurisdiction_code or ""
+    if role in _SEES_RESOLUTION_CODE:
+        case.resolution.code = row.resolution_code  # type: ignore[assignment]
+    if role == Role.PLATFORM:
+        case.risk_overridden = row.risk_overridden
+        case.resolution.note = row.resolution_note
+    return case
+
+
+def report_answer(case_id: str) -> case_pb2.Case:
+    """The case as a merchant or hospital learns it from its own report: the same
+    whether the report opened the case or joined one (the id is random and says nothing)."""
+    return case_pb2.Case(case_id=case_id, state=case_pb2.Case.STATE_OPEN)
+
+
+def page_of_events(
+    session: Session, caller: PartyIdentity, case_id: str, after: int, page_size: int
+) -> tuple[list[case_pb2.CaseEvent], int]:
+    """One page of ListCaseEvents, and where the next starts (0: no more).
+
+    For a chain role `after` is a sequence; for any other reader it counts the events
+    it has seen, so that its page token tells it nothing about the events it may not see.
+    """
+    reader = Reader(caller.party_id, caller.role)
+    if caller.role in CHAIN_ROLES:
+        entries = timeline_for(session, reader, case_id, after, limit=page_size + 1)
+        more = len(entries) > page_size
+        page = entries[:page_size]
+        following = page[-1].row.sequence if more else 0
+    else:
+        entries = [e for e in timeline_for(session, reader, case_id) if e.view][after:]
+        more = len(entries) > page_size
+        page = entries[:page_size]
+        following = after + page_size if more else 0
+    return [event_to_proto(e, caller.role) for e in page], following
