@@ -27,6 +27,7 @@ from google.rpc import error_details_pb2, status_pb2
 from hub import errors, permissions, revocation
 from hub.clock import Clock
 from hub.errors import HubError
+from hub.fair_share import FairShare
 from hub.identity import IdentityError, MissingIdentityError, PartyIdentity
 from hub.registry import PartyRegistry
 from hub.revocation import RevocationList
@@ -106,6 +107,7 @@ class Gate(grpc.aio.ServerInterceptor):
         self._revocations = revocations
         self._registry = registry
         self._clock = clock
+        self._share = FairShare()
 
     async def authenticate(
         self, method: str, context: grpc.aio.ServicerContext[Any, Any]
@@ -169,7 +171,8 @@ class Gate(grpc.aio.ServerInterceptor):
         async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             try:
                 await self._admit(method, request, context)
-                return await behavior(request, context)
+                async with self._share.turn(caller().party_id):
+                    return await behavior(request, context)
             except HubError as e:
                 await _refuse(context, e)
             except grpc.aio.AbortError:

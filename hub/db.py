@@ -14,10 +14,12 @@ off the event loop, so it never waits on the disk:
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,13 +31,17 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
 
+from hub import fair_share
+
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite:///lifeline.db"
-# Units committed together at most: bounds how long the first of a group waits.
+# A group takes no more units than this, nor more after it has run this long: bounds
+# how long the first of a group waits for its commit.
 GROUP_LIMIT = 64
+GROUP_SECONDS = 0.05
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -112,51 +118,103 @@ def migrate(engine: Engine) -> None:
 _Unit = tuple[Callable[[Session], Any], concurrent.futures.Future[Any]]
 
 
+class _FairQueue:
+    """Units waiting for the writer, in one line per party. The next unit is the head
+    of the line of the party that has had the least of the writer's time, so a party
+    that floods the hub waits behind its own work, not everyone else behind it."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, collections.deque[_Unit]] = {}
+        self._used: dict[str, float] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._lines)
+
+    def add(self, party: str, unit: _Unit) -> None:
+        if party not in self._lines:
+            # A party that comes (back) starts level with the least served of those
+            # waiting: no credit saved up while it was idle, no debt either.
+            level = min((self._used[p] for p in self._lines), default=0.0)
+            self._used[party] = max(self._used.get(party, 0.0), level)
+            self._lines[party] = collections.deque()
+        self._lines[party].append(unit)
+
+    def take(self) -> tuple[str, _Unit]:
+        party = min(self._lines, key=self._used.__getitem__)
+        line = self._lines[party]
+        unit = line.popleft()
+        if not line:
+            del self._lines[party]
+        return party, unit
+
+    def charge(self, party: str, seconds: float) -> None:
+        self._used[party] += seconds
+        if len(self._used) > 2 * len(self._lines) + 10_000:
+            # Idle parties' shares are only ever raised to the level on their return.
+            self._used = {p: self._used[p] for p in self._lines}
+
+
 class _GroupCommitter:
     """One thread that runs queued units of work, a group per transaction."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._queue: queue.SimpleQueue[_Unit | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, _Unit] | None] = queue.SimpleQueue()
+        self._waiting = _FairQueue()
+        self._closing = False
         self._thread = threading.Thread(target=self._serve, name="db-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, work: Callable[[Session], T]) -> concurrent.futures.Future[T]:
+    def submit(self, work: Callable[[Session], T], party: str) -> concurrent.futures.Future[T]:
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._queue.put((work, future))
+        self._queue.put((party, (work, future)))
         return future
 
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join()
 
-    def _serve(self) -> None:
-        while (first := self._queue.get()) is not None:
-            group = [first]
-            closing = False
-            while len(group) < GROUP_LIMIT:
-                try:
-                    unit = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if unit is None:
-                    closing = True
-                    break
-                group.append(unit)
-            self._commit(group)
-            if closing:
+    def _receive(self, block: bool) -> None:
+        """Moves submitted units into the parties' lines."""
+        while not self._closing:
+            try:
+                item = self._queue.get(block=block)
+            except queue.Empty:
                 return
+            if item is None:
+                self._closing = True
+                return
+            self._waiting.add(*item)
+            block = False
 
-    def _commit(self, group: list[_Unit]) -> None:
+    def _serve(self) -> None:
+        while True:
+            self._receive(block=not self._waiting)
+            if not self._waiting:
+                return  # closing, and nothing left to write
+            self._commit()
+
+    def _commit(self) -> None:
+        """Runs units, fairest first, in one transaction until the group is full or has
+        taken GROUP_SECONDS, then commits them all with one fsync."""
+        group: list[_Unit] = []
         done: list[tuple[concurrent.futures.Future[Any], Any]] = []
+        began = time.monotonic()
         try:
             with Session(self._engine, expire_on_commit=False) as session, session.begin():
-                for work, future in group:
+                while (
+                    self._waiting
+                    and len(group) < GROUP_LIMIT
+                    and time.monotonic() - began < GROUP_SECONDS
+                ):
+                    party, (work, future) = self._waiting.take()
+                    group.append((work, future))
                     if not future.set_running_or_notify_cancel():
                         continue
                     # Per-unit caches (the engine keeps some in session.info) must not
                     # outlive a unit that may be rolled back.
                     session.info.clear()
+                    started = time.monotonic()
                     try:
                         with session.begin_nested():
                             result = work(session)
@@ -164,6 +222,8 @@ class _GroupCommitter:
                         future.set_exception(e)
                     else:
                         done.append((future, result))
+                    self._waiting.charge(party, time.monotonic() - started)
+                    self._receive(block=False)
         except Exception as e:
             # The commit failed: nothing of the group is stored, and each unit says so.
             log.warning("a group of %d units was not committed: %s", len(group), e)
@@ -198,8 +258,8 @@ class Database:
     def write(self, work: Callable[[Session], T]) -> asyncio.Future[T]:
         """Queues work at once, to run off the event loop and be committed with whatever
         else is queued: all of it is durable when the future resolves, and none of it
-        if the future raises."""
-        return asyncio.wrap_future(self._writer.submit(work))
+        if the future raises. It waits in the line of the party whose call it serves."""
+        return asyncio.wrap_future(self._writer.submit(work, fair_share.current_party()))
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Runs work that reads, off the event loop, in a transaction of its own."""
