@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import grpc
 from sqlmodel import Session, col, select
 
-from hub import errors
+from hub import errors, limits
 from hub.clock import Clock
 from hub.db import Database
 from hub.errors import HubError
@@ -47,11 +47,15 @@ def decode_page_token(token: str) -> str | None:
         text = base64.b64decode(token, altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError):
         text = ""
-    if not text.startswith(_TOKEN_PREFIX):
+    key = text.removeprefix(_TOKEN_PREFIX)
+    if not text.startswith(_TOKEN_PREFIX) or limits.PAGE_KEY.problem(key):
         raise HubError(
-            grpc.StatusCode.INVALID_ARGUMENT, errors.INVALID_PAGE_TOKEN, "page_token is not valid"
+            grpc.StatusCode.INVALID_ARGUMENT,
+            errors.INVALID_PAGE_TOKEN,
+            "page_token is not valid",
+            {"field": "page_token"},
         )
-    return text[len(_TOKEN_PREFIX) :]
+    return key
 
 
 class PartyRegistry:
@@ -65,7 +69,9 @@ class PartyRegistry:
         cached = self._cache.get(identity.party_id)
         now_mono = self._clock.monotonic()
         if cached is None or now_mono - cached.read_at > CACHE_SECONDS:
-            row = await self._db.run(lambda s: self._record_contact(s, identity, serial))
+            # Through the one write path: concurrent first contacts of a party race to
+            # insert its row, and the loser runs again and finds it.
+            row = await self._db.write(lambda s: self._record_contact(s, identity, serial))
             cached = _Cached(row, now_mono)
             self._cache[identity.party_id] = cached
         row = cached.row
@@ -138,7 +144,7 @@ class PartyRegistry:
             session.add(row)
             return row
 
-        row = await self._db.run(work)
+        row = await self._db.write(work)
         self._cache.pop(party_id, None)
         return row
 
@@ -162,7 +168,7 @@ class PartyRegistry:
             session.add(row)
             return row
 
-        row = await self._db.run(work)
+        row = await self._db.write(work)
         self._cache.pop(party_id, None)
         return row
 

@@ -19,13 +19,13 @@ from hub.identity import PartyIdentity
 Claims = list[signed.Claim] | tuple[signed.Claim, ...]
 
 
-def _refusal(reason: str, message: str) -> HubError:
+def _refusal(reason: str, message: str, field: str) -> HubError:
     code = (
         grpc.StatusCode.PERMISSION_DENIED
         if reason == signed.SIGNER_MISMATCH
         else grpc.StatusCode.INVALID_ARGUMENT
     )
-    return HubError(code, reason, message)
+    return HubError(code, reason, message, {"field": field})
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,15 @@ class MessageChecker:
         caller_certificate: x509.Certificate,
         expected_claims: Claims,
         handoff_id: str = "",
+        *,
+        field: str,
     ) -> Verified:
-        """Verified, from the caller, about this handoff, saying exactly expected_claims."""
+        """Verified, from the caller, about this handoff, saying exactly expected_claims;
+        `field` names the request field that carries the message, for a refusal."""
         if not message.payload:
-            raise _refusal(signed.SIGNATURE_REQUIRED, "this request must carry a signed message")
+            raise _refusal(
+                signed.SIGNATURE_REQUIRED, "this request must carry a signed message", field
+            )
         try:
             verified = signed.verify(
                 message,
@@ -58,21 +63,24 @@ class MessageChecker:
                 skew=self.skew,
             )
         except SignedMessageError as e:
-            raise _refusal(e.reason, e.message) from None
+            raise _refusal(e.reason, e.message, field) from None
         der = serialization.Encoding.DER
         if verified.payload.issuer != caller.party_id or verified.signer.public_bytes(
             der
         ) != caller_certificate.public_bytes(der):
             raise _refusal(
-                signed.SIGNER_MISMATCH, "the message is not signed with the caller's certificate"
+                signed.SIGNER_MISMATCH,
+                "the message is not signed with the caller's certificate",
+                field,
             )
         if verified.payload.handoff_id != handoff_id:
             raise _refusal(
-                signed.SIGNED_CONTENT_MISMATCH, "the signed message is about another handoff"
+                signed.SIGNED_CONTENT_MISMATCH, "the signed message is about another handoff", field
             )
         if signed.canonical(verified.claims) != signed.canonical(expected_claims):
             raise _refusal(
                 signed.SIGNED_CONTENT_MISMATCH,
                 "the request says something other than what was signed",
+                field,
             )
         return verified

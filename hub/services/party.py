@@ -9,7 +9,13 @@ from lifeline.hub.v1 import party_pb2, party_service_pb2, party_service_pb2_grpc
 
 from hub import auth, errors
 from hub.errors import HubError
-from hub.identity import IdentityError, Role, validate_jurisdiction, validate_party_id
+from hub.identity import (
+    IdentityError,
+    Role,
+    validate_jurisdiction,
+    validate_new_party_id,
+    validate_party_id,
+)
 from hub.models import PartyRow
 from hub.registry import ACTIVE, PartyRegistry
 from hub.timestamps import timestamp
@@ -84,7 +90,7 @@ class PartyService(party_service_pb2_grpc.PartyServiceServicer):
         self, request: party_service_pb2.RegisterPartyRequest, context: Any
     ) -> party_service_pb2.RegisterPartyResponse:
         party = request.party
-        party_id = _checked(validate_party_id, party.party_id, "party.party_id")
+        party_id = _checked(validate_new_party_id, party.party_id, "party.party_id")
         role = role_from_proto(party.role, "party.role")
         jurisdiction = (
             _checked(validate_jurisdiction, party.jurisdiction_code, "party.jurisdiction_code")
