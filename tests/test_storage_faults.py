@@ -60,7 +60,9 @@ def _cap_pages(hub: Hub) -> list[int]:
 def _intact(hub: Hub) -> None:
     with Session(hub.db.engine) as session:
         assert [broken for _, broken in timeline.verify_all(session) if broken] == []
-        empty = session.execute(sa.text('SELECT count(*) FROM "case" WHERE last_event_sequence = 0'))
+        empty = session.execute(
+            sa.text('SELECT count(*) FROM "case" WHERE last_event_sequence = 0')
+        )
         assert empty.scalar_one() == 0
 
 
