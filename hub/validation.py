@@ -57,14 +57,6 @@ def check_request(request: Message) -> None:
             raise errors.invalid_argument(f"{name} is required", name)
 
 
-def check_value(limit: limits.Text, value: str, field: str) -> str:
-    """One value against its limit, for what does not come as a request field."""
-    problem = limit.problem(value)
-    if problem is not None:
-        raise _refusal(limit, problem, field)
-    return value
-
-
 def page_sequence(key: str | None) -> int:
     """The sequence a page token of a timeline holds (0 for the first page)."""
     if key is None:

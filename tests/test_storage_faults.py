@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
 import sqlalchemy as sa
 from lifeline.hub.v1 import case_service_pb2
@@ -22,7 +23,9 @@ from connectors import ConnectorConfig, HubClient
 from connectors.errors import HubUnavailableError
 from hub import Hub, errors, timeline
 from hub.certs import CertificateAuthority
+from hub.errors import HubError
 from hub.identity import PartyIdentity, Role
+from hub.inbox import Doorbell
 from tests.flows import imminent
 
 
@@ -183,3 +186,22 @@ async def test_a_read_whose_connection_dies_is_read_again(
         event.remove(hub.db.engine, "before_cursor_execute", kill_once)
         admin.dispose()
     assert killed and got.case.case_id == case.case_id
+
+
+async def test_the_inbox_watcher_outlives_a_database_outage() -> None:
+    doorbell = Doorbell()
+    rung = doorbell.register("police-110105")
+    reads = 0
+
+    async def marks(party_ids: list[str]) -> dict[str, int]:
+        nonlocal reads
+        reads += 1
+        if reads == 1:
+            raise HubError(grpc.StatusCode.UNAVAILABLE, errors.STORAGE_UNAVAILABLE, "away")
+        return dict.fromkeys(party_ids, 7)
+
+    watcher = asyncio.create_task(doorbell.watch(marks, 0))
+    await asyncio.wait_for(doorbell.wait(rung), 5)  # rung by a read after the failed one
+    doorbell.close()
+    await watcher
+    assert reads >= 2
