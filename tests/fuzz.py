@@ -613,13 +613,22 @@ class Harness:
             ]
         return problems
 
-    def explore(self, method: str, examples: int, answered: Callable[[Answer], None]) -> None:
-        """Sends `examples` hostile calls to one RPC; `answered` judges each answer."""
+    def explore(
+        self,
+        method: str,
+        examples: int,
+        answered: Callable[[Answer], None],
+        *,
+        derandomize: bool = False,
+    ) -> None:
+        """Sends `examples` hostile calls to one RPC; `answered` judges each answer.
+        Derandomized, two runs send the same calls (to count before and after a change)."""
 
         @settings(
             max_examples=examples,
             deadline=None,
             database=None,
+            derandomize=derandomize,
             suppress_health_check=list(HealthCheck),
         )
         @given(strategies(self.seed)[method])
@@ -654,7 +663,7 @@ def count(certs: Path, db_url: str, examples: int) -> Counter[tuple[str, str]]:
     harness = Harness(certs, db_url)
     try:
         for method in MUTATIONS + READS:
-            harness.explore(method, examples, answered)
+            harness.explore(method, examples, answered, derandomize=True)
         for problem in harness.half_written():
             tally["half-written case", "INTERNAL"] += 1
             print(problem, file=sys.stderr)
