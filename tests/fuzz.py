@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as dt
 import json
 import secrets
@@ -19,7 +20,7 @@ import tempfile
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -672,17 +673,26 @@ def count(certs: Path, db_url: str, examples: int) -> Counter[tuple[str, str]]:
     return tally
 
 
-def _fresh(url: str, scratch: Path) -> str:
+@contextlib.contextmanager
+def _fresh(url: str, scratch: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, or a PostgreSQL schema dropped afterwards."""
     if url == "sqlite":
-        return f"sqlite:///{scratch}/fuzz.db"
+        yield f"sqlite:///{scratch}/fuzz.db"
+        return
     schema = f"fuzz_{uuid.uuid4().hex[:12]}"
-    with sa.create_engine(url).begin() as connection:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    return (
-        sa.make_url(url)
-        .update_query_dict({"options": f"-csearch_path={schema}"})
-        .render_as_string(hide_password=False)
-    )
+    try:
+        yield (
+            sa.make_url(url)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
 
 
 COLUMNS = ("tried", "accepted", "refused", "unclear", "INTERNAL")
@@ -699,7 +709,8 @@ def main(urls: list[str], examples: int = 100) -> None:
         for party_id in CALLERS:
             ca.issue(PARTIES[party_id])
         for url in urls:
-            tally = count(certs, _fresh(url, Path(scratch)), examples)
+            with _fresh(url, Path(scratch)) as db_url:
+                tally = count(certs, db_url, examples)
             print(f"\n{url}\n{'rpc':<20}" + "".join(f"{c:>10}" for c in COLUMNS))
             for method in [*MUTATIONS, *READS, "half-written case"]:
                 if any(tally[method, c] for c in COLUMNS):
