@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from google.protobuf.message import DecodeError
@@ -48,6 +48,20 @@ time): the hub need remember a message id only this long (plus skew) to refuse r
 # The hub's handoffs may wait in an offline party's inbox; they stay valid for a month.
 HUB_MESSAGE_LIFETIME = dt.timedelta(days=30)
 DEFAULT_SKEW = dt.timedelta(minutes=5)
+# A claim is a value or a small object (an address, an order); deeper JSON is refused
+# before anything walks it recursively.
+MAX_CLAIM_DEPTH = 16
+# What cryptography raises for a certificate it cannot read or check: this module's edge
+# turns each into SIGNER_CERTIFICATE_INVALID.
+_UNREADABLE_CERTIFICATE = (
+    ValueError,
+    TypeError,
+    InvalidSignature,
+    UnsupportedAlgorithm,
+    x509.InvalidVersion,
+    x509.DuplicateExtension,
+    x509.UnsupportedGeneralNameType,
+)
 
 Kind = signed_pb2.SignedPayload
 KIND_SIGNAL = Kind.KIND_SIGNAL
@@ -96,13 +110,16 @@ def signer_name(cert: x509.Certificate) -> str:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         raise _fail(SIGNER_CERTIFICATE_INVALID, "the signer's certificate has no SAN") from None
+    except _UNREADABLE_CERTIFICATE:
+        raise _fail(SIGNER_CERTIFICATE_INVALID, "the signer's certificate is malformed") from None
     for uri in san.get_values_for_type(x509.UniformResourceIdentifier):
         if uri == HUB_URI:
             return HUB
         parts = urlsplit(uri)
         if parts.scheme == "lifeline" and parts.netloc == "party":
             segments = parts.path.strip("/").split("/")
-            if len(segments) == 2:
+            # "hub" is the hub's alone: a party certificate claiming it is not believed.
+            if len(segments) == 2 and segments[1] != HUB:
                 return segments[1]
     raise _fail(
         SIGNER_CERTIFICATE_INVALID, "the signer's certificate names no party and is not the hub's"
@@ -226,11 +243,11 @@ def verify(
         raise _fail(ALGORITHM_UNSUPPORTED, f"algorithm {message.algorithm!r} is not {ALGORITHM}")
     try:
         cert = _issued_by(message.signer_certificate, ca)
-    except (ValueError, TypeError, InvalidSignature):
+        public_key = cert.public_key()
+    except _UNREADABLE_CERTIFICATE:
         raise _fail(
             SIGNER_CERTIFICATE_INVALID, "the signer's certificate is not one the CA issued"
         ) from None
-    public_key = cert.public_key()
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
         raise _fail(SIGNER_CERTIFICATE_INVALID, "the signer's key is not an EC key")
     try:
@@ -257,8 +274,11 @@ def verify(
         raise _fail(
             SIGNER_MISMATCH, f"signed by {signer_name(cert)!r} but issued as {payload.issuer!r}"
         )
-    issued = payload.issue_time.ToDatetime(dt.UTC)
-    expires = payload.expire_time.ToDatetime(dt.UTC)
+    try:
+        issued = payload.issue_time.ToDatetime(dt.UTC)
+        expires = payload.expire_time.ToDatetime(dt.UTC)
+    except ValueError:  # beyond the years 1 to 9999, or nanos out of range
+        raise _fail(PAYLOAD_MALFORMED, "the payload's issue or expiry time is invalid") from None
     if not payload.message_id or expires <= issued:
         raise _fail(
             PAYLOAD_MALFORMED, "the payload needs a message id and an expiry after its issue time"
@@ -292,14 +312,32 @@ def verify(
         try:
             disclosure = signed_pb2.Disclosure.FromString(raw)
             value = json.loads(disclosure.value)
-        except (DecodeError, ValueError):
+        except (DecodeError, ValueError, RecursionError):
             raise _fail(
                 DISCLOSURE_MALFORMED, "a disclosure is not a Disclosure with a JSON value"
             ) from None
+        if _deeper_than(value, MAX_CLAIM_DEPTH):
+            raise _fail(
+                DISCLOSURE_MALFORMED, f"a disclosure nests deeper than {MAX_CLAIM_DEPTH} levels"
+            )
         if len(disclosure.salt) < SALT_BYTES or not disclosure.name:
             raise _fail(DISCLOSURE_MALFORMED, "a disclosure needs a 128-bit salt and a name")
         claims.append((disclosure.name, value))
     return Verified(payload, cert, tuple(claims))
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether JSON arrays and objects nest more than `limit` deep (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, list | dict):
+            if depth > limit:
+                return True
+            stack.extend(
+                (child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)
+            )
+    return False
 
 
 def disclose_only(message: signed_pb2.SignedMessage, keep: set[bytes]) -> signed_pb2.SignedMessage:

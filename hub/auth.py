@@ -4,8 +4,9 @@ The TLS handshake (grpc core) already refused callers without a certificate from
 the hub's CA, and expired ones. Everything after the handshake is here, in one
 interceptor: the party identity from the SAN URI, the revocation list, the
 registry (first contact, deactivation), the role table, the request size limit,
-and turning every refusal into a status with a stable ErrorInfo reason. A stack
-trace never leaves the hub; it goes to the log.
+every field of the request against its limit (hub/validation.py), and turning
+every refusal into a status with a stable ErrorInfo reason. A stack trace never
+leaves the hub; it goes to the log.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from google.protobuf import any_pb2
 from google.protobuf.message import DecodeError
 from google.rpc import error_details_pb2, status_pb2
 
-from hub import errors, permissions, revocation
+from hub import errors, permissions, revocation, validation
 from hub.clock import Clock
 from hub.errors import HubError
 from hub.fair_share import FairShare
@@ -77,7 +78,7 @@ def _peer_certificate(pem: bytes) -> _PeerCertificate | HubError:
         identity = PartyIdentity.from_certificate(cert)
     except MissingIdentityError as e:
         return HubError(grpc.StatusCode.UNAUTHENTICATED, errors.PARTY_IDENTITY_MISSING, str(e))
-    except (IdentityError, ValueError) as e:
+    except (IdentityError, ValueError, x509.InvalidVersion) as e:
         return HubError(grpc.StatusCode.UNAUTHENTICATED, errors.PARTY_IDENTITY_INVALID, str(e))
     return _PeerCertificate(identity, cert, cert.serial_number, cert.not_valid_after_utc)
 
@@ -164,6 +165,7 @@ class Gate(grpc.aio.ServerInterceptor):
         peer = await self.authenticate(method, context)
         if isinstance(request, _BadRequest):
             raise request.error
+        validation.check_request(request)
         _caller.set(peer.identity)
         _caller_certificate.set(peer.certificate)
 
@@ -220,9 +222,9 @@ def _limited(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], A
             )
         try:
             return deserializer(data)
-        except DecodeError:
-            return _BadRequest(
-                errors.invalid_argument("the request is not a valid protobuf message", "request")
-            )
+        except DecodeError as e:
+            refusal = errors.from_foreign(e)
+            assert refusal is not None  # DecodeError is in errors.FOREIGN_ERRORS
+            return _BadRequest(refusal)
 
     return deserialize

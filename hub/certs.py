@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from hub.identity import PartyIdentity
+from hub.identity import PartyIdentity, validate_new_party_id
 
 CA_CERT = "ca.pem"
 CA_KEY = "ca.key"
@@ -180,6 +180,7 @@ class CertificateAuthority:
         self, identity: PartyIdentity, *, days: int = LEAF_DAYS, force: bool = False
     ) -> tuple[Path, Path]:
         """Issues a client certificate for a party; returns (cert path, key path)."""
+        validate_new_party_id(identity.party_id)
         cert_path = self.party_cert_path(identity.party_id)
         key_path = self.party_key_path(identity.party_id)
         if not force:

@@ -9,6 +9,12 @@ off the event loop, so it never waits on the disk:
   rolled back to its savepoint alone; the others in its group are not touched.
 - :meth:`Database.run` (reads) uses a thread pool on PostgreSQL; on SQLite, which has
   one writer at a time, it goes through the writer too.
+
+This is the storage edge: a unit that lost a race (a unique key another transaction
+took first, a deadlock, a busy SQLite file) runs again and then sees the winner's rows;
+a read whose connection died runs again once on a fresh one; and a database that
+cannot be used (unreachable, disk full) is a HubError, UNAVAILABLE, through the one
+table in hub/errors.py. Nothing above this module sees a driver's exception.
 """
 
 from __future__ import annotations
@@ -22,16 +28,17 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine
 
-from hub import fair_share
+from hub import errors, fair_share
 
 T = TypeVar("T")
 
@@ -42,6 +49,10 @@ DEFAULT_URL = "sqlite:///lifeline.db"
 # how long the first of a group waits for its commit.
 GROUP_LIMIT = 64
 GROUP_SECONDS = 0.05
+# Runs of a unit of work that keeps losing races before its caller is told.
+ATTEMPTS = 5
+# PostgreSQL's serialization_failure and deadlock_detected; SQLite's busy and locked.
+_RACE_CODES = frozenset({"40001", "40P01", "SQLITE_BUSY", "SQLITE_LOCKED"})
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -113,6 +124,25 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def _lost_race(error: SQLAlchemyError) -> bool:
+    """Whether running the unit again, after the winner committed, can succeed."""
+    if isinstance(error, IntegrityError):
+        return True
+    if not isinstance(error, OperationalError) or error.connection_invalidated:
+        return False
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "sqlite_errorname", None)
+    return code in _RACE_CODES
+
+
+def _raise_refusal(error: SQLAlchemyError) -> NoReturn:
+    """Raises what the caller is told: a refusal for a database it cannot use; otherwise
+    the error itself, which is a bug (a value the validation should have refused)."""
+    refusal = errors.from_foreign(error)
+    if refusal is None:
+        raise error
+    raise refusal from error
 
 
 _Unit = tuple[Callable[[Session], Any], concurrent.futures.Future[Any]]
@@ -258,15 +288,41 @@ class Database:
     def write(self, work: Callable[[Session], T]) -> asyncio.Future[T]:
         """Queues work at once, to run off the event loop and be committed with whatever
         else is queued: all of it is durable when the future resolves, and none of it
-        if the future raises. It waits in the line of the party whose call it serves."""
-        return asyncio.wrap_future(self._writer.submit(work, fair_share.current_party()))
+        if the future raises. Work that lost a race is run again. It waits in the line
+        of the party whose call it serves."""
+        party = fair_share.current_party()
+        return asyncio.ensure_future(self._written(work, party, self._writer.submit(work, party)))
+
+    async def _written(
+        self, work: Callable[[Session], T], party: str, submitted: concurrent.futures.Future[T]
+    ) -> T:
+        attempt = 1
+        while True:
+            try:
+                return await asyncio.wrap_future(submitted)
+            except SQLAlchemyError as e:
+                if attempt == ATTEMPTS or not _lost_race(e):
+                    _raise_refusal(e)
+                log.info("a unit of work lost a race (%s); running it again", type(e).__name__)
+            attempt += 1
+            submitted = self._writer.submit(work, party)
 
     async def run(self, work: Callable[[Session], T]) -> T:
-        """Runs work that reads, off the event loop, in a transaction of its own."""
+        """Runs work that reads, off the event loop, in a transaction of its own;
+        once more, on a fresh connection, if its connection died under it."""
         if self._readers is None:
             return await self.write(work)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._readers, self.transaction, work)
+        try:
+            return await loop.run_in_executor(self._readers, self.transaction, work)
+        except SQLAlchemyError as e:
+            if not (isinstance(e, DBAPIError) and e.connection_invalidated):
+                _raise_refusal(e)
+            log.info("a read lost its connection (%s); reading again", e.orig)
+        try:
+            return await loop.run_in_executor(self._readers, self.transaction, work)
+        except SQLAlchemyError as e:
+            _raise_refusal(e)
 
     def close(self) -> None:
         self._writer.close()

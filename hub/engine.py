@@ -29,7 +29,6 @@ from lifeline.hub.v1 import (
     inbox_service_pb2,
     signed_pb2,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from connectors import claims as message_claims
@@ -42,6 +41,7 @@ from hub import (
     errors,
     grading,
     inbox,
+    limits,
     matching,
     rota,
     timeline,
@@ -52,13 +52,7 @@ from hub.db import Database
 from hub.deadlines import ACKNOWLEDGE, FOLLOW_UP, RETENTION, DeadlinePolicy
 from hub.disclosure import disclose, handoff_kind_key, narrow
 from hub.errors import HubError
-from hub.identity import (
-    IdentityError,
-    PartyIdentity,
-    Role,
-    jurisdiction_ancestors,
-    validate_jurisdiction,
-)
+from hub.identity import PartyIdentity, Role, jurisdiction_ancestors
 from hub.models import (
     CaseEventRow,
     CaseNoteRow,
@@ -88,10 +82,6 @@ E = case_pb2.CaseEvent
 
 OPEN = "open"
 CLOSED = "closed"
-MAX_TEXT = 2000
-# A transaction that lost a race (two retries of one request_id, two hubs on one
-# PostgreSQL) is run again; the second run sees the winner's rows.
-ATTEMPTS = 5
 
 _SOURCES_BY_ROLE = {
     Role.MERCHANT: {case_pb2.SIGNAL_SOURCE_MERCHANT_CHAT},
@@ -132,26 +122,6 @@ def _new_id(prefix: str) -> str:
 def _not_found(what: str, ident: str) -> HubError:
     reason = errors.CASE_NOT_FOUND if what == "case" else errors.HANDOFF_NOT_FOUND
     return HubError(grpc.StatusCode.NOT_FOUND, reason, f"no {what} {ident!r} that you may see")
-
-
-def _text(value: str, field_name: str, *, required: bool = False) -> str:
-    if len(value) > MAX_TEXT:
-        raise errors.invalid_argument(f"{field_name} is over {MAX_TEXT} characters", field_name)
-    if required and not value.strip():
-        raise errors.invalid_argument(f"{field_name} is required", field_name)
-    return value
-
-
-def _jurisdiction(code: str, field_name: str) -> str:
-    try:
-        return validate_jurisdiction(code)
-    except IdentityError as e:
-        raise HubError(
-            grpc.StatusCode.INVALID_ARGUMENT,
-            errors.INVALID_JURISDICTION,
-            str(e),
-            {"field": field_name},
-        ) from None
 
 
 @dataclass
@@ -248,7 +218,6 @@ class CaseEngine:
         def transaction(session: Session) -> tuple[M, _Tx]:
             tx = _Tx(session, self._clock.now(), caller)
             if request_id:
-                _text(request_id, "request_id")
                 seen = session.get(IdempotencyRow, (caller.party_id, request_id))
                 if seen is not None:
                     if seen.method != method or seen.request_hash != request_hash:
@@ -276,18 +245,11 @@ class CaseEngine:
                 )
             return response, tx
 
-        return await self._commit(method, transaction)
+        return await self._commit(transaction)
 
-    async def _commit(self, what: str, unit: Callable[[Session], tuple[R, _Tx]]) -> R:
+    async def _commit(self, unit: Callable[[Session], tuple[R, _Tx]]) -> R:
         """Writes a unit of work (run again if it lost a race), then wakes whom it concerns."""
-        for attempt in range(ATTEMPTS):
-            try:
-                result, tx = await self._db.write(unit)
-                break
-            except (IntegrityError, OperationalError) as e:
-                if attempt == ATTEMPTS - 1:
-                    raise
-                log.info("%s lost a race (%s); running it again", what, type(e).__name__)
+        result, tx = await self._db.write(unit)
         self._after_commit(tx)
         return result
 
@@ -468,8 +430,8 @@ class CaseEngine:
             address=address,
             address_candidates=found,
             contact_phone=phone,
-            situation=" / ".join(situations)[-MAX_TEXT:],
-            clinical_facts=" / ".join(clinical)[-MAX_TEXT:],
+            situation=" / ".join(situations)[-limits.NOTE.max_length :],
+            clinical_facts=" / ".join(clinical)[-limits.NOTE.max_length :],
             orders=tuple(orders.values()),
             parcels=tuple(parcels.values()),
             hospitals=tuple(hospitals),
@@ -477,9 +439,14 @@ class CaseEngine:
 
     @staticmethod
     def _record_message(
-        tx: _Tx, message: signed_pb2.SignedMessage, case_id: str, handoff_id: str | None = None
+        tx: _Tx,
+        message: signed_pb2.SignedMessage,
+        case_id: str,
+        handoff_id: str | None = None,
+        field: str = "receipt",
     ) -> dict[str, object]:
-        """Keeps a signed message as evidence; refuses a message id seen before.
+        """Keeps a signed message (from the request's `field`) as evidence; refuses a
+        message id seen before.
 
         Returns the reference the timeline event carries, binding the chain to it.
         """
@@ -496,6 +463,7 @@ class CaseEngine:
                 grpc.StatusCode.INVALID_ARGUMENT,
                 signed.MESSAGE_REPLAYED,
                 f"message {payload.message_id!r} from {payload.issuer!r} was already received",
+                {"field": f"{field}.payload.message_id"},
             )
         db.append(
             tx.session,
@@ -754,7 +722,7 @@ class CaseEngine:
             tx.finish()
             return len(held), tx
 
-        return await self._commit(f"rerouting the work of {party_id}", work)
+        return await self._commit(work)
 
     @staticmethod
     def _lock_cases(session: Session, case_ids: set[str]) -> None:
@@ -803,7 +771,7 @@ class CaseEngine:
             tx.finish()
             return fired, tx
 
-        return await self._commit("firing deadlines", work)
+        return await self._commit(work)
 
     def _fire(self, tx: _Tx, deadline: DeadlineRow) -> None:
         case = tx.session.get(CaseRow, deadline.case_id, with_for_update=True)
@@ -1257,7 +1225,9 @@ class CaseEngine:
                 {
                     "signal_id": signal.signal_id,
                     "source": source,
-                    **self._record_message(tx, request.signed_signal, case.case_id),
+                    **self._record_message(
+                        tx, request.signed_signal, case.case_id, field="signed_signal"
+                    ),
                 },
             )
             for other in matched[1:]:
@@ -1408,19 +1378,13 @@ class CaseEngine:
                 "a signal needs a subject reference: a buyer id, a phone or an address",
                 {"field": "signal.subject"},
             )
-        if subject.address.jurisdiction_code:
-            _jurisdiction(
-                subject.address.jurisdiction_code, "signal.subject.address.jurisdiction_code"
-            )
-        elif subject.address.text:
+        if subject.address.text and not subject.address.jurisdiction_code:
             raise HubError(
                 grpc.StatusCode.INVALID_ARGUMENT,
                 errors.INVALID_JURISDICTION,
                 "an address needs its 6-digit jurisdiction code",
                 {"field": "signal.subject.address.jurisdiction_code"},
             )
-        for name in ("situation", "clinical_facts"):
-            _text(getattr(signal, name), f"signal.{name}")
         for i, order in enumerate(signal.orders):
             if not order.order_id:
                 raise errors.invalid_argument(
@@ -1518,7 +1482,6 @@ class CaseEngine:
             grading.IMMINENT,
         ):
             raise errors.invalid_argument("risk_level must name a grade", "risk_level")
-        _text(request.reason, "reason", required=True)
 
         def work(tx: _Tx) -> case_service_pb2.GradeCaseResponse:
             case = self._open_case(tx, request.case_id)
@@ -1562,7 +1525,6 @@ class CaseEngine:
     async def add_note(
         self, caller: PartyIdentity, request: case_service_pb2.AddCaseNoteRequest
     ) -> case_service_pb2.AddCaseNoteResponse:
-        _text(request.text, "text", required=True)
 
         def work(tx: _Tx) -> case_service_pb2.AddCaseNoteResponse:
             case = self._visible_case(tx.session, tx.caller, request.case_id, lock=True)
@@ -1602,7 +1564,6 @@ class CaseEngine:
     ) -> case_service_pb2.CloseCaseResponse:
         if not request.resolution.code:
             raise errors.invalid_argument("a resolution code is required", "resolution.code")
-        _text(request.resolution.note, "resolution.note")
 
         def work(tx: _Tx) -> case_service_pb2.CloseCaseResponse:
             case = self._open_case(tx, request.case_id)
@@ -1648,7 +1609,6 @@ class CaseEngine:
     async def reopen_case(
         self, caller: PartyIdentity, request: case_service_pb2.ReopenCaseRequest
     ) -> case_service_pb2.ReopenCaseResponse:
-        _text(request.reason, "reason", required=True)
 
         def work(tx: _Tx) -> case_service_pb2.ReopenCaseResponse:
             case = self._visible_case(tx.session, tx.caller, request.case_id, lock=True)
@@ -1688,7 +1648,6 @@ class CaseEngine:
     ) -> handoff_service_pb2.CreateHandoffResponse:
         if request.kind not in ASSIGNEE_ROLES:
             raise errors.invalid_argument("kind must name a handoff kind", "kind")
-        _text(request.instruction, "instruction")
         if request.kind == handoff_pb2.HANDOFF_KIND_HOLD_ORDER and not request.order_id:
             raise errors.invalid_argument("HOLD_ORDER needs the order_id", "order_id")
         if (
@@ -1801,7 +1760,6 @@ class CaseEngine:
     async def decline_handoff(
         self, caller: PartyIdentity, request: handoff_service_pb2.DeclineHandoffRequest
     ) -> handoff_service_pb2.DeclineHandoffResponse:
-        _text(request.reason, "reason", required=True)
 
         def work(tx: _Tx) -> handoff_service_pb2.DeclineHandoffResponse:
             handoff = self._own_handoff(tx, request.handoff_id)
@@ -1821,7 +1779,6 @@ class CaseEngine:
     async def complete_handoff(
         self, caller: PartyIdentity, request: handoff_service_pb2.CompleteHandoffRequest
     ) -> handoff_service_pb2.CompleteHandoffResponse:
-        _text(request.outcome.note, "outcome.note")
 
         def work(tx: _Tx) -> handoff_service_pb2.CompleteHandoffResponse:
             handoff = self._own_handoff(tx, request.handoff_id)
@@ -1877,7 +1834,7 @@ class CaseEngine:
             tx.finish()
             return tx.marks[caller.party_id], tx
 
-        return await self._commit("inbox acknowledgement", work)
+        return await self._commit(work)
 
 
 # -- messages as each role sees them ---------------------------------------------

@@ -11,18 +11,15 @@ pyca/service-identity checks a SAN rather than matching a common name.
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from cryptography import x509
 
+from hub import limits
+
 SCHEME = "lifeline"
 AUTHORITY = "party"
-
-_PARTY_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
-# GB/T 2260: two digits of province (11..82), two of city, two of county.
-_JURISDICTION = re.compile(r"^[1-8][0-9]{5}$")
 
 
 class Role(enum.StrEnum):
@@ -49,17 +46,21 @@ class MissingIdentityError(IdentityError):
 
 
 def validate_party_id(party_id: str) -> str:
-    if not _PARTY_ID.match(party_id):
-        raise IdentityError(
-            f"party id {party_id!r} must be 1-63 characters of a-z, 0-9, '.', '_' or '-',"
-            " starting with a letter or digit"
-        )
+    if not party_id or limits.PARTY_ID.problem(party_id):
+        raise IdentityError(f"party id {party_id!r} must be {limits.PARTY_ID.meaning}")
     return party_id
 
 
+def validate_new_party_id(party_id: str) -> str:
+    """A party id a certificate or the registry may take: not one the hub keeps for itself."""
+    if party_id in limits.RESERVED_PARTY_IDS:
+        raise IdentityError(f"party id {party_id!r} is reserved for the hub")
+    return validate_party_id(party_id)
+
+
 def validate_jurisdiction(code: str) -> str:
-    if not _JURISDICTION.match(code):
-        raise IdentityError(f"jurisdiction {code!r} is not a 6-digit GB/T 2260 division code")
+    if not code or limits.JURISDICTION.problem(code):
+        raise IdentityError(f"jurisdiction {code!r} is not {limits.JURISDICTION.meaning}")
     return code
 
 
@@ -103,7 +104,9 @@ class PartyIdentity:
         if set(query) - {"jurisdiction"} or len(query.get("jurisdiction", [])) > 1:
             raise IdentityError(f"{uri!r} has an unexpected query")
         jurisdiction = query["jurisdiction"][0] if "jurisdiction" in query else None
-        return cls(party_id=segments[1], role=role, jurisdiction=jurisdiction)
+        return cls(
+            party_id=validate_new_party_id(segments[1]), role=role, jurisdiction=jurisdiction
+        )
 
     @classmethod
     def from_certificate(cls, cert: x509.Certificate) -> PartyIdentity:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
@@ -24,6 +25,8 @@ from sqlmodel import Session, col, select
 from hub import db, errors
 from hub.errors import HubError
 from hub.models import InboxCursorRow, InboxRow
+
+log = logging.getLogger(__name__)
 
 BATCH = 100
 
@@ -166,7 +169,11 @@ class Doorbell:
             connected = list(self._waiters)
             if not connected or self.closed.is_set():
                 continue
-            current = await read_marks(connected)
+            try:
+                current = await read_marks(connected)
+            except HubError as e:  # the database is away: look again next interval
+                log.warning("reading inbox marks failed: %s", e.message)
+                continue
             # A party seen for the first time is rung too: its stream re-reads, harmlessly.
             moved = [p for p, mark in current.items() if self._seen.get(p) != mark]
             self._seen = current

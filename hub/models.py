@@ -1,5 +1,6 @@
 """Tables, as SQLModel classes. The schema itself is made by the migrations in
-hub/migrations; a test checks the two agree."""
+hub/migrations; a test checks the two agree. What a party sends is stored in columns
+sized by hub/limits.py, the table the request validation checks against too."""
 
 from __future__ import annotations
 
@@ -7,42 +8,58 @@ import datetime as dt
 
 from sqlmodel import Field, SQLModel
 
+from hub.limits import (
+    CERTIFICATE_SERIAL,
+    DISPLAY_NAME,
+    HUB_ID,
+    JURISDICTION,
+    MESSAGE_ID,
+    NOTE,
+    ORDER_ID,
+    PARTY_ID,
+    PHONE,
+    REQUEST_ID,
+    TRACKING_NUMBER,
+)
+
 
 class PartyRow(SQLModel, table=True):
     __tablename__ = "party"
 
-    party_id: str = Field(primary_key=True, max_length=63)
+    party_id: str = Field(primary_key=True, max_length=PARTY_ID.max_length)
     role: str = Field(max_length=16)
     state: str = Field(default="active", max_length=16)
-    jurisdiction_code: str | None = Field(default=None, max_length=6, index=True)
-    display_name: str = Field(default="", max_length=200)
-    backup_party_id: str | None = Field(default=None, max_length=63)
-    certificate_serial: str | None = Field(default=None, max_length=40)
+    jurisdiction_code: str | None = Field(
+        default=None, max_length=JURISDICTION.max_length, index=True
+    )
+    display_name: str = Field(default="", max_length=DISPLAY_NAME.max_length)
+    backup_party_id: str | None = Field(default=None, max_length=PARTY_ID.max_length)
+    certificate_serial: str | None = Field(default=None, max_length=CERTIFICATE_SERIAL.max_length)
     first_seen_time: dt.datetime | None = None
     last_seen_time: dt.datetime | None = None
-    deactivation_reason: str = Field(default="", max_length=500)
-    contact_phone: str = Field(default="", max_length=32)
+    deactivation_reason: str = Field(default="", max_length=NOTE.max_length)
+    contact_phone: str = Field(default="", max_length=PHONE.max_length)
 
 
 class CaseRow(SQLModel, table=True):
     __tablename__ = "case"
 
-    case_id: str = Field(primary_key=True, max_length=40)
+    case_id: str = Field(primary_key=True, max_length=HUB_ID.max_length)
     state: str = Field(default="open", max_length=16, index=True)
     risk_level: int = 0
     computed_risk_level: int = 0
     # Highest grade the case ever had: follow-ups after closing depend on it.
     peak_risk_level: int = 0
     risk_overridden: bool = False
-    override_reason: str = Field(default="", max_length=1000)
+    override_reason: str = Field(default="", max_length=NOTE.max_length)
     indicators_mask: int = 0
-    jurisdiction_code: str | None = Field(default=None, max_length=6)
+    jurisdiction_code: str | None = Field(default=None, max_length=JURISDICTION.max_length)
     create_time: dt.datetime
     update_time: dt.datetime
     close_time: dt.datetime | None = None
     resolution_code: int = 0
-    resolution_note: str = Field(default="", max_length=2000)
-    merged_into: str | None = Field(default=None, max_length=40)
+    resolution_note: str = Field(default="", max_length=NOTE.max_length)
+    merged_into: str | None = Field(default=None, max_length=HUB_ID.max_length)
     # Head of the hash-chained timeline, so appending needs no scan.
     last_event_sequence: int = 0
     last_event_hash: str = Field(default="", max_length=64)
@@ -51,9 +68,9 @@ class CaseRow(SQLModel, table=True):
 class SignalRow(SQLModel, table=True):
     __tablename__ = "signal"
 
-    signal_id: str = Field(primary_key=True, max_length=40)
-    case_id: str = Field(foreign_key="case.case_id", index=True, max_length=40)
-    reporter_party_id: str = Field(max_length=63)
+    signal_id: str = Field(primary_key=True, max_length=HUB_ID.max_length)
+    case_id: str = Field(foreign_key="case.case_id", index=True, max_length=HUB_ID.max_length)
+    reporter_party_id: str = Field(max_length=PARTY_ID.max_length)
     source: int
     # The Signal message as reported (with the hub's ids filled in).
     payload: bytes
@@ -66,7 +83,9 @@ class SubjectKeyRow(SQLModel, table=True):
     __tablename__ = "subject_key"
 
     key_hash: str = Field(primary_key=True, max_length=64)
-    case_id: str = Field(primary_key=True, foreign_key="case.case_id", max_length=40, index=True)
+    case_id: str = Field(
+        primary_key=True, foreign_key="case.case_id", max_length=HUB_ID.max_length, index=True
+    )
 
 
 class CasePartyRow(SQLModel, table=True):
@@ -74,31 +93,31 @@ class CasePartyRow(SQLModel, table=True):
 
     __tablename__ = "case_party"
 
-    case_id: str = Field(primary_key=True, foreign_key="case.case_id", max_length=40)
-    party_id: str = Field(primary_key=True, max_length=63, index=True)
+    case_id: str = Field(primary_key=True, foreign_key="case.case_id", max_length=HUB_ID.max_length)
+    party_id: str = Field(primary_key=True, max_length=PARTY_ID.max_length, index=True)
 
 
 class HandoffRow(SQLModel, table=True):
     __tablename__ = "handoff"
 
-    handoff_id: str = Field(primary_key=True, max_length=40)
-    case_id: str = Field(foreign_key="case.case_id", index=True, max_length=40)
+    handoff_id: str = Field(primary_key=True, max_length=HUB_ID.max_length)
+    case_id: str = Field(foreign_key="case.case_id", index=True, max_length=HUB_ID.max_length)
     kind: int
     state: int
-    assignee_party_id: str = Field(max_length=63, index=True)
-    creator_party_id: str = Field(default="", max_length=63)
+    assignee_party_id: str = Field(max_length=PARTY_ID.max_length, index=True)
+    creator_party_id: str = Field(default="", max_length=PARTY_ID.max_length)
     # HandoffDetails as the assignee may see them.
     details: bytes
-    order_id: str = Field(default="", max_length=100)
-    tracking_number: str = Field(default="", max_length=100)
+    order_id: str = Field(default="", max_length=ORDER_ID.max_length)
+    tracking_number: str = Field(default="", max_length=TRACKING_NUMBER.max_length)
     create_time: dt.datetime
     update_time: dt.datetime
     due_time: dt.datetime | None = None
     acknowledge_time: dt.datetime | None = None
     outcome_code: int = 0
-    outcome_note: str = Field(default="", max_length=2000)
-    decline_reason: str = Field(default="", max_length=1000)
-    escalated_from_handoff_id: str | None = Field(default=None, max_length=40)
+    outcome_note: str = Field(default="", max_length=NOTE.max_length)
+    decline_reason: str = Field(default="", max_length=NOTE.max_length)
+    escalated_from_handoff_id: str | None = Field(default=None, max_length=HUB_ID.max_length)
 
 
 class InboxCursorRow(SQLModel, table=True):
@@ -106,7 +125,7 @@ class InboxCursorRow(SQLModel, table=True):
 
     __tablename__ = "inbox_cursor"
 
-    party_id: str = Field(primary_key=True, max_length=63)
+    party_id: str = Field(primary_key=True, max_length=PARTY_ID.max_length)
     last_sequence: int = 0
     acknowledged_sequence: int = 0
 
@@ -116,11 +135,11 @@ class InboxRow(SQLModel, table=True):
 
     __tablename__ = "inbox_message"
 
-    party_id: str = Field(primary_key=True, max_length=63)
+    party_id: str = Field(primary_key=True, max_length=PARTY_ID.max_length)
     sequence: int = Field(primary_key=True)
-    message_id: str = Field(max_length=40)
-    case_id: str = Field(max_length=40)
-    handoff_id: str | None = Field(default=None, max_length=40)
+    message_id: str = Field(max_length=HUB_ID.max_length)
+    case_id: str = Field(max_length=HUB_ID.max_length)
+    handoff_id: str | None = Field(default=None, max_length=HUB_ID.max_length)
     # The InboxMessage as the recipient receives it.
     payload: bytes
     create_time: dt.datetime
@@ -131,10 +150,10 @@ class CaseEventRow(SQLModel, table=True):
 
     __tablename__ = "case_event"
 
-    case_id: str = Field(primary_key=True, foreign_key="case.case_id", max_length=40)
+    case_id: str = Field(primary_key=True, foreign_key="case.case_id", max_length=HUB_ID.max_length)
     sequence: int = Field(primary_key=True)
     kind: int
-    actor_party_id: str = Field(default="", max_length=63)
+    actor_party_id: str = Field(default="", max_length=PARTY_ID.max_length)
     create_time: dt.datetime
     summary: str = Field(max_length=2000)
     data: str = Field(default="{}")
@@ -147,8 +166,8 @@ class IdempotencyRow(SQLModel, table=True):
 
     __tablename__ = "idempotency"
 
-    party_id: str = Field(primary_key=True, max_length=63)
-    request_id: str = Field(primary_key=True, max_length=100)
+    party_id: str = Field(primary_key=True, max_length=PARTY_ID.max_length)
+    request_id: str = Field(primary_key=True, max_length=REQUEST_ID.max_length)
     method: str = Field(max_length=100)
     request_hash: str = Field(max_length=64)
     response: bytes
@@ -161,11 +180,11 @@ class SignedMessageRow(SQLModel, table=True):
 
     __tablename__ = "signed_message"
 
-    issuer: str = Field(primary_key=True, max_length=63)
-    message_id: str = Field(primary_key=True, max_length=100)
+    issuer: str = Field(primary_key=True, max_length=PARTY_ID.max_length)
+    message_id: str = Field(primary_key=True, max_length=MESSAGE_ID.max_length)
     kind: int
-    case_id: str = Field(max_length=40, index=True)
-    handoff_id: str | None = Field(default=None, max_length=40, index=True)
+    case_id: str = Field(max_length=HUB_ID.max_length, index=True)
+    handoff_id: str | None = Field(default=None, max_length=HUB_ID.max_length, index=True)
     message: bytes
     create_time: dt.datetime
     # Claim names whose disclosures retention removed (JSON list); digests stay.
@@ -180,10 +199,10 @@ class DeadlineRow(SQLModel, table=True):
 
     __tablename__ = "deadline"
 
-    deadline_id: str = Field(primary_key=True, max_length=40)
+    deadline_id: str = Field(primary_key=True, max_length=HUB_ID.max_length)
     kind: str = Field(max_length=20)
-    case_id: str = Field(max_length=40, index=True)
-    handoff_id: str | None = Field(default=None, max_length=40, index=True)
+    case_id: str = Field(max_length=HUB_ID.max_length, index=True)
+    handoff_id: str | None = Field(default=None, max_length=HUB_ID.max_length, index=True)
     due_time: dt.datetime = Field(index=True)
     attempt: int = 0
     state: str = Field(default="pending", max_length=16, index=True)
@@ -198,9 +217,9 @@ class RotaShiftRow(SQLModel, table=True):
 
     __tablename__ = "rota_shift"
 
-    shift_id: str = Field(primary_key=True, max_length=40)
-    party_id: str = Field(max_length=63)
-    backup_party_id: str | None = Field(default=None, max_length=63)
+    shift_id: str = Field(primary_key=True, max_length=HUB_ID.max_length)
+    party_id: str = Field(max_length=PARTY_ID.max_length)
+    backup_party_id: str | None = Field(default=None, max_length=PARTY_ID.max_length)
     start_time: dt.datetime = Field(index=True)
     end_time: dt.datetime
     timezone: str = Field(max_length=64)
@@ -213,7 +232,7 @@ class CaseNoteRow(SQLModel, table=True):
 
     __tablename__ = "case_note"
 
-    case_id: str = Field(primary_key=True, foreign_key="case.case_id", max_length=40)
+    case_id: str = Field(primary_key=True, foreign_key="case.case_id", max_length=HUB_ID.max_length)
     sequence: int = Field(primary_key=True)
-    text: str
+    text: str = Field(max_length=NOTE.max_length)
     erased: bool = False

@@ -52,7 +52,9 @@ class PartyRegistry:
         cached = self._cache.get(identity.party_id)
         now_mono = self._clock.monotonic()
         if cached is None or now_mono - cached.read_at > CACHE_SECONDS:
-            row = await self._db.run(lambda s: self._record_contact(s, identity, serial))
+            # Through the one write path: concurrent first contacts of a party race to
+            # insert its row, and the loser runs again and finds it.
+            row = await self._db.write(lambda s: self._record_contact(s, identity, serial))
             cached = _Cached(row, now_mono)
             self._cache[identity.party_id] = cached
         row = cached.row
@@ -101,7 +103,7 @@ class PartyRegistry:
         return row
 
     async def register(self, entry: directory.Entry) -> PartyRow:
-        row, _ = await self._db.run(lambda s: directory.upsert(s, entry))
+        row, _ = await self._db.write(lambda s: directory.upsert(s, entry))
         self._cache.pop(entry.party_id, None)
         return row
 
@@ -125,7 +127,7 @@ class PartyRegistry:
             session.add(row)
             return row
 
-        row = await self._db.run(work)
+        row = await self._db.write(work)
         self._cache.pop(party_id, None)
         return row
 
@@ -151,7 +153,7 @@ class PartyRegistry:
                     marked.append(row.party_id)
             return marked
 
-        marked = await self._db.run(work)
+        marked = await self._db.write(work)
         for party_id in marked:
             self._cache.pop(party_id, None)
         return marked

@@ -20,13 +20,13 @@ from hub.identity import PartyIdentity
 Claims = list[signed.Claim] | tuple[signed.Claim, ...]
 
 
-def _refusal(reason: str, message: str, field: str = "") -> HubError:
+def _refusal(reason: str, message: str, field: str) -> HubError:
     code = (
         grpc.StatusCode.PERMISSION_DENIED
         if reason == signed.SIGNER_MISMATCH
         else grpc.StatusCode.INVALID_ARGUMENT
     )
-    return HubError(code, reason, message, {"field": field} if field else None)
+    return HubError(code, reason, message, {"field": field})
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,16 @@ class MessageChecker:
         caller_certificate: x509.Certificate,
         expected_claims: Claims,
         handoff_id: str = "",
+        *,
+        field: str,
     ) -> Verified:
         """Verified, from the caller, about this handoff, saying what expected_claims say
-        (by value: connectors/claims.py); a refusal's `field` names the first difference."""
+        (by value: connectors/claims.py). A refusal's `field` names the first differing
+        claim, or else the request field that carries the message."""
         if not message.payload:
-            raise _refusal(signed.SIGNATURE_REQUIRED, "this request must carry a signed message")
+            raise _refusal(
+                signed.SIGNATURE_REQUIRED, "this request must carry a signed message", field
+            )
         try:
             verified = signed.verify(
                 message,
@@ -60,7 +65,7 @@ class MessageChecker:
                 skew=self.skew,
             )
         except SignedMessageError as e:
-            raise _refusal(e.reason, e.message) from None
+            raise _refusal(e.reason, e.message, field) from None
         payload = verified.payload
         lifetime = payload.expire_time.ToDatetime(dt.UTC) - payload.issue_time.ToDatetime(dt.UTC)
         if lifetime > signed.PARTY_MESSAGE_LIFETIME:
@@ -75,7 +80,9 @@ class MessageChecker:
             der
         ) != caller_certificate.public_bytes(der):
             raise _refusal(
-                signed.SIGNER_MISMATCH, "the message is not signed with the caller's certificate"
+                signed.SIGNER_MISMATCH,
+                "the message is not signed with the caller's certificate",
+                field,
             )
         if verified.payload.handoff_id != handoff_id:
             raise _refusal(

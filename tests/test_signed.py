@@ -259,14 +259,17 @@ def test_a_thousand_mutations_are_all_refused_with_stable_reasons(
     for _ in range(1200):
         name, message, reasons = next(generated)
         with pytest.raises(HubError) as error:
-            checker.check(message, signed.KIND_SIGNAL, caller, caller_cert, expected)
+            checker.check(
+                message, signed.KIND_SIGNAL, caller, caller_cert, expected, field="signed_signal"
+            )
         assert error.value.reason in reasons, (name, error.value)
+        assert error.value.metadata["field"] == "signed_signal"
         refused[name] = refused.get(name, 0) + 1
     assert sum(refused.values()) >= 1000
     assert len(refused) == 19
     # And the unmutated message passes, so the refusals are the mutations' doing.
     good = _signer(certs_dir, "shop-1").sign(signed.KIND_SIGNAL, signed.HUB, expected, NOW)
-    checker.check(good, signed.KIND_SIGNAL, caller, caller_cert, expected)
+    checker.check(good, signed.KIND_SIGNAL, caller, caller_cert, expected, field="signed_signal")
 
 
 async def test_the_hub_refuses_mutated_signals_and_stays_unharmed(

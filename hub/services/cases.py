@@ -29,6 +29,7 @@ class CaseService(case_service_pb2_grpc.CaseServiceServicer):
             caller,
             auth.caller_certificate(),
             claims.signal_claims(request.signal),
+            field="signed_signal",
         )
         return await self._engine.report_signal(caller, request)
 

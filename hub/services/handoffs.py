@@ -27,7 +27,9 @@ class HandoffService(handoff_service_pb2_grpc.HandoffServiceServicer):
         expected: list[signed.Claim],
     ) -> None:
         caller, certificate = auth.caller(), auth.caller_certificate()
-        self._checker.check(receipt, kind, caller, certificate, expected, handoff_id)
+        self._checker.check(
+            receipt, kind, caller, certificate, expected, handoff_id, field="receipt"
+        )
 
     async def CreateHandoff(
         self, request: pb.CreateHandoffRequest, context: Any
