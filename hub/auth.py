@@ -159,21 +159,26 @@ class Gate(grpc.aio.ServerInterceptor):
         # The v1 API has no client-streaming RPCs; refuse rather than run one unchecked.
         raise RuntimeError(f"{method}: client-streaming RPCs are not supported by the gate")
 
-    async def _admit(
-        self, method: str, request: Any, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> None:
+    async def _admit(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> str:
+        """Authenticates the caller; returns its party id."""
         peer = await self.authenticate(method, context)
+        _caller.set(peer.identity)
+        _caller_certificate.set(peer.certificate)
+        return peer.identity.party_id
+
+    @staticmethod
+    def _check(request: Any) -> None:
         if isinstance(request, _BadRequest):
             raise request.error
         validation.check_request(request)
-        _caller.set(peer.identity)
-        _caller_certificate.set(peer.certificate)
 
     def _unary(self, method: str, behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
         async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             try:
-                await self._admit(method, request, context)
-                async with self._share.turn(caller().party_id):
+                party_id = await self._admit(method, context)
+                # Checked in the party's turn: a flood's checks wait behind the flood.
+                async with self._share.turn(party_id):
+                    self._check(request)
                     return await behavior(request, context)
             except HubError as e:
                 await _refuse(context, e)
@@ -192,7 +197,8 @@ class Gate(grpc.aio.ServerInterceptor):
             request: Any, context: grpc.aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
             try:
-                await self._admit(method, request, context)
+                await self._admit(method, context)
+                self._check(request)
                 async for response in behavior(request, context):
                     yield response
             except HubError as e:

@@ -17,8 +17,8 @@ from lifeline.hub.v1 import case_pb2
 from hub import errors
 from hub.errors import HubError
 
-MAX_ORDERS_PER_SIGNAL = 20
-MAX_PARCELS_PER_SIGNAL = 20
+MAX_ORDERS_PER_SIGNAL = 5
+MAX_PARCELS_PER_SIGNAL = 5
 MAX_HANDOFFS_PER_CASE = 100
 """Handoffs a case may have, counting those the policy creates and CreateHandoff's;
 past it the policy stops and tells the duty desk, and CreateHandoff is refused."""

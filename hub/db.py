@@ -156,6 +156,7 @@ class _FairQueue:
     def __init__(self) -> None:
         self._lines: dict[str, collections.deque[_Unit]] = {}
         self._used: dict[str, float] = {}
+        self._typical: dict[str, float] = {}
 
     def __bool__(self) -> bool:
         return bool(self._lines)
@@ -169,8 +170,15 @@ class _FairQueue:
             self._lines[party] = collections.deque()
         self._lines[party].append(unit)
 
+    def next_party(self) -> str:
+        return min(self._lines, key=self._used.__getitem__)
+
+    def typical(self, party: str) -> float:
+        """How long a unit of the party's has been taking (0 for one not seen yet)."""
+        return self._typical.get(party, 0.0)
+
     def take(self) -> tuple[str, _Unit]:
-        party = min(self._lines, key=self._used.__getitem__)
+        party = self.next_party()
         line = self._lines[party]
         unit = line.popleft()
         if not line:
@@ -179,9 +187,11 @@ class _FairQueue:
 
     def charge(self, party: str, seconds: float) -> None:
         self._used[party] += seconds
+        self._typical[party] = 0.8 * self._typical.get(party, seconds) + 0.2 * seconds
         if len(self._used) > 2 * len(self._lines) + 10_000:
             # Idle parties' shares are only ever raised to the level on their return.
             self._used = {p: self._used[p] for p in self._lines}
+            self._typical = {p: self._typical[p] for p in self._lines if p in self._typical}
 
 
 class _GroupCommitter:
@@ -225,18 +235,20 @@ class _GroupCommitter:
             self._commit()
 
     def _commit(self) -> None:
-        """Runs units, fairest first, in one transaction until the group is full or has
-        taken GROUP_SECONDS, then commits them all with one fsync."""
+        """Runs the units waiting when it starts, fairest first, in one transaction until
+        the group is full or has taken GROUP_SECONDS, then commits them with one fsync.
+        Units that arrive meanwhile wait for the next group, where the fairest go first."""
         group: list[_Unit] = []
         done: list[tuple[concurrent.futures.Future[Any], Any]] = []
         began = time.monotonic()
         try:
             with Session(self._engine, expire_on_commit=False) as session, session.begin():
-                while (
-                    self._waiting
-                    and len(group) < GROUP_LIMIT
-                    and time.monotonic() - began < GROUP_SECONDS
-                ):
+                while self._waiting and len(group) < GROUP_LIMIT:
+                    # A heavy unit does not join a group it would hold up: a small one
+                    # (an acknowledgement) is answered at the commit of its own group.
+                    expected = self._waiting.typical(self._waiting.next_party())
+                    if group and time.monotonic() - began + expected > GROUP_SECONDS:
+                        break
                     party, (work, future) = self._waiting.take()
                     group.append((work, future))
                     if not future.set_running_or_notify_cancel():
@@ -253,7 +265,6 @@ class _GroupCommitter:
                     else:
                         done.append((future, result))
                     self._waiting.charge(party, time.monotonic() - started)
-                    self._receive(block=False)
         except Exception as e:
             # The commit failed: nothing of the group is stored, and each unit says so.
             log.warning("a group of %d units was not committed: %s", len(group), e)
