@@ -22,7 +22,13 @@ from sqlmodel import Session
 
 from hub import errors
 from hub.errors import HubError
-from hub.identity import IdentityError, Role, validate_jurisdiction, validate_party_id
+from hub.identity import (
+    IdentityError,
+    Role,
+    validate_jurisdiction,
+    validate_new_party_id,
+    validate_party_id,
+)
 from hub.models import PartyRow
 
 COLUMNS = (
@@ -68,7 +74,7 @@ def entry(
         except IdentityError as e:
             raise errors.invalid_argument(str(e), field_prefix + name) from None
 
-    party_id = checked(validate_party_id, party_id, "party_id")
+    party_id = checked(validate_new_party_id, party_id, "party_id")
     jurisdiction = (
         checked(validate_jurisdiction, jurisdiction_code, "jurisdiction_code")
         if jurisdiction_code

@@ -123,6 +123,7 @@ def _fields(message: str, **limits: Limit) -> dict[str, Limit]:
 FIELDS: dict[str, Limit] = {
     # Requests.
     **_fields("ReportSignalRequest", request_id=REQUEST_ID),
+    **_fields("ConfirmAddressRequest", request_id=REQUEST_ID, case_id=HUB_ID, candidate_id=HUB_ID),
     **_fields("GetCaseRequest", case_id=HUB_ID),
     **_fields("ListCasesRequest", page_size=PAGE_SIZE, page_token=PAGE_TOKEN),
     **_fields("GradeCaseRequest", request_id=REQUEST_ID, case_id=HUB_ID, reason=NOTE),

@@ -111,6 +111,7 @@ def _check(certs_dir: Path, message: signed_pb2.SignedMessage, expected: list[An
         SHOP,
         certs.load_certificate(certs_dir / "parties" / "shop-1.pem"),
         expected,
+        field="signed_signal",
     )
 
 
