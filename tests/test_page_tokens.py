@@ -119,17 +119,13 @@ async def test_page_tokens_are_bound_to_their_query_on_every_list_rpc(
         ],
         foreign_token=cases,
     )
+    listed = await platform.cases.ListCases(case_service_pb2.ListCasesRequest())
+    # Case ids are random: the other case is whichever is not this one.
+    other_case = next(c.case_id for c in listed.cases if c.case_id != case_id)
     events = await _check_binding(
         platform.cases.ListCaseEvents,
         case_service_pb2.ListCaseEventsRequest(case_id=case_id, page_size=1),
-        [
-            case_service_pb2.ListCaseEventsRequest(
-                case_id=(await platform.cases.ListCases(case_service_pb2.ListCasesRequest()))
-                .cases[0]
-                .case_id,
-                page_size=1,
-            )
-        ],
+        [case_service_pb2.ListCaseEventsRequest(case_id=other_case, page_size=1)],
         foreign_token=cases,
     )
     # Another caller cannot use the platform's token, even on the same query.
