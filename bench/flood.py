@@ -26,7 +26,7 @@ from lifeline.hub.v1 import case_pb2, handoff_pb2, handoff_service_pb2
 from bench.suite import UNHURRIED_DEADLINES, _pct, _pki
 from connectors import ConnectorConfig, HubClient
 from connectors.errors import LifelineError
-from hub import caps
+from hub import caps, limits
 from hub.identity import PartyIdentity, Role
 from hub.process import spawn_hub
 
@@ -55,7 +55,7 @@ def _maximal_signal(shop: str, token: str, items: int) -> case_pb2.Signal:
             address=case_pb2.Address(jurisdiction_code="110105", text=token.ljust(200, "x")),
         ),
         indicators=case_pb2.RiskIndicators(stated_intent=True, method_prepared=True),
-        situation=token.ljust(2000, "s"),  # the longest free text the hub takes
+        situation=token.ljust(limits.NOTE.max_length, "s"),
         orders=[
             case_pb2.OrderReference(
                 order_id=f"{token}-o{i}", merchant_party_id=shop, item_summary="x" * 200

@@ -37,19 +37,12 @@ def exceeded(message: str, field: str, limit: int) -> HubError:
 
 
 def check_signal_size(signal: case_pb2.Signal) -> None:
-    if len(signal.orders) > MAX_ORDERS_PER_SIGNAL:
-        raise exceeded(
-            f"a signal names at most {MAX_ORDERS_PER_SIGNAL} orders; this one {len(signal.orders)}",
-            "signal.orders",
-            MAX_ORDERS_PER_SIGNAL,
-        )
-    if len(signal.parcels) > MAX_PARCELS_PER_SIGNAL:
-        raise exceeded(
-            f"a signal names at most {MAX_PARCELS_PER_SIGNAL} parcels;"
-            f" this one {len(signal.parcels)}",
-            "signal.parcels",
-            MAX_PARCELS_PER_SIGNAL,
-        )
+    for name, cap in (("orders", MAX_ORDERS_PER_SIGNAL), ("parcels", MAX_PARCELS_PER_SIGNAL)):
+        count = len(getattr(signal, name))
+        if count > cap:
+            raise exceeded(
+                f"a signal names at most {cap} {name}; this one {count}", f"signal.{name}", cap
+            )
 
 
 def check_signal_rate(recent_from_reporter: int) -> None:
