@@ -24,7 +24,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from lifeline.hub.v1 import case_pb2, handoff_pb2
 from sqlmodel import Session, col, select
 
-from hub import errors
+from hub import alerts, errors
 from hub.errors import HubError
 from hub.identity import Role
 from hub.models import CaseEventRow, CaseRow, HandoffRow, PartyRow
@@ -155,6 +155,14 @@ def reported(engine: CaseEngine, tx: _Tx, case: CaseRow) -> None:
                 "candidates": [c.candidate_id for c in facts.address_candidates],
             },
         )
+        alerts.raise_alert(
+            engine,
+            tx,
+            case,
+            alerts.ADDRESS_CONFLICT,
+            f"reporters disagree on the address ({', '.join(fresh)} against"
+            f" {current.candidate_id}); confirm the one dispatch goes to",
+        )
 
 
 def confirm(engine: CaseEngine, tx: _Tx, case: CaseRow, candidate_id: str) -> None:
@@ -222,6 +230,13 @@ def confirm(engine: CaseEngine, tx: _Tx, case: CaseRow, candidate_id: str) -> No
                     "kind": handoff_pb2.HandoffKind.Name(handoff.kind),
                     "reason": errors.NO_DESK_FOR_JURISDICTION,
                 },
+            )
+            alerts.raise_alert(
+                engine,
+                tx,
+                case,
+                alerts.UNROUTABLE,
+                f"no {role} desk for jurisdiction {chosen.jurisdiction_code}",
             )
             continue
         engine._create_handoff(tx, case, handoff.kind, desk, details.instruction)

@@ -70,6 +70,12 @@ def _default_acknowledge() -> dict[int, dict[int, dt.timedelta]]:
         k.HANDOFF_KIND_INTERCEPT_PARCEL: {0: _minutes(30)},
         k.HANDOFF_KIND_MEDICAL_CONSULT: {0: _minutes(30)},
         k.HANDOFF_KIND_FOLLOW_UP: {0: dt.timedelta(hours=24)},
+        k.HANDOFF_KIND_STAY_IN_CONTACT: {0: _minutes(5)},
+        k.HANDOFF_KIND_DUTY_ALERT: {
+            case_pb2.RISK_LEVEL_IMMINENT: _minutes(1),
+            case_pb2.RISK_LEVEL_HIGH: _minutes(2),
+            0: _minutes(5),
+        },
     }
 
 

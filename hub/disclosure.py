@@ -69,6 +69,9 @@ POLICY: dict[tuple[Role, str], Rule] = {
     (Role.HOSPITAL, "MEDICAL_CONSULT"): Rule(
         fields=_HANDOFF_BASE | {"risk_level", "situation", "clinical_facts"}
     ),
+    # The chat the person is in: it wrote the situation itself; it needs the instruction.
+    (Role.MERCHANT, "STAY_IN_CONTACT"): Rule(fields=_HANDOFF_BASE | {"risk_level"}),
+    (Role.HOSPITAL, "STAY_IN_CONTACT"): Rule(fields=_HANDOFF_BASE | {"risk_level"}),
     # Receipts: a party sees its own.
     **{
         (role, kind): Rule(own=_RECEIPT)

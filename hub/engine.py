@@ -36,6 +36,7 @@ from connectors import signed
 from connectors.signed import Signer
 from hub import (
     addresses,
+    alerts,
     caps,
     db,
     errors,
@@ -521,6 +522,11 @@ class CaseEngine:
         order_id: str = "",
         tracking_number: str = "",
         escalated_from: str | None = None,
+        escalated_from_party_id: str = "",
+        escalation_reason: str = "",
+        alert_reason: int = 0,
+        alert_handoff_id: str | None = None,
+        check_in_time: dt.datetime | None = None,
     ) -> HandoffRow:
         if Role(assignee.role) not in ASSIGNEE_ROLES[kind] | {Role.PLATFORM}:
             raise HubError(
@@ -564,6 +570,11 @@ class CaseEngine:
             update_time=tx.now,
             due_time=self._acknowledge_by(tx, case, kind, tracking_number),
             escalated_from_handoff_id=escalated_from,
+            escalated_from_party_id=escalated_from_party_id,
+            escalation_reason=escalation_reason,
+            alert_reason=alert_reason,
+            alert_handoff_id=alert_handoff_id,
+            check_in_time=check_in_time,
         )
         tx.session.add(handoff)
         assert handoff.due_time is not None
@@ -885,6 +896,15 @@ class CaseEngine:
                 " the duty desk must act",
                 {"handoff_id": handoff.handoff_id},
             )
+            chain = self._chain(tx.session, handoff)
+            alerts.raise_alert(
+                self,
+                tx,
+                case,
+                alerts.DECLINED_BY_ALL if alerts.declined_by_all(chain) else alerts.EXPIRED,
+                f"{_KIND(handoff.kind)} {handoff.handoff_id}: {why}; nobody is left to take it",
+                about=handoff,
+            )
             return
         details = handoff_pb2.HandoffDetails.FromString(handoff.details)
         successor_handoff = self._create_handoff(
@@ -896,6 +916,8 @@ class CaseEngine:
             order_id=handoff.order_id,
             tracking_number=handoff.tracking_number,
             escalated_from=handoff.handoff_id,
+            escalated_from_party_id=handoff.assignee_party_id,
+            escalation_reason=why,
         )
         self._event(
             tx,
@@ -918,13 +940,9 @@ class CaseEngine:
             else None
         )
         if desk is None:
-            self._event(
-                tx,
-                case,
-                E.KIND_NOTE,
-                "follow-up due, but no residents' committee serves the address;"
-                " the duty desk must act",
-            )
+            why = "follow-up due, but no residents' committee serves the address"
+            self._event(tx, case, E.KIND_NOTE, f"{why}; the duty desk must act")
+            alerts.raise_alert(self, tx, case, alerts.UNROUTABLE, why)
             return
         self._create_handoff(
             tx,
@@ -1033,10 +1051,16 @@ class CaseEngine:
             self._event(
                 tx, case, E.KIND_NOTE, f"no handoff possible: {what}; the duty desk must act", data
             )
+            alerts.raise_alert(self, tx, case, alerts.UNROUTABLE, what)
 
         room = caps.handoffs_left(len(existing))
 
-        def create(kind: int, assignee: PartyRow, **target: str) -> None:
+        def create(
+            kind: int, assignee: PartyRow, order_id: str = "", tracking_number: str = ""
+        ) -> None:
+            target = {
+                k: v for k, v in (("order_id", order_id), ("tracking_number", tracking_number)) if v
+            }
             nonlocal room
             if room == 0:
                 unreachable(
@@ -1046,7 +1070,15 @@ class CaseEngine:
                 return
             room -= 1
             instruction = self._policy.instructions[kind]
-            self._create_handoff(tx, case, kind, assignee, instruction, **target)
+            self._create_handoff(
+                tx,
+                case,
+                kind,
+                assignee,
+                instruction,
+                order_id=order_id,
+                tracking_number=tracking_number,
+            )
 
         if handoff_pb2.HANDOFF_KIND_HOLD_ORDER in kinds:
             shipped = {p.order_id for p in facts.parcels if p.order_id}
@@ -1882,7 +1914,26 @@ def handoff_to_proto(row: HandoffRow, role: Role) -> handoff_pb2.Handoff:
         acknowledge_time=timestamp(row.acknowledge_time),
         decline_reason=row.decline_reason,
         escalated_from_handoff_id=row.escalated_from_handoff_id or "",
+        alert_reason=row.alert_reason,  # type: ignore[arg-type]
+        alert_handoff_id=row.alert_handoff_id or "",
+        check_in_time=timestamp(row.check_in_time),
     )
+    if row.progress_stage:
+        handoff.progress.CopyFrom(
+            handoff_pb2.Progress(
+                stage=row.progress_stage,  # type: ignore[arg-type]
+                note=row.progress_note,
+                report_time=timestamp(row.progress_time),
+            )
+        )
+    if row.escalated_from_handoff_id:
+        handoff.escalated_from.CopyFrom(
+            handoff_pb2.EscalatedFrom(
+                party_id=row.escalated_from_party_id,
+                handoff_id=row.escalated_from_handoff_id,
+                reason=row.escalation_reason,
+            )
+        )
     if row.outcome_code:
         handoff.outcome.code = row.outcome_code  # type: ignore[assignment]
         handoff.outcome.note = row.outcome_note

@@ -100,6 +100,10 @@ DISPLAY_NAME = Text(200)
 NOTE = Text(2000, multiline=True)
 """Every free text a party writes: notes, reasons, situations, instructions, outcomes."""
 CERTIFICATE_SERIAL = Text(40)
+WEBHOOK_URL = Text(500, pattern=r"https?://[^\s]+", meaning="an http(s) URL")
+"""Where a party's pager gateway listens (hub/webhooks.py)."""
+WEBHOOK_SECRET = Text(128)
+"""The key a party's webhook bodies are signed with (HMAC-SHA256), from the directory."""
 ALGORITHM = Text(16)
 CLAIM_NAME = Text(100)
 CLAIM_VALUE = Text(16_384, multiline=True)
@@ -122,12 +126,14 @@ def _fields(message: str, **limits: Limit) -> dict[str, Limit]:
 
 FIELDS: dict[str, Limit] = {
     # Requests.
-    **_fields("ReportSignalRequest", request_id=REQUEST_ID),
+    **_fields("ReportSignalRequest", request_id=REQUEST_ID, case_id=HUB_ID),
     **_fields("ConfirmAddressRequest", request_id=REQUEST_ID, case_id=HUB_ID, candidate_id=HUB_ID),
     **_fields("GetCaseRequest", case_id=HUB_ID),
     **_fields("ListCasesRequest", page_size=PAGE_SIZE, page_token=PAGE_TOKEN),
     **_fields("GradeCaseRequest", request_id=REQUEST_ID, case_id=HUB_ID, reason=NOTE),
-    **_fields("AddCaseNoteRequest", request_id=REQUEST_ID, case_id=HUB_ID, text=NOTE),
+    **_fields(
+        "AddCaseNoteRequest", request_id=REQUEST_ID, case_id=HUB_ID, text=NOTE, signal_id=HUB_ID
+    ),
     **_fields("ListCaseEventsRequest", case_id=HUB_ID, page_size=PAGE_SIZE, page_token=PAGE_TOKEN),
     **_fields("CloseCaseRequest", request_id=REQUEST_ID, case_id=HUB_ID),
     **_fields("ReopenCaseRequest", request_id=REQUEST_ID, case_id=HUB_ID, reason=NOTE),
@@ -145,6 +151,7 @@ FIELDS: dict[str, Limit] = {
     **_fields("AcknowledgeHandoffRequest", request_id=REQUEST_ID, handoff_id=HUB_ID),
     **_fields("DeclineHandoffRequest", request_id=REQUEST_ID, handoff_id=HUB_ID, reason=NOTE),
     **_fields("CompleteHandoffRequest", request_id=REQUEST_ID, handoff_id=HUB_ID),
+    **_fields("ReportProgressRequest", request_id=REQUEST_ID, handoff_id=HUB_ID, note=NOTE),
     **_fields("SubscribeInboxRequest", after_sequence=SEQUENCE),
     **_fields("AcknowledgeInboxRequest", through_sequence=SEQUENCE),
     **_fields("GetPartyRequest", party_id=PARTY_ID),
@@ -189,6 +196,7 @@ FIELDS: dict[str, Limit] = {
         backup_party_id=PARTY_ID,
         certificate_serial=CERTIFICATE_SERIAL,
         contact_phone=PHONE,
+        webhook_url=WEBHOOK_URL,
     ),
     # Signed messages, and the payload and disclosures inside them.
     **_fields("SignedMessage", algorithm=ALGORITHM),

@@ -20,6 +20,8 @@ from hub.limits import (
     PHONE,
     REQUEST_ID,
     TRACKING_NUMBER,
+    WEBHOOK_SECRET,
+    WEBHOOK_URL,
 )
 
 
@@ -39,6 +41,9 @@ class PartyRow(SQLModel, table=True):
     last_seen_time: dt.datetime | None = None
     deactivation_reason: str = Field(default="", max_length=NOTE.max_length)
     contact_phone: str = Field(default="", max_length=PHONE.max_length)
+    webhook_url: str = Field(default="", max_length=WEBHOOK_URL.max_length)
+    # HMAC-SHA256 key of the party's webhook; never returned by the API.
+    webhook_secret: str = Field(default="", max_length=WEBHOOK_SECRET.max_length)
 
 
 class CaseRow(SQLModel, table=True):
@@ -118,6 +123,18 @@ class HandoffRow(SQLModel, table=True):
     outcome_note: str = Field(default="", max_length=NOTE.max_length)
     decline_reason: str = Field(default="", max_length=NOTE.max_length)
     escalated_from_handoff_id: str | None = Field(default=None, max_length=HUB_ID.max_length)
+    # Who had the work before this handoff escalated it, and why it moved on.
+    escalated_from_party_id: str = Field(default="", max_length=PARTY_ID.max_length)
+    escalation_reason: str = Field(default="", max_length=NOTE.max_length)
+    # DUTY_ALERT: why, and the handoff it is about.
+    alert_reason: int = 0
+    alert_handoff_id: str | None = Field(default=None, max_length=HUB_ID.max_length)
+    # The latest ReportProgress.
+    progress_stage: int = 0
+    progress_note: str = Field(default="", max_length=NOTE.max_length)
+    progress_time: dt.datetime | None = None
+    # STAY_IN_CONTACT: the agreed check-in.
+    check_in_time: dt.datetime | None = None
 
 
 class InboxCursorRow(SQLModel, table=True):

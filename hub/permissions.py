@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     _HANDOFF + "AcknowledgeHandoff": _ALL,
     _HANDOFF + "DeclineHandoff": _ALL,
     _HANDOFF + "CompleteHandoff": _ALL,
+    _HANDOFF + "ReportProgress": _ALL,
     _INBOX + "SubscribeInbox": _ALL,
     _INBOX + "AcknowledgeInbox": _ALL,
     _PARTY + "GetCurrentParty": _ALL,

@@ -25,6 +25,8 @@ KIND_NAMES = {
     "DISPATCH": K.HANDOFF_KIND_DISPATCH,
     "MEDICAL_CONSULT": K.HANDOFF_KIND_MEDICAL_CONSULT,
     "FOLLOW_UP": K.HANDOFF_KIND_FOLLOW_UP,
+    "STAY_IN_CONTACT": K.HANDOFF_KIND_STAY_IN_CONTACT,
+    "DUTY_ALERT": K.HANDOFF_KIND_DUTY_ALERT,
 }
 
 # Which roles may be handed each kind of work.
@@ -34,6 +36,8 @@ ASSIGNEE_ROLES: dict[int, frozenset[Role]] = {
     K.HANDOFF_KIND_DISPATCH: frozenset({Role.POLICE, Role.COMMITTEE}),
     K.HANDOFF_KIND_MEDICAL_CONSULT: frozenset({Role.HOSPITAL}),
     K.HANDOFF_KIND_FOLLOW_UP: frozenset({Role.COMMITTEE}),
+    K.HANDOFF_KIND_STAY_IN_CONTACT: frozenset({Role.MERCHANT, Role.HOSPITAL}),
+    K.HANDOFF_KIND_DUTY_ALERT: frozenset({Role.PLATFORM}),
 }
 
 OUTCOMES: dict[int, frozenset[int]] = {
@@ -73,6 +77,14 @@ OUTCOMES: dict[int, frozenset[int]] = {
             K.OUTCOME_CODE_FOLLOW_UP_UNREACHABLE,
         }
     ),
+    K.HANDOFF_KIND_STAY_IN_CONTACT: frozenset(
+        {
+            K.OUTCOME_CODE_CONTACT_KEPT,
+            K.OUTCOME_CODE_PERSON_REPLIED,
+            K.OUTCOME_CODE_CONTACT_LOST,
+        }
+    ),
+    K.HANDOFF_KIND_DUTY_ALERT: frozenset({K.OUTCOME_CODE_ALERT_HANDLED}),
 }
 
 # Legal state changes. An acknowledgement after escalation is still accepted:
@@ -121,6 +133,10 @@ DEFAULT_INSTRUCTIONS: dict[int, str] = {
     ),
     K.HANDOFF_KIND_MEDICAL_CONSULT: "Advise on this case; see the clinical facts.",
     K.HANDOFF_KIND_FOLLOW_UP: "Check on the person and arrange support; report how they are.",
+    K.HANDOFF_KIND_STAY_IN_CONTACT: (
+        "Keep the person talking in your chat until help arrives; check in at the agreed time."
+    ),
+    K.HANDOFF_KIND_DUTY_ALERT: "The duty desk must act on this case now.",
 }
 
 

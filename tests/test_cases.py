@@ -255,11 +255,15 @@ async def test_case3_pesticide_shop(start_hub, connect, certs_dir: Path, db_url:
     made = await platform.handoffs.ListHandoffs(
         handoff_service_pb2.ListHandoffsRequest(case_id=case_id)
     )
+    # No residents' committee serves her village: the on-call duty desk gets an alert.
     assert {(h.kind, h.assignee_party_id) for h in made.handoffs} == {
         (HOLD_ORDER, "shop-1"),
         (DISPATCH, "police-410100"),
+        (handoff_pb2.HANDOFF_KIND_DUTY_ALERT, "duty-desk"),
     }
-    # No residents' committee serves her village: the duty desk is told, the case is kept.
+    alert = next(h for h in made.handoffs if h.kind == handoff_pb2.HANDOFF_KIND_DUTY_ALERT)
+    assert alert.alert_reason == handoff_pb2.DUTY_ALERT_REASON_UNROUTABLE
+    assert "no committee desk for jurisdiction 410102" in alert.details.instruction
     events = await _events(platform, case_id)
     assert any("no committee desk for jurisdiction 410102" in e.summary for e in events)
     await shop.acknowledge_handoff(handoff_id=hold.handoff_id)

@@ -56,7 +56,7 @@ async def test_a_silent_desk_is_retried_then_escalated_and_a_late_ack_is_recorde
     start_hub, connect, certs_dir: Path, clock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
-    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "police-110100")
+    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100")
     platform = connect(hub, certs_dir, "duty-desk")
     case_id = (await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))).case.case_id
     [dispatch] = [h for h in await _handoffs(platform, case_id) if h.kind == DISPATCH]
@@ -93,7 +93,7 @@ async def test_an_acknowledgement_stops_the_chase_at_once(
     start_hub, connect, certs_dir: Path, clock
 ) -> None:
     hub = await start_hub(certs_dir, clock=clock, **OPTIONS)
-    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
+    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105")
     await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))
     police = connect(hub, certs_dir, "police-110105")
     dispatch = handoffs(await read_inbox(police, has_handoff(DISPATCH)))[0]
@@ -169,7 +169,7 @@ async def test_escalation_ends_with_whoever_is_on_call_then_their_backup(
 
 async def test_a_decline_escalates_at_once(start_hub, connect, certs_dir: Path, clock) -> None:
     hub = await start_hub(certs_dir, clock=clock, **OPTIONS)
-    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "police-110100")
+    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100")
     platform = connect(hub, certs_dir, "duty-desk")
     await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))
     police = connect(hub, certs_dir, "police-110105")
@@ -249,7 +249,7 @@ async def test_retention_erases_personal_data_and_evidence_still_verifies(
     start_hub, connect, certs_dir: Path, clock, sqlite_url: str
 ) -> None:
     hub = await start_hub(certs_dir, sqlite_url, clock=clock, **OPTIONS)
-    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
+    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105")
     platform = connect(hub, certs_dir, "duty-desk")
     case_id = (
         await connect(hub, certs_dir, "shop-1").report_signal(
@@ -312,7 +312,7 @@ async def test_overdue_deadlines_fire_once_after_a_restart(
     start_hub, connect, certs_dir: Path, clock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
-    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
+    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105")
     platform = connect(hub, certs_dir, "duty-desk")
     case_id = (await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))).case.case_id
     await hub.stop()
@@ -338,7 +338,7 @@ async def test_the_scheduler_wakes_the_hub_when_a_deadline_is_due(
         retry_jitter=0.0,
     )
     hub = await start_hub(certs_dir, deadlines=quick, deadline_sweep_seconds=3600)
-    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
+    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105")
     await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))
     police = connect(hub, certs_dir, "police-110105")
     # The redelivery arrives on the stream because the scheduler woke at the due time.

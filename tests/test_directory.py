@@ -217,6 +217,9 @@ async def test_a_courier_that_never_connected_gets_its_parcel_and_was_chased(
     )
     [intercept] = [h for h in listed.handoffs if h.kind == INTERCEPT]
     assert intercept.assignee_party_id == "courier-1"
+    # No address, so no police desk: the duty desk is alerted and takes that on.
+    [alert] = [h for h in listed.handoffs if h.kind == handoff_pb2.HANDOFF_KIND_DUTY_ALERT]
+    await platform.acknowledge_handoff(handoff_id=alert.handoff_id)
     # Nobody answers: the deadline chases it while the courier has never called.
     clock.advance(intercept.due_time.ToDatetime(dt.UTC) - clock.now())
     assert await hub.scheduler.sweep() == 1

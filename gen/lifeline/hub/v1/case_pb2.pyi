@@ -127,7 +127,7 @@ class Signal(_message.Message):
     def __init__(self, signal_id: _Optional[str] = ..., source: _Optional[_Union[SignalSource, str]] = ..., reporter_party_id: _Optional[str] = ..., subject: _Optional[_Union[SubjectReference, _Mapping]] = ..., orders: _Optional[_Iterable[_Union[OrderReference, _Mapping]]] = ..., parcels: _Optional[_Iterable[_Union[ParcelReference, _Mapping]]] = ..., indicators: _Optional[_Union[RiskIndicators, _Mapping]] = ..., situation: _Optional[str] = ..., clinical_facts: _Optional[str] = ..., hospital_party_id: _Optional[str] = ..., observe_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., case_id: _Optional[str] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "state", "risk_level", "risk_overridden", "jurisdiction_code", "signal_count", "reporter_party_ids", "create_time", "update_time", "close_time", "resolution", "merged_into_case_id", "address_candidates")
+    __slots__ = ("case_id", "state", "risk_level", "risk_overridden", "jurisdiction_code", "signal_count", "reporter_party_ids", "create_time", "update_time", "close_time", "resolution", "merged_into_case_id", "address_candidates", "follow_up_times", "signals")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[Case.State]
@@ -149,6 +149,8 @@ class Case(_message.Message):
     RESOLUTION_FIELD_NUMBER: _ClassVar[int]
     MERGED_INTO_CASE_ID_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_CANDIDATES_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_UP_TIMES_FIELD_NUMBER: _ClassVar[int]
+    SIGNALS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     state: Case.State
     risk_level: RiskLevel
@@ -162,7 +164,9 @@ class Case(_message.Message):
     resolution: CaseResolution
     merged_into_case_id: str
     address_candidates: _containers.RepeatedCompositeFieldContainer[AddressCandidate]
-    def __init__(self, case_id: _Optional[str] = ..., state: _Optional[_Union[Case.State, str]] = ..., risk_level: _Optional[_Union[RiskLevel, str]] = ..., risk_overridden: _Optional[bool] = ..., jurisdiction_code: _Optional[str] = ..., signal_count: _Optional[int] = ..., reporter_party_ids: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution: _Optional[_Union[CaseResolution, _Mapping]] = ..., merged_into_case_id: _Optional[str] = ..., address_candidates: _Optional[_Iterable[_Union[AddressCandidate, _Mapping]]] = ...) -> None: ...
+    follow_up_times: _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]
+    signals: _containers.RepeatedCompositeFieldContainer[Signal]
+    def __init__(self, case_id: _Optional[str] = ..., state: _Optional[_Union[Case.State, str]] = ..., risk_level: _Optional[_Union[RiskLevel, str]] = ..., risk_overridden: _Optional[bool] = ..., jurisdiction_code: _Optional[str] = ..., signal_count: _Optional[int] = ..., reporter_party_ids: _Optional[_Iterable[str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolution: _Optional[_Union[CaseResolution, _Mapping]] = ..., merged_into_case_id: _Optional[str] = ..., address_candidates: _Optional[_Iterable[_Union[AddressCandidate, _Mapping]]] = ..., follow_up_times: _Optional[_Iterable[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]]] = ..., signals: _Optional[_Iterable[_Union[Signal, _Mapping]]] = ...) -> None: ...
 
 class AddressCandidate(_message.Message):
     __slots__ = ("candidate_id", "address", "reporter_party_id", "observe_time", "in_effect")

@@ -1,4 +1,5 @@
 from lifeline.hub.v1 import case_pb2 as _case_pb2
+from lifeline.hub.v1 import party_pb2 as _party_pb2
 from lifeline.hub.v1 import signed_pb2 as _signed_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -9,14 +10,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ReportSignalRequest(_message.Message):
-    __slots__ = ("request_id", "signal", "signed_signal")
+    __slots__ = ("request_id", "signal", "signed_signal", "case_id")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     SIGNAL_FIELD_NUMBER: _ClassVar[int]
     SIGNED_SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     signal: _case_pb2.Signal
     signed_signal: _signed_pb2.SignedMessage
-    def __init__(self, request_id: _Optional[str] = ..., signal: _Optional[_Union[_case_pb2.Signal, _Mapping]] = ..., signed_signal: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ...) -> None: ...
+    case_id: str
+    def __init__(self, request_id: _Optional[str] = ..., signal: _Optional[_Union[_case_pb2.Signal, _Mapping]] = ..., signed_signal: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ..., case_id: _Optional[str] = ...) -> None: ...
 
 class ReportSignalResponse(_message.Message):
     __slots__ = ("signal", "case", "merged")
@@ -79,14 +82,18 @@ class GradeCaseResponse(_message.Message):
     def __init__(self, case: _Optional[_Union[_case_pb2.Case, _Mapping]] = ...) -> None: ...
 
 class AddCaseNoteRequest(_message.Message):
-    __slots__ = ("request_id", "case_id", "text")
+    __slots__ = ("request_id", "case_id", "text", "share_with", "signal_id")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    SHARE_WITH_FIELD_NUMBER: _ClassVar[int]
+    SIGNAL_ID_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     case_id: str
     text: str
-    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+    share_with: _containers.RepeatedScalarFieldContainer[_party_pb2.Role]
+    signal_id: str
+    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., text: _Optional[str] = ..., share_with: _Optional[_Iterable[_Union[_party_pb2.Role, str]]] = ..., signal_id: _Optional[str] = ...) -> None: ...
 
 class AddCaseNoteResponse(_message.Message):
     __slots__ = ("event",)

@@ -18,6 +18,26 @@ class HandoffKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     HANDOFF_KIND_DISPATCH: _ClassVar[HandoffKind]
     HANDOFF_KIND_MEDICAL_CONSULT: _ClassVar[HandoffKind]
     HANDOFF_KIND_FOLLOW_UP: _ClassVar[HandoffKind]
+    HANDOFF_KIND_STAY_IN_CONTACT: _ClassVar[HandoffKind]
+    HANDOFF_KIND_DUTY_ALERT: _ClassVar[HandoffKind]
+
+class DutyAlertReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DUTY_ALERT_REASON_UNSPECIFIED: _ClassVar[DutyAlertReason]
+    DUTY_ALERT_REASON_UNROUTABLE: _ClassVar[DutyAlertReason]
+    DUTY_ALERT_REASON_EXPIRED: _ClassVar[DutyAlertReason]
+    DUTY_ALERT_REASON_ADDRESS_CONFLICT: _ClassVar[DutyAlertReason]
+    DUTY_ALERT_REASON_OUTCOME_OVERDUE: _ClassVar[DutyAlertReason]
+    DUTY_ALERT_REASON_PROGRESS_OVERDUE: _ClassVar[DutyAlertReason]
+    DUTY_ALERT_REASON_TRIAGE_OVERDUE: _ClassVar[DutyAlertReason]
+    DUTY_ALERT_REASON_CHECK_IN_MISSED: _ClassVar[DutyAlertReason]
+    DUTY_ALERT_REASON_DECLINED_BY_ALL: _ClassVar[DutyAlertReason]
+
+class ProgressStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROGRESS_STAGE_UNSPECIFIED: _ClassVar[ProgressStage]
+    PROGRESS_STAGE_ON_THE_WAY: _ClassVar[ProgressStage]
+    PROGRESS_STAGE_ON_SCENE: _ClassVar[ProgressStage]
 
 class OutcomeCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -38,12 +58,30 @@ class OutcomeCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OUTCOME_CODE_FOLLOW_UP_PERSON_WELL: _ClassVar[OutcomeCode]
     OUTCOME_CODE_FOLLOW_UP_NEEDS_SUPPORT: _ClassVar[OutcomeCode]
     OUTCOME_CODE_FOLLOW_UP_UNREACHABLE: _ClassVar[OutcomeCode]
+    OUTCOME_CODE_CONTACT_KEPT: _ClassVar[OutcomeCode]
+    OUTCOME_CODE_PERSON_REPLIED: _ClassVar[OutcomeCode]
+    OUTCOME_CODE_CONTACT_LOST: _ClassVar[OutcomeCode]
+    OUTCOME_CODE_ALERT_HANDLED: _ClassVar[OutcomeCode]
 HANDOFF_KIND_UNSPECIFIED: HandoffKind
 HANDOFF_KIND_HOLD_ORDER: HandoffKind
 HANDOFF_KIND_INTERCEPT_PARCEL: HandoffKind
 HANDOFF_KIND_DISPATCH: HandoffKind
 HANDOFF_KIND_MEDICAL_CONSULT: HandoffKind
 HANDOFF_KIND_FOLLOW_UP: HandoffKind
+HANDOFF_KIND_STAY_IN_CONTACT: HandoffKind
+HANDOFF_KIND_DUTY_ALERT: HandoffKind
+DUTY_ALERT_REASON_UNSPECIFIED: DutyAlertReason
+DUTY_ALERT_REASON_UNROUTABLE: DutyAlertReason
+DUTY_ALERT_REASON_EXPIRED: DutyAlertReason
+DUTY_ALERT_REASON_ADDRESS_CONFLICT: DutyAlertReason
+DUTY_ALERT_REASON_OUTCOME_OVERDUE: DutyAlertReason
+DUTY_ALERT_REASON_PROGRESS_OVERDUE: DutyAlertReason
+DUTY_ALERT_REASON_TRIAGE_OVERDUE: DutyAlertReason
+DUTY_ALERT_REASON_CHECK_IN_MISSED: DutyAlertReason
+DUTY_ALERT_REASON_DECLINED_BY_ALL: DutyAlertReason
+PROGRESS_STAGE_UNSPECIFIED: ProgressStage
+PROGRESS_STAGE_ON_THE_WAY: ProgressStage
+PROGRESS_STAGE_ON_SCENE: ProgressStage
 OUTCOME_CODE_UNSPECIFIED: OutcomeCode
 OUTCOME_CODE_ORDER_HELD: OutcomeCode
 OUTCOME_CODE_ORDER_CANCELLED: OutcomeCode
@@ -61,6 +99,30 @@ OUTCOME_CODE_REFERRAL_ACCEPTED: OutcomeCode
 OUTCOME_CODE_FOLLOW_UP_PERSON_WELL: OutcomeCode
 OUTCOME_CODE_FOLLOW_UP_NEEDS_SUPPORT: OutcomeCode
 OUTCOME_CODE_FOLLOW_UP_UNREACHABLE: OutcomeCode
+OUTCOME_CODE_CONTACT_KEPT: OutcomeCode
+OUTCOME_CODE_PERSON_REPLIED: OutcomeCode
+OUTCOME_CODE_CONTACT_LOST: OutcomeCode
+OUTCOME_CODE_ALERT_HANDLED: OutcomeCode
+
+class Progress(_message.Message):
+    __slots__ = ("stage", "note", "report_time")
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    REPORT_TIME_FIELD_NUMBER: _ClassVar[int]
+    stage: ProgressStage
+    note: str
+    report_time: _timestamp_pb2.Timestamp
+    def __init__(self, stage: _Optional[_Union[ProgressStage, str]] = ..., note: _Optional[str] = ..., report_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class EscalatedFrom(_message.Message):
+    __slots__ = ("party_id", "handoff_id", "reason")
+    PARTY_ID_FIELD_NUMBER: _ClassVar[int]
+    HANDOFF_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    party_id: str
+    handoff_id: str
+    reason: str
+    def __init__(self, party_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class Outcome(_message.Message):
     __slots__ = ("code", "note")
@@ -93,7 +155,7 @@ class HandoffDetails(_message.Message):
     def __init__(self, instruction: _Optional[str] = ..., order_id: _Optional[str] = ..., tracking_number: _Optional[str] = ..., jurisdiction_code: _Optional[str] = ..., risk_level: _Optional[_Union[_case_pb2.RiskLevel, str]] = ..., situation: _Optional[str] = ..., address_text: _Optional[str] = ..., contact_phone: _Optional[str] = ..., clinical_facts: _Optional[str] = ...) -> None: ...
 
 class Handoff(_message.Message):
-    __slots__ = ("handoff_id", "case_id", "kind", "state", "assignee_party_id", "creator_party_id", "details", "create_time", "update_time", "due_time", "outcome", "decline_reason", "escalated_from_handoff_id", "acknowledge_time")
+    __slots__ = ("handoff_id", "case_id", "kind", "state", "assignee_party_id", "creator_party_id", "details", "create_time", "update_time", "due_time", "outcome", "decline_reason", "escalated_from_handoff_id", "acknowledge_time", "alert_reason", "alert_handoff_id", "progress", "escalated_from", "check_in_time")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[Handoff.State]
@@ -128,6 +190,11 @@ class Handoff(_message.Message):
     DECLINE_REASON_FIELD_NUMBER: _ClassVar[int]
     ESCALATED_FROM_HANDOFF_ID_FIELD_NUMBER: _ClassVar[int]
     ACKNOWLEDGE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ALERT_REASON_FIELD_NUMBER: _ClassVar[int]
+    ALERT_HANDOFF_ID_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    ESCALATED_FROM_FIELD_NUMBER: _ClassVar[int]
+    CHECK_IN_TIME_FIELD_NUMBER: _ClassVar[int]
     handoff_id: str
     case_id: str
     kind: HandoffKind
@@ -142,4 +209,9 @@ class Handoff(_message.Message):
     decline_reason: str
     escalated_from_handoff_id: str
     acknowledge_time: _timestamp_pb2.Timestamp
-    def __init__(self, handoff_id: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[HandoffKind, str]] = ..., state: _Optional[_Union[Handoff.State, str]] = ..., assignee_party_id: _Optional[str] = ..., creator_party_id: _Optional[str] = ..., details: _Optional[_Union[HandoffDetails, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[Outcome, _Mapping]] = ..., decline_reason: _Optional[str] = ..., escalated_from_handoff_id: _Optional[str] = ..., acknowledge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    alert_reason: DutyAlertReason
+    alert_handoff_id: str
+    progress: Progress
+    escalated_from: EscalatedFrom
+    check_in_time: _timestamp_pb2.Timestamp
+    def __init__(self, handoff_id: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[HandoffKind, str]] = ..., state: _Optional[_Union[Handoff.State, str]] = ..., assignee_party_id: _Optional[str] = ..., creator_party_id: _Optional[str] = ..., details: _Optional[_Union[HandoffDetails, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outcome: _Optional[_Union[Outcome, _Mapping]] = ..., decline_reason: _Optional[str] = ..., escalated_from_handoff_id: _Optional[str] = ..., acknowledge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., alert_reason: _Optional[_Union[DutyAlertReason, str]] = ..., alert_handoff_id: _Optional[str] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., escalated_from: _Optional[_Union[EscalatedFrom, _Mapping]] = ..., check_in_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

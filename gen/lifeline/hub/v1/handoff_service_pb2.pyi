@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from lifeline.hub.v1 import handoff_pb2 as _handoff_pb2
 from lifeline.hub.v1 import signed_pb2 as _signed_pb2
 from google.protobuf.internal import containers as _containers
@@ -9,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateHandoffRequest(_message.Message):
-    __slots__ = ("request_id", "case_id", "kind", "assignee_party_id", "instruction", "order_id", "tracking_number")
+    __slots__ = ("request_id", "case_id", "kind", "assignee_party_id", "instruction", "order_id", "tracking_number", "check_in_time")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -17,6 +20,7 @@ class CreateHandoffRequest(_message.Message):
     INSTRUCTION_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CHECK_IN_TIME_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     case_id: str
     kind: _handoff_pb2.HandoffKind
@@ -24,7 +28,8 @@ class CreateHandoffRequest(_message.Message):
     instruction: str
     order_id: str
     tracking_number: str
-    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[_handoff_pb2.HandoffKind, str]] = ..., assignee_party_id: _Optional[str] = ..., instruction: _Optional[str] = ..., order_id: _Optional[str] = ..., tracking_number: _Optional[str] = ...) -> None: ...
+    check_in_time: _timestamp_pb2.Timestamp
+    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[_handoff_pb2.HandoffKind, str]] = ..., assignee_party_id: _Optional[str] = ..., instruction: _Optional[str] = ..., order_id: _Optional[str] = ..., tracking_number: _Optional[str] = ..., check_in_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateHandoffResponse(_message.Message):
     __slots__ = ("handoff",)
@@ -111,6 +116,26 @@ class CompleteHandoffRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., outcome: _Optional[_Union[_handoff_pb2.Outcome, _Mapping]] = ..., receipt: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ...) -> None: ...
 
 class CompleteHandoffResponse(_message.Message):
+    __slots__ = ("handoff",)
+    HANDOFF_FIELD_NUMBER: _ClassVar[int]
+    handoff: _handoff_pb2.Handoff
+    def __init__(self, handoff: _Optional[_Union[_handoff_pb2.Handoff, _Mapping]] = ...) -> None: ...
+
+class ReportProgressRequest(_message.Message):
+    __slots__ = ("request_id", "handoff_id", "stage", "note", "receipt")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    HANDOFF_ID_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    handoff_id: str
+    stage: _handoff_pb2.ProgressStage
+    note: str
+    receipt: _signed_pb2.SignedMessage
+    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., stage: _Optional[_Union[_handoff_pb2.ProgressStage, str]] = ..., note: _Optional[str] = ..., receipt: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ...) -> None: ...
+
+class ReportProgressResponse(_message.Message):
     __slots__ = ("handoff",)
     HANDOFF_FIELD_NUMBER: _ClassVar[int]
     handoff: _handoff_pb2.Handoff

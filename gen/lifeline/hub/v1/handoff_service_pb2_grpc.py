@@ -66,6 +66,11 @@ class HandoffServiceStub:
                 request_serializer=lifeline_dot_hub_dot_v1_dot_handoff__service__pb2.CompleteHandoffRequest.SerializeToString,
                 response_deserializer=lifeline_dot_hub_dot_v1_dot_handoff__service__pb2.CompleteHandoffResponse.FromString,
                 _registered_method=True)
+        self.ReportProgress = channel.unary_unary(
+                '/lifeline.hub.v1.HandoffService/ReportProgress',
+                request_serializer=lifeline_dot_hub_dot_v1_dot_handoff__service__pb2.ReportProgressRequest.SerializeToString,
+                response_deserializer=lifeline_dot_hub_dot_v1_dot_handoff__service__pb2.ReportProgressResponse.FromString,
+                _registered_method=True)
 
 
 class HandoffServiceServicer:
@@ -112,6 +117,14 @@ class HandoffServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportProgress(self, request, context):
+        """The assignee reports progress on acknowledged work without closing it
+        (police on the way, on scene).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HandoffServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -144,6 +157,11 @@ def add_HandoffServiceServicer_to_server(servicer, server):
                     servicer.CompleteHandoff,
                     request_deserializer=lifeline_dot_hub_dot_v1_dot_handoff__service__pb2.CompleteHandoffRequest.FromString,
                     response_serializer=lifeline_dot_hub_dot_v1_dot_handoff__service__pb2.CompleteHandoffResponse.SerializeToString,
+            ),
+            'ReportProgress': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportProgress,
+                    request_deserializer=lifeline_dot_hub_dot_v1_dot_handoff__service__pb2.ReportProgressRequest.FromString,
+                    response_serializer=lifeline_dot_hub_dot_v1_dot_handoff__service__pb2.ReportProgressResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -310,6 +328,33 @@ class HandoffService:
             '/lifeline.hub.v1.HandoffService/CompleteHandoff',
             lifeline_dot_hub_dot_v1_dot_handoff__service__pb2.CompleteHandoffRequest.SerializeToString,
             lifeline_dot_hub_dot_v1_dot_handoff__service__pb2.CompleteHandoffResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportProgress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lifeline.hub.v1.HandoffService/ReportProgress',
+            lifeline_dot_hub_dot_v1_dot_handoff__service__pb2.ReportProgressRequest.SerializeToString,
+            lifeline_dot_hub_dot_v1_dot_handoff__service__pb2.ReportProgressResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -28,7 +28,7 @@ from lifeline.hub.v1 import handoff_pb2 as lifeline_dot_hub_dot_v1_dot_handoff__
 from lifeline.hub.v1 import signed_pb2 as lifeline_dot_hub_dot_v1_dot_signed__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#lifeline/hub/v1/inbox_service.proto\x12\x0flifeline.hub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1alifeline/hub/v1/case.proto\x1a\x1dlifeline/hub/v1/handoff.proto\x1a\x1clifeline/hub/v1/signed.proto\"\x9a\x02\n\x0cInboxMessage\x12\x10\n\x08sequence\x18\x01 \x01(\x03\x12\x12\n\nmessage_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x03 \x01(\t\x12/\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07handoff\x18\x05 \x01(\x0b\x32\x18.lifeline.hub.v1.HandoffH\x00\x12\x32\n\x0b\x63\x61se_notice\x18\x06 \x01(\x0b\x32\x1b.lifeline.hub.v1.CaseNoticeH\x00\x12\x36\n\x0esigned_handoff\x18\x07 \x01(\x0b\x32\x1e.lifeline.hub.v1.SignedMessageB\t\n\x07payload\"w\n\nCaseNotice\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\x12\x33\n\nevent_kind\x18\x02 \x01(\x0e\x32\x1f.lifeline.hub.v1.CaseEvent.Kind\x12\x0f\n\x07summary\x18\x03 \x01(\t\"/\n\x15SubscribeInboxRequest\x12\x16\n\x0e\x61\x66ter_sequence\x18\x01 \x01(\x03\"H\n\x16SubscribeInboxResponse\x12.\n\x07message\x18\x01 \x01(\x0b\x32\x1d.lifeline.hub.v1.InboxMessage\"3\n\x17\x41\x63knowledgeInboxRequest\x12\x18\n\x10through_sequence\x18\x01 \x01(\x03\"9\n\x18\x41\x63knowledgeInboxResponse\x12\x1d\n\x15\x61\x63knowledged_sequence\x18\x01 \x01(\x03\x32\xdc\x01\n\x0cInboxService\x12\x63\n\x0eSubscribeInbox\x12&.lifeline.hub.v1.SubscribeInboxRequest\x1a\'.lifeline.hub.v1.SubscribeInboxResponse0\x01\x12g\n\x10\x41\x63knowledgeInbox\x12(.lifeline.hub.v1.AcknowledgeInboxRequest\x1a).lifeline.hub.v1.AcknowledgeInboxResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#lifeline/hub/v1/inbox_service.proto\x12\x0flifeline.hub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1alifeline/hub/v1/case.proto\x1a\x1dlifeline/hub/v1/handoff.proto\x1a\x1clifeline/hub/v1/signed.proto\"\xce\x02\n\x0cInboxMessage\x12\x10\n\x08sequence\x18\x01 \x01(\x03\x12\x12\n\nmessage_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x03 \x01(\t\x12/\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07handoff\x18\x05 \x01(\x0b\x32\x18.lifeline.hub.v1.HandoffH\x00\x12\x32\n\x0b\x63\x61se_notice\x18\x06 \x01(\x0b\x32\x1b.lifeline.hub.v1.CaseNoticeH\x00\x12\x32\n\x0b\x63\x61se_update\x18\x08 \x01(\x0b\x32\x1b.lifeline.hub.v1.CaseUpdateH\x00\x12\x36\n\x0esigned_handoff\x18\x07 \x01(\x0b\x32\x1e.lifeline.hub.v1.SignedMessageB\t\n\x07payload\"w\n\nCaseNotice\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\x12\x33\n\nevent_kind\x18\x02 \x01(\x0e\x32\x1f.lifeline.hub.v1.CaseEvent.Kind\x12\x0f\n\x07summary\x18\x03 \x01(\t\"/\n\x15SubscribeInboxRequest\x12\x16\n\x0e\x61\x66ter_sequence\x18\x01 \x01(\x03\"H\n\x16SubscribeInboxResponse\x12.\n\x07message\x18\x01 \x01(\x0b\x32\x1d.lifeline.hub.v1.InboxMessage\"3\n\x17\x41\x63knowledgeInboxRequest\x12\x18\n\x10through_sequence\x18\x01 \x01(\x03\"9\n\x18\x41\x63knowledgeInboxResponse\x12\x1d\n\x15\x61\x63knowledged_sequence\x18\x01 \x01(\x03\"\x9f\x03\n\nCaseUpdate\x12\x11\n\tupdate_id\x18\x01 \x01(\t\x12.\n\x04kind\x18\x02 \x01(\x0e\x32 .lifeline.hub.v1.CaseUpdate.Kind\x12\x12\n\nhandoff_id\x18\x03 \x01(\t\x12\x17\n\x0f\x61uthor_party_id\x18\x04 \x01(\t\x12\x0c\n\x04text\x18\x05 \x01(\t\x12.\n\nrisk_level\x18\x06 \x01(\x0e\x32\x1a.lifeline.hub.v1.RiskLevel\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\rsigned_update\x18\x08 \x01(\x0b\x32\x1e.lifeline.hub.v1.SignedMessage\"{\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10KIND_SHARED_NOTE\x10\x01\x12\x12\n\x0eKIND_SITUATION\x10\x02\x12\x15\n\x11KIND_CHECK_IN_DUE\x10\x03\x12\x1c\n\x18KIND_ANOTHER_DESK_ON_WAY\x10\x04\x32\xdc\x01\n\x0cInboxService\x12\x63\n\x0eSubscribeInbox\x12&.lifeline.hub.v1.SubscribeInboxRequest\x1a\'.lifeline.hub.v1.SubscribeInboxResponse0\x01\x12g\n\x10\x41\x63knowledgeInbox\x12(.lifeline.hub.v1.AcknowledgeInboxRequest\x1a).lifeline.hub.v1.AcknowledgeInboxResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,17 +36,21 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lifeline.hub.v1.inbox_servi
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_INBOXMESSAGE']._serialized_start=179
-  _globals['_INBOXMESSAGE']._serialized_end=461
-  _globals['_CASENOTICE']._serialized_start=463
-  _globals['_CASENOTICE']._serialized_end=582
-  _globals['_SUBSCRIBEINBOXREQUEST']._serialized_start=584
-  _globals['_SUBSCRIBEINBOXREQUEST']._serialized_end=631
-  _globals['_SUBSCRIBEINBOXRESPONSE']._serialized_start=633
-  _globals['_SUBSCRIBEINBOXRESPONSE']._serialized_end=705
-  _globals['_ACKNOWLEDGEINBOXREQUEST']._serialized_start=707
-  _globals['_ACKNOWLEDGEINBOXREQUEST']._serialized_end=758
-  _globals['_ACKNOWLEDGEINBOXRESPONSE']._serialized_start=760
-  _globals['_ACKNOWLEDGEINBOXRESPONSE']._serialized_end=817
-  _globals['_INBOXSERVICE']._serialized_start=820
-  _globals['_INBOXSERVICE']._serialized_end=1040
+  _globals['_INBOXMESSAGE']._serialized_end=513
+  _globals['_CASENOTICE']._serialized_start=515
+  _globals['_CASENOTICE']._serialized_end=634
+  _globals['_SUBSCRIBEINBOXREQUEST']._serialized_start=636
+  _globals['_SUBSCRIBEINBOXREQUEST']._serialized_end=683
+  _globals['_SUBSCRIBEINBOXRESPONSE']._serialized_start=685
+  _globals['_SUBSCRIBEINBOXRESPONSE']._serialized_end=757
+  _globals['_ACKNOWLEDGEINBOXREQUEST']._serialized_start=759
+  _globals['_ACKNOWLEDGEINBOXREQUEST']._serialized_end=810
+  _globals['_ACKNOWLEDGEINBOXRESPONSE']._serialized_start=812
+  _globals['_ACKNOWLEDGEINBOXRESPONSE']._serialized_end=869
+  _globals['_CASEUPDATE']._serialized_start=872
+  _globals['_CASEUPDATE']._serialized_end=1287
+  _globals['_CASEUPDATE_KIND']._serialized_start=1164
+  _globals['_CASEUPDATE_KIND']._serialized_end=1287
+  _globals['_INBOXSERVICE']._serialized_start=1290
+  _globals['_INBOXSERVICE']._serialized_end=1510
 # @@protoc_insertion_point(module_scope)

@@ -25,17 +25,17 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1blifeline/hub/v1/party.proto\x12\x0flifeline.hub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xad\x03\n\x05Party\x12\x10\n\x08party_id\x18\x01 \x01(\t\x12#\n\x04role\x18\x02 \x01(\x0e\x32\x15.lifeline.hub.v1.Role\x12+\n\x05state\x18\x03 \x01(\x0e\x32\x1c.lifeline.hub.v1.Party.State\x12\x19\n\x11jurisdiction_code\x18\x04 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x05 \x01(\t\x12\x17\n\x0f\x62\x61\x63kup_party_id\x18\x06 \x01(\t\x12\x1a\n\x12\x63\x65rtificate_serial\x18\x07 \x01(\t\x12\x33\n\x0f\x66irst_seen_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0elast_seen_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rcontact_phone\x18\n \x01(\t\"Z\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSTATE_ACTIVE\x10\x01\x12\x15\n\x11STATE_DEACTIVATED\x10\x02\x12\x11\n\rSTATE_REVOKED\x10\x03*\x8c\x01\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x11\n\rROLE_PLATFORM\x10\x01\x12\x11\n\rROLE_MERCHANT\x10\x02\x12\x10\n\x0cROLE_COURIER\x10\x03\x12\x0f\n\x0bROLE_POLICE\x10\x04\x12\x12\n\x0eROLE_COMMITTEE\x10\x05\x12\x11\n\rROLE_HOSPITAL\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1blifeline/hub/v1/party.proto\x12\x0flifeline.hub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc2\x03\n\x05Party\x12\x10\n\x08party_id\x18\x01 \x01(\t\x12#\n\x04role\x18\x02 \x01(\x0e\x32\x15.lifeline.hub.v1.Role\x12+\n\x05state\x18\x03 \x01(\x0e\x32\x1c.lifeline.hub.v1.Party.State\x12\x19\n\x11jurisdiction_code\x18\x04 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x05 \x01(\t\x12\x17\n\x0f\x62\x61\x63kup_party_id\x18\x06 \x01(\t\x12\x1a\n\x12\x63\x65rtificate_serial\x18\x07 \x01(\t\x12\x33\n\x0f\x66irst_seen_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0elast_seen_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rcontact_phone\x18\n \x01(\t\x12\x13\n\x0bwebhook_url\x18\x0b \x01(\t\"Z\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSTATE_ACTIVE\x10\x01\x12\x15\n\x11STATE_DEACTIVATED\x10\x02\x12\x11\n\rSTATE_REVOKED\x10\x03*\x8c\x01\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x11\n\rROLE_PLATFORM\x10\x01\x12\x11\n\rROLE_MERCHANT\x10\x02\x12\x10\n\x0cROLE_COURIER\x10\x03\x12\x0f\n\x0bROLE_POLICE\x10\x04\x12\x12\n\x0eROLE_COMMITTEE\x10\x05\x12\x11\n\rROLE_HOSPITAL\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lifeline.hub.v1.party_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ROLE']._serialized_start=514
-  _globals['_ROLE']._serialized_end=654
+  _globals['_ROLE']._serialized_start=535
+  _globals['_ROLE']._serialized_end=675
   _globals['_PARTY']._serialized_start=82
-  _globals['_PARTY']._serialized_end=511
-  _globals['_PARTY_STATE']._serialized_start=421
-  _globals['_PARTY_STATE']._serialized_end=511
+  _globals['_PARTY']._serialized_end=532
+  _globals['_PARTY_STATE']._serialized_start=442
+  _globals['_PARTY_STATE']._serialized_end=532
 # @@protoc_insertion_point(module_scope)

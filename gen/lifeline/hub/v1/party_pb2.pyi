@@ -27,7 +27,7 @@ ROLE_COMMITTEE: Role
 ROLE_HOSPITAL: Role
 
 class Party(_message.Message):
-    __slots__ = ("party_id", "role", "state", "jurisdiction_code", "display_name", "backup_party_id", "certificate_serial", "first_seen_time", "last_seen_time", "contact_phone")
+    __slots__ = ("party_id", "role", "state", "jurisdiction_code", "display_name", "backup_party_id", "certificate_serial", "first_seen_time", "last_seen_time", "contact_phone", "webhook_url")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[Party.State]
@@ -48,6 +48,7 @@ class Party(_message.Message):
     FIRST_SEEN_TIME_FIELD_NUMBER: _ClassVar[int]
     LAST_SEEN_TIME_FIELD_NUMBER: _ClassVar[int]
     CONTACT_PHONE_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_URL_FIELD_NUMBER: _ClassVar[int]
     party_id: str
     role: Role
     state: Party.State
@@ -58,4 +59,5 @@ class Party(_message.Message):
     first_seen_time: _timestamp_pb2.Timestamp
     last_seen_time: _timestamp_pb2.Timestamp
     contact_phone: str
-    def __init__(self, party_id: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., state: _Optional[_Union[Party.State, str]] = ..., jurisdiction_code: _Optional[str] = ..., display_name: _Optional[str] = ..., backup_party_id: _Optional[str] = ..., certificate_serial: _Optional[str] = ..., first_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., contact_phone: _Optional[str] = ...) -> None: ...
+    webhook_url: str
+    def __init__(self, party_id: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., state: _Optional[_Union[Party.State, str]] = ..., jurisdiction_code: _Optional[str] = ..., display_name: _Optional[str] = ..., backup_party_id: _Optional[str] = ..., certificate_serial: _Optional[str] = ..., first_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., contact_phone: _Optional[str] = ..., webhook_url: _Optional[str] = ...) -> None: ...

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1clifeline/hub/v1/signed.proto\x12\x0flifeline.hub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"w\n\rSignedMessage\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12\x11\n\talgorithm\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\x0c\x12\x1a\n\x12signer_certificate\x18\x04 \x01(\x0c\x12\x13\n\x0b\x64isclosures\x18\x05 \x03(\x0c\"\xa8\x03\n\rSignedPayload\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\x31\n\x04kind\x18\x02 \x01(\x0e\x32#.lifeline.hub.v1.SignedPayload.Kind\x12\x0e\n\x06issuer\x18\x03 \x01(\t\x12\x10\n\x08\x61udience\x18\x04 \x01(\t\x12.\n\nissue_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x64igest_algorithm\x18\x07 \x01(\t\x12\x0f\n\x07\x64igests\x18\x08 \x03(\x0c\x12\x0f\n\x07\x63\x61se_id\x18\t \x01(\t\x12\x12\n\nhandoff_id\x18\n \x01(\t\"}\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0f\n\x0bKIND_SIGNAL\x10\x01\x12\x10\n\x0cKIND_HANDOFF\x10\x02\x12\x18\n\x14KIND_ACKNOWLEDGEMENT\x10\x03\x12\x10\n\x0cKIND_DECLINE\x10\x04\x12\x10\n\x0cKIND_OUTCOME\x10\x05\"7\n\nDisclosure\x12\x0c\n\x04salt\x18\x01 \x01(\x0c\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1clifeline/hub/v1/signed.proto\x12\x0flifeline.hub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"w\n\rSignedMessage\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12\x11\n\talgorithm\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\x0c\x12\x1a\n\x12signer_certificate\x18\x04 \x01(\x0c\x12\x13\n\x0b\x64isclosures\x18\x05 \x03(\x0c\"\xd2\x03\n\rSignedPayload\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\x31\n\x04kind\x18\x02 \x01(\x0e\x32#.lifeline.hub.v1.SignedPayload.Kind\x12\x0e\n\x06issuer\x18\x03 \x01(\t\x12\x10\n\x08\x61udience\x18\x04 \x01(\t\x12.\n\nissue_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x64igest_algorithm\x18\x07 \x01(\t\x12\x0f\n\x07\x64igests\x18\x08 \x03(\x0c\x12\x0f\n\x07\x63\x61se_id\x18\t \x01(\t\x12\x12\n\nhandoff_id\x18\n \x01(\t\"\xa6\x01\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0f\n\x0bKIND_SIGNAL\x10\x01\x12\x10\n\x0cKIND_HANDOFF\x10\x02\x12\x18\n\x14KIND_ACKNOWLEDGEMENT\x10\x03\x12\x10\n\x0cKIND_DECLINE\x10\x04\x12\x10\n\x0cKIND_OUTCOME\x10\x05\x12\x11\n\rKIND_PROGRESS\x10\x06\x12\x14\n\x10KIND_CASE_UPDATE\x10\x07\"7\n\nDisclosure\x12\x0c\n\x04salt\x18\x01 \x01(\x0c\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,9 +35,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SIGNEDMESSAGE']._serialized_start=82
   _globals['_SIGNEDMESSAGE']._serialized_end=201
   _globals['_SIGNEDPAYLOAD']._serialized_start=204
-  _globals['_SIGNEDPAYLOAD']._serialized_end=628
-  _globals['_SIGNEDPAYLOAD_KIND']._serialized_start=503
-  _globals['_SIGNEDPAYLOAD_KIND']._serialized_end=628
-  _globals['_DISCLOSURE']._serialized_start=630
-  _globals['_DISCLOSURE']._serialized_end=685
+  _globals['_SIGNEDPAYLOAD']._serialized_end=670
+  _globals['_SIGNEDPAYLOAD_KIND']._serialized_start=504
+  _globals['_SIGNEDPAYLOAD_KIND']._serialized_end=670
+  _globals['_DISCLOSURE']._serialized_start=672
+  _globals['_DISCLOSURE']._serialized_end=727
 # @@protoc_insertion_point(module_scope)

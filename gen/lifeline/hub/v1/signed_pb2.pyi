@@ -34,12 +34,16 @@ class SignedPayload(_message.Message):
         KIND_ACKNOWLEDGEMENT: _ClassVar[SignedPayload.Kind]
         KIND_DECLINE: _ClassVar[SignedPayload.Kind]
         KIND_OUTCOME: _ClassVar[SignedPayload.Kind]
+        KIND_PROGRESS: _ClassVar[SignedPayload.Kind]
+        KIND_CASE_UPDATE: _ClassVar[SignedPayload.Kind]
     KIND_UNSPECIFIED: SignedPayload.Kind
     KIND_SIGNAL: SignedPayload.Kind
     KIND_HANDOFF: SignedPayload.Kind
     KIND_ACKNOWLEDGEMENT: SignedPayload.Kind
     KIND_DECLINE: SignedPayload.Kind
     KIND_OUTCOME: SignedPayload.Kind
+    KIND_PROGRESS: SignedPayload.Kind
+    KIND_CASE_UPDATE: SignedPayload.Kind
     MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     ISSUER_FIELD_NUMBER: _ClassVar[int]
