@@ -420,10 +420,10 @@ class CaseEngine:
                 clinical.append(signal.clinical_facts)
             orders.update((o.order_id, o) for o in signal.orders)
             parcels.update((p.tracking_number, p) for p in signal.parcels)
-            if signal.hospital_party_id:
+            # A hospital named for a consult; the reporting hospital treats its own
+            # patient and is not sent a consult about them (domain case 6).
+            if signal.hospital_party_id and signal.hospital_party_id != signal.reporter_party_id:
                 hospitals[signal.hospital_party_id] = None
-            if signal.source == case_pb2.SIGNAL_SOURCE_HOSPITAL:
-                hospitals[signal.reporter_party_id] = None
         found = addresses.candidates(signals)
         address = addresses.in_effect(found, addresses.confirmed(session, case_id))
         return _Aggregate(
