@@ -28,6 +28,7 @@ from lifeline.hub.v1 import (
     handoff_pb2,
     handoff_service_pb2,
     inbox_service_pb2,
+    party_pb2,
 )
 
 from connectors import ConnectorConfig, HubClient
@@ -36,6 +37,7 @@ from connectors.desk import DeskConnector
 from connectors.duty_desk import DutyDeskConnector
 from connectors.hospital import HospitalConnector
 from connectors.merchant import MerchantConnector
+from hub import alerts, rota
 from hub.certs import CertificateAuthority, load_certificate
 from hub.db import Database
 from hub.disclosure import POLICY, Rule, handoff_kind_key
@@ -46,6 +48,8 @@ from hub.process import spawn_hub
 H = handoff_pb2.Handoff
 K = handoff_pb2
 R = case_pb2.RiskIndicators
+_STATE = H.State.Name
+_UPDATE = inbox_service_pb2.CaseUpdate.Kind.Name
 CLOSED_STATES = {
     H.STATE_COMPLETED,
     H.STATE_CANCELLED,
@@ -56,6 +60,7 @@ CLOSED_STATES = {
 
 PARTIES = [
     PartyIdentity("duty-desk", Role.PLATFORM),
+    PartyIdentity("duty-desk-2", Role.PLATFORM),
     PartyIdentity("shop-sleepwell", Role.MERCHANT),
     PartyIdentity("shop-pharmacy", Role.MERCHANT),
     PartyIdentity("shop-agri", Role.MERCHANT),
@@ -74,6 +79,13 @@ PARTIES = [
 ]
 # The Pudong district desk is out on another call: it never acknowledges.
 SILENT = {"police-310115"}
+THREAT = (
+    "Told the pills are not sold, she says she will jump from the 8th floor"
+    " once her parents are asleep."
+)
+BALCONY = "She writes that she is on the balcony now."
+# Case 1's good-morning at 08:44 is 12 h 44 min after 20:00; the demo skips the night.
+NIGHT = dt.timedelta(minutes=20)
 
 
 def say(text: str = "") -> None:
@@ -114,6 +126,8 @@ class Demo:
     """Handoffs a party has taken up (its inbox shows each again as its state changes)."""
     hospital_cases: set[str] = field(default_factory=set)
     """Cases whose person the police take to hospital rather than find safe at home."""
+    updates: dict[tuple[str, str], list[inbox_service_pb2.CaseUpdate]] = field(default_factory=dict)
+    """Case updates received, by (party, case)."""
 
     def client(self, party_id: str) -> HubClient:
         if party_id not in self.clients:
@@ -144,9 +158,13 @@ async def _party(demo: Demo, party_id: str, stop: asyncio.Event) -> None:
     role = next(p.role for p in PARTIES if p.party_id == party_id)
 
     async def handle(message: inbox_service_pb2.InboxMessage) -> None:
-        if role == Role.PLATFORM:
-            async with demo.changed:
-                demo.changed.notify_all()
+        async with demo.changed:
+            demo.changed.notify_all()
+        if message.HasField("case_update"):
+            update = message.case_update
+            demo.updates.setdefault((party_id, message.case_id), []).append(update)
+            if update.kind == inbox_service_pb2.CaseUpdate.KIND_CHECK_IN_DUE:
+                asyncio.create_task(_check_in(demo, client, message.case_id, update.handoff_id))
             return
         h = message.handoff
         if not message.HasField("handoff") or h.state not in (H.STATE_PENDING, H.STATE_DELIVERED):
@@ -161,7 +179,21 @@ async def _party(demo: Demo, party_id: str, stop: asyncio.Event) -> None:
 
 async def _answer(demo: Demo, client: HubClient, role: Role, h: handoff_pb2.Handoff) -> None:
     """What each kind of party does with its work, after a realistic delay."""
-    if role == Role.MERCHANT:
+    if h.kind == K.HANDOFF_KIND_STAY_IN_CONTACT:
+        # The chat takes it on and keeps the person talking; the case's end releases it.
+        await client.acknowledge_handoff(handoff_id=h.handoff_id)
+    elif h.kind == K.HANDOFF_KIND_DUTY_ALERT:
+        await demo.pause(30)
+        await client.acknowledge_handoff(handoff_id=h.handoff_id)
+        await demo.pause(120)
+        await client.complete_handoff(
+            handoff_id=h.handoff_id,
+            outcome=handoff_pb2.Outcome(
+                code=K.OUTCOME_CODE_ALERT_HANDLED,
+                note="phoned the desk from the party directory; it takes the visit",
+            ),
+        )
+    elif role == Role.MERCHANT:
         merchant = MerchantConnector(client)
         await demo.pause(60)
         if h.details.order_id == "o-pesticide":
@@ -181,7 +213,13 @@ async def _answer(demo: Demo, client: HubClient, role: Role, h: handoff_pb2.Hand
         taken = await desk.acknowledge(h.handoff_id)
         if h.kind == K.HANDOFF_KIND_FOLLOW_UP:
             return  # the committee keeps it for the follow-up visits
-        await demo.pause(900)
+        await demo.pause(60)
+        await client.report_progress(
+            handoff_id=h.handoff_id, stage=K.PROGRESS_STAGE_ON_THE_WAY, note="car on its way"
+        )
+        await demo.pause(600)
+        await client.report_progress(handoff_id=h.handoff_id, stage=K.PROGRESS_STAGE_ON_SCENE)
+        await demo.pause(240)
         where = taken.details.address_text or "the address"
         if h.case_id in demo.hospital_cases:
             await desk.taken_to_hospital(h.handoff_id, f"reached {where}; taken to hospital")
@@ -189,14 +227,40 @@ async def _answer(demo: Demo, client: HubClient, role: Role, h: handoff_pb2.Hand
             await desk.found_safe(h.handoff_id, f"reached {where}; she is safe, family with her")
     elif role == Role.HOSPITAL:
         hospital = HospitalConnector(client)
+        await client.acknowledge_handoff(handoff_id=h.handoff_id)
+        # The team identifies the drug through its makers and passes it on (case 5).
+        await demo.until(lambda: _told(demo, client.party_id, h.case_id))
         await demo.pause(300)
-        if h.details.clinical_facts and "labels" in h.details.clinical_facts:
-            await hospital.drug_identified(
-                h.handoff_id,
-                "quetiapine 200 mg, by the imprint on the tablet remains (maker confirmed)",
-            )
-        else:
-            await hospital.referral_accepted(h.handoff_id, "psychiatric referral accepted")
+        await hospital.drug_identified(
+            h.handoff_id, "treating for quetiapine overdose, as the duty desk identified"
+        )
+
+
+async def _told(demo: Demo, party_id: str, case_id: str) -> bool:
+    """Whether the duty desk has shared something about the case with this party."""
+    return any(
+        u.kind == inbox_service_pb2.CaseUpdate.KIND_SHARED_NOTE
+        for u in demo.updates.get((party_id, case_id), [])
+    )
+
+
+async def _check_in(demo: Demo, client: HubClient, case_id: str, handoff_id: str) -> None:
+    """The agreed good-morning: she answers, and the chat says so on the closed case."""
+    await demo.pause(60)
+    await client.report_signal(
+        case_pb2.Signal(
+            source=case_pb2.SIGNAL_SOURCE_MERCHANT_CHAT,
+            subject=case_pb2.SubjectReference(buyer_id="buyer-1207"),
+            situation="08:45: she answered the good-morning.",
+        ),
+        case_id=case_id,
+    )
+    await client.complete_handoff(
+        handoff_id=handoff_id,
+        outcome=handoff_pb2.Outcome(
+            code=K.OUTCOME_CODE_PERSON_REPLIED, note="she answered the good-morning"
+        ),
+    )
 
 
 async def _handoffs(duty: DutyDeskConnector, case_id: str) -> list[handoff_pb2.Handoff]:
@@ -206,14 +270,22 @@ async def _handoffs(duty: DutyDeskConnector, case_id: str) -> list[handoff_pb2.H
     return list(response.handoffs)
 
 
+# Work that goes on after the crisis: the committee's follow-up, the chat's contact.
+_ONGOING = {K.HANDOFF_KIND_FOLLOW_UP, K.HANDOFF_KIND_STAY_IN_CONTACT}
+
+
 async def _settled(duty: DutyDeskConnector, case_id: str) -> bool:
-    """Every handoff but the committee's follow-up has run its course."""
+    """Every handoff but ongoing contact and follow-up has run its course."""
     handoffs = await _handoffs(duty, case_id)
     return bool(handoffs) and all(
-        h.state in CLOSED_STATES
-        or (h.kind == K.HANDOFF_KIND_FOLLOW_UP and h.state == H.STATE_ACKNOWLEDGED)
+        h.state in CLOSED_STATES or (h.kind in _ONGOING and h.state == H.STATE_ACKNOWLEDGED)
         for h in handoffs
     )
+
+
+async def _state(duty: DutyDeskConnector, handoff_id: str) -> int:
+    request = handoff_service_pb2.GetHandoffRequest(handoff_id=handoff_id)
+    return (await duty.hub.handoffs.GetHandoff(request)).handoff.state
 
 
 def _address(code: str, text: str) -> case_pb2.Address:
@@ -237,23 +309,85 @@ async def _play(demo: Demo) -> list[Case]:
         report: Callable[[], Awaitable[str]],
         after: Callable[[str], Awaitable[None]],
         resolution: int,
+        closed: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         case.case_id = await report()
         await after(case.case_id)
         await demo.until(lambda: _settled(duty, case.case_id))
         await duty.close(case.case_id, resolution)
+        if closed is not None:
+            await closed(case.case_id)
+
+    async def of_kind(case_id: str, kind: int) -> list[handoff_pb2.Handoff]:
+        return [h for h in await _handoffs(duty, case_id) if h.kind == kind]
 
     async def case1() -> str:
         r = await MerchantConnector(c("shop-sleepwell")).report_chat(
-            "Asked for sleeping pills 'not for an illness'; an earlier overdose failed;"
-            " told they are"
-            " not sold, says she will jump from the 8th floor once her parents are asleep.",
+            "Asked for sleeping pills 'not for an illness'; an earlier overdose failed.",
             R(stated_intent=True, method_prepared=True, earlier_attempt=True, stated_time=True),
             buyer_id="buyer-1207",
             phone="139 1000 1207",
             address=_address("110105", "Building 3, flat 802, Chaoyang"),
         )
         return r.case.case_id
+
+    async def case1_relay(case_id: str) -> None:
+        # The interventionist writes down the threat and shares it with the police desk
+        # once it has taken the case on.
+        async def dispatch_taken() -> bool:
+            return any(
+                h.HasField("acknowledge_time")
+                for h in await of_kind(case_id, K.HANDOFF_KIND_DISPATCH)
+            )
+
+        await demo.until(dispatch_taken)
+        await duty.hub.cases.AddCaseNote(
+            case_service_pb2.AddCaseNoteRequest(
+                case_id=case_id, text=THREAT, share_with=[party_pb2.ROLE_POLICE]
+            )
+        )
+        # Later the chat sees more; the policy forwards it to the police on its own.
+        await demo.pause(300)
+        await MerchantConnector(c("shop-sleepwell")).report_chat(
+            BALCONY, R(stated_intent=True), buyer_id="buyer-1207"
+        )
+
+        async def dispatch_done() -> bool:
+            return any(
+                h.state == H.STATE_COMPLETED
+                for h in await of_kind(case_id, K.HANDOFF_KIND_DISPATCH)
+            )
+
+        await demo.until(dispatch_done)
+        # The chat kept her talking till the police came, and agreed a good-morning.
+        shop = c("shop-sleepwell")
+        for h in await of_kind(case_id, K.HANDOFF_KIND_STAY_IN_CONTACT):
+            await shop.complete_handoff(
+                handoff_id=h.handoff_id,
+                outcome=handoff_pb2.Outcome(
+                    code=K.OUTCOME_CODE_CONTACT_KEPT, note="talked with her till the police came"
+                ),
+            )
+        request = handoff_service_pb2.CreateHandoffRequest(
+            case_id=case_id,
+            kind=K.HANDOFF_KIND_STAY_IN_CONTACT,
+            assignee_party_id="shop-sleepwell",
+            instruction="Send the good-morning you agreed on (08:44) and tell us if she answers.",
+        )
+        request.check_in_time.FromDatetime(dt.datetime.now(dt.UTC) + NIGHT / demo.speed)
+        await duty.hub.handoffs.CreateHandoff(request)
+
+    async def case1_morning(case_id: str) -> None:
+        [morning] = [
+            h
+            for h in await of_kind(case_id, K.HANDOFF_KIND_STAY_IN_CONTACT)
+            if h.HasField("check_in_time")
+        ]
+
+        async def answered() -> bool:
+            return await _state(duty, morning.handoff_id) == H.STATE_COMPLETED
+
+        await demo.until(answered, limit=60 + NIGHT.total_seconds() / demo.speed)
 
     async def case2() -> str:
         first = await MerchantConnector(c("shop-pharmacy")).report_chat(
@@ -306,6 +440,25 @@ async def _play(demo: Demo) -> list[Case]:
         )
         return r.case.case_id
 
+    async def case5_identify(case_id: str) -> None:
+        # The team reaches the makers from the tablets' remains and tells the hospital.
+        async def consult_taken() -> bool:
+            return any(
+                h.HasField("acknowledge_time")
+                for h in await of_kind(case_id, K.HANDOFF_KIND_MEDICAL_CONSULT)
+            )
+
+        await demo.until(consult_taken)
+        await demo.pause(600)
+        await duty.hub.cases.AddCaseNote(
+            case_service_pb2.AddCaseNoteRequest(
+                case_id=case_id,
+                text="Identified through the makers from the imprint on the remains:"
+                " quetiapine 200 mg, about 20 tablets.",
+                share_with=[party_pb2.ROLE_HOSPITAL],
+            )
+        )
+
     async def case5() -> str:
         signal = case_pb2.Signal(
             source=case_pb2.SIGNAL_SOURCE_PLATFORM_DUTY_DESK,
@@ -339,11 +492,11 @@ async def _play(demo: Demo) -> list[Case]:
         return case_pb2.CaseResolution.Code.Value(f"CODE_{name}")
 
     await asyncio.gather(
-        one(cases[0], case1, nothing, code("PERSON_SAFE")),
+        one(cases[0], case1, case1_relay, code("PERSON_SAFE"), case1_morning),
         one(cases[1], case2, nothing, code("PERSON_SAFE")),
         one(cases[2], case3, case3_grade, code("DE_ESCALATED")),
         one(cases[3], case4, nothing, code("PERSON_SAFE")),
-        one(cases[4], case5, nothing, code("HOSPITALISED")),
+        one(cases[4], case5, case5_identify, code("HOSPITALISED")),
         one(cases[5], case6, nothing, code("HOSPITALISED")),
     )
     return cases
@@ -351,7 +504,7 @@ async def _play(demo: Demo) -> list[Case]:
 
 async def _summarise(demo: Demo, cases: list[Case], db_url: str, ca: Path) -> dict[str, Any]:
     duty = DutyDeskConnector(demo.client("duty-desk"))
-    rows = []
+    rows: list[dict[str, Any]] = []
     db = Database(db_url)
     verified_all = True
     try:
@@ -396,7 +549,14 @@ async def _summarise(demo: Demo, cases: list[Case], db_url: str, ca: Path) -> di
                 else (outcomes[-1] if outcomes else resolution)
             )
             for h in sorted(handoffs, key=lambda h: h.create_time.ToNanoseconds()):
-                say(f"  {h.assignee_party_id:<18} knew: {_knew(h)}")
+                if h.kind == K.HANDOFF_KIND_DUTY_ALERT:
+                    why = alerts.reason_words(h.alert_reason)
+                    say(f"  {h.assignee_party_id:<18} duty alert ({why}): {_STATE(h.state)}")
+                else:
+                    say(f"  {h.assignee_party_id:<18} knew: {_knew(h)}")
+            for (party_id, case_id), updates in sorted(demo.updates.items()):
+                for u in updates if case_id == case.case_id else []:
+                    say(f"  {party_id:<18} was told: {u.text or _UPDATE(u.kind)}")
             bundle = db.transaction(functools.partial(export, case_id=case.case_id))
             try:
                 report = verify(json.loads(json.dumps(bundle)), load_certificate(ca))
@@ -413,21 +573,51 @@ async def _summarise(demo: Demo, cases: list[Case], db_url: str, ca: Path) -> di
                     "handoffs": len(handoffs),
                     "police_ack_seconds": ack_seconds,
                     "escalations": sum(1 for h in handoffs if h.escalated_from_handoff_id),
+                    "duty_alerts": [
+                        handoff_pb2.DutyAlertReason.Name(h.alert_reason).removeprefix(
+                            "DUTY_ALERT_REASON_"
+                        )
+                        for h in handoffs
+                        if h.kind == K.HANDOFF_KIND_DUTY_ALERT
+                    ],
                     "outcome": case.outcome,
                     "expected": case.expected,
                 }
             )
     finally:
         db.close()
-    say(f"\n{'case':<36}{'risk':<10}{'handoffs':>9}{'police ack s':>14}{'escal.':>8}  outcome")
+    say(
+        f"\n{'case':<36}{'risk':<10}{'handoffs':>9}{'police ack s':>14}{'escal.':>8}"
+        f"{'alerts':>8}  outcome"
+    )
     for r in rows:
         ack = "-" if r["police_ack_seconds"] is None else str(r["police_ack_seconds"])
         say(
             f"{r['case']:<36}{r['risk']:<10}{r['handoffs']:>9}{ack:>14}{r['escalations']:>8}"
-            f"  {r['outcome']}"
+            f"{len(r['duty_alerts']):>8}  {r['outcome']}"
         )
     say("(seconds are case time: real seconds x --speed)")
     return {"cases": rows, "evidence_verified": verified_all}
+
+
+def _night_shift(db_url: str) -> None:
+    """Puts duty-desk on call (duty-desk-2 its backup) for the demo's night."""
+    tz = rota.zone("Asia/Shanghai")
+    now = dt.datetime.now(tz).replace(tzinfo=None, second=0, microsecond=0)
+    db = Database(db_url)
+    try:
+        db.transaction(
+            lambda s: rota.add_shift(
+                s,
+                "duty-desk",
+                now - dt.timedelta(hours=1),
+                now + dt.timedelta(hours=13),
+                "Asia/Shanghai",
+                "duty-desk-2",
+            )
+        )
+    finally:
+        db.close()
 
 
 def _knew(h: handoff_pb2.Handoff) -> str:
@@ -455,6 +645,8 @@ async def run_demo(speed: float = 60.0, json_out: Path | None = None) -> int:
         say(f"dev CA and {len(PARTIES)} party certificates in {certs}")
         hub, port = await spawn_hub(certs, db_url, "--deadlines", str(deadlines), "--grace", "2")
         say(f"hub running as pid {hub.pid} on 127.0.0.1:{port} (SQLite), time x{speed:g}")
+        _night_shift(db_url)
+        say("rota: duty-desk on call tonight, duty-desk-2 its backup")
         demo = Demo(speed, certs, f"127.0.0.1:{port}")
         stop = asyncio.Event()
         workers = [asyncio.create_task(_party(demo, p.party_id, stop)) for p in PARTIES]
