@@ -43,6 +43,7 @@ STATE = "state"
 REASON = "reason"
 OUTCOME_CODE = "outcome_code"
 NOTE = "note"
+STAGE = "stage"
 
 _DETAIL_FIELDS = handoff_pb2.HandoffDetails.DESCRIPTOR.fields
 
@@ -81,6 +82,7 @@ SCHEMA: dict[int, dict[str, ClaimType]] = {
         OUTCOME_CODE: enum(handoff_pb2.OutcomeCode.DESCRIPTOR),
         NOTE: TEXT,
     },
+    signed.KIND_PROGRESS: {STAGE: enum(handoff_pb2.ProgressStage.DESCRIPTOR), NOTE: TEXT},
 }
 
 
@@ -207,4 +209,12 @@ def outcome_claims(outcome: handoff_pb2.Outcome) -> list[Claim]:
     claims = [_claim(kind, STATE, "COMPLETED"), _claim(kind, OUTCOME_CODE, outcome.code)]
     if outcome.note:
         claims.append(_claim(kind, NOTE, outcome.note))
+    return claims
+
+
+def progress_claims(stage: int, note: str) -> list[Claim]:
+    kind = signed.KIND_PROGRESS
+    claims = [_claim(kind, STAGE, stage)]
+    if note:
+        claims.append(_claim(kind, NOTE, note))
     return claims

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -268,6 +269,23 @@ class HubClient:
             handoff_service_pb2.CompleteHandoffResponse,
             lambda h: h.state == H.STATE_COMPLETED and h.outcome.code == outcome.code,
         )
+
+    async def report_progress(
+        self, handoff_id: str, stage: int, note: str = "", request_id: str = ""
+    ) -> handoff_service_pb2.ReportProgressResponse:
+        """Reports progress on acknowledged work (on the way, on scene), with a signed
+        statement; the same report again is answered, not recorded twice."""
+        said = hashlib.sha256(f"{stage}:{note}".encode()).hexdigest()[:16]
+        request = handoff_service_pb2.ReportProgressRequest(
+            request_id=request_id or default_request_id(f"progress-{said}", handoff_id),
+            handoff_id=handoff_id,
+            stage=stage,  # type: ignore[arg-type]
+            note=note,
+            receipt=self._sign(
+                signed.KIND_PROGRESS, claims.progress_claims(stage, note), handoff_id
+            ),
+        )
+        return await self.handoffs.ReportProgress(request)
 
     async def acknowledge_inbox(self, through_sequence: int) -> int:
         """Marks every message up to through_sequence received; returns the hub's mark."""

@@ -250,6 +250,24 @@ def decline(d: _Desk, handoff_id: str, reason: str) -> None:
     d.show(d.run(lambda p: p.decline(handoff_id, reason)))
 
 
+@click.command("progress")
+@click.argument("handoff_id")
+@click.option(
+    "--stage",
+    required=True,
+    type=click.Choice(
+        [n.removeprefix("PROGRESS_STAGE_") for n in handoff_pb2.ProgressStage.keys()[1:]],
+        case_sensitive=False,
+    ),
+)
+@click.option("--note", default="")
+@click.pass_obj
+def progress(d: _Desk, handoff_id: str, stage: str, note: str) -> None:
+    """Report how acknowledged work is going (signed), e.g. --stage ON_SCENE."""
+    value = handoff_pb2.ProgressStage.Value("PROGRESS_STAGE_" + stage.upper())
+    d.show(d.run(lambda p: p.progress(handoff_id, value, note)))
+
+
 @click.command("outcome")
 @click.argument("handoff_id")
 @click.option(
@@ -267,6 +285,6 @@ def outcome(d: _Desk, handoff_id: str, code: str, note: str) -> None:
 
 for _role in ROLES:
     _group = _role_group(_role)
-    for _command in (list_handoffs, watch, acknowledge, decline, outcome):
+    for _command in (list_handoffs, watch, acknowledge, decline, progress, outcome):
         _group.add_command(_command)
     desk.add_command(_group)

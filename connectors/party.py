@@ -37,6 +37,13 @@ class PartyConnector:
         """Refuses the work, saying why; the hub hands it to the next party at once."""
         return (await self.hub.decline_handoff(handoff_id, reason, request_id)).handoff
 
+    async def progress(
+        self, handoff_id: str, stage: int, note: str = "", request_id: str = ""
+    ) -> handoff_pb2.Handoff:
+        """Tells the hub how acknowledged work is going; restarts the time it allows
+        without news."""
+        return (await self.hub.report_progress(handoff_id, stage, note, request_id)).handoff
+
     async def finish(
         self, handoff_id: str, code: int, note: str = "", request_id: str = ""
     ) -> handoff_pb2.Handoff:

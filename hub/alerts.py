@@ -3,9 +3,11 @@
 A duty alert is a handoff of kind DUTY_ALERT to the platform party on call in the
 rota (or, with nobody on call, the first active platform party), with a reason
 (`DutyAlertReason`) and the handoff it is about. It is acknowledged, completed and
-chased like any handoff; the timeline event says the same in words. Raising an
-alert that is still open for the same reason and the same handoff does nothing, so
-a deadline that fires twice, or a second unroutable signal, does not page twice.
+chased like any handoff, but along its own chain (next_takers): the on-call
+shift's backup, then every platform party at once. The timeline event says the
+same in words. Raising an alert that is still open for the same reason and the
+same handoff does nothing, so a deadline that fires twice, or a second unroutable
+signal, does not page twice.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DUTY_ALERT = handoff_pb2.HANDOFF_KIND_DUTY_ALERT
+Handoff = handoff_pb2.Handoff
 Reason = handoff_pb2.DutyAlertReason
 
 UNROUTABLE = handoff_pb2.DUTY_ALERT_REASON_UNROUTABLE
@@ -127,6 +130,52 @@ def raise_alert(
     return alert
 
 
+def _tree(engine: CaseEngine, session: Session, alert: HandoffRow) -> list[HandoffRow]:
+    """The alert, the one it was first raised as, and every handoff it was handed on as."""
+    root = engine._chain(session, alert)[-1]
+    return [
+        h
+        for h in session.exec(
+            select(HandoffRow).where(
+                HandoffRow.case_id == alert.case_id, HandoffRow.kind == DUTY_ALERT
+            )
+        )
+        if engine._chain(session, h)[-1].handoff_id == root.handoff_id
+    ]
+
+
+def next_takers(engine: CaseEngine, tx: _Tx, alert: HandoffRow) -> list[PartyRow]:
+    """Who an alert nobody took goes to next: the on-call shift's backup, then every
+    active platform party that has not had it, all at once (each its own handoff,
+    linked to this one: whoever acknowledges first takes it, see taken()). Never a
+    desk of another role: the duty desk is the last resort of every other chain."""
+    tried = {h.assignee_party_id for h in _tree(engine, tx.session, alert)}
+    shift = rota.on_call(tx.session, tx.now)
+    platform = {
+        p.party_id: p
+        for p in tx.session.exec(
+            select(PartyRow)
+            .where(PartyRow.role == Role.PLATFORM.value, PartyRow.state == ACTIVE)
+            .order_by(col(PartyRow.party_id))
+        )
+        if p.party_id not in tried
+    }
+    if shift is not None and shift.backup_party_id in platform:
+        return [platform[shift.backup_party_id]]
+    return list(platform.values())
+
+
+def taken(engine: CaseEngine, tx: _Tx, alert: HandoffRow) -> None:
+    """An alert was acknowledged: the copies still waiting elsewhere are withdrawn."""
+    if alert.kind != DUTY_ALERT:
+        return
+    for other in _tree(engine, tx.session, alert):
+        if other.state in (Handoff.STATE_PENDING, Handoff.STATE_DELIVERED):
+            engine._transition(
+                tx, other, Handoff.STATE_CANCELLED, f"taken by {alert.assignee_party_id}"
+            )
+
+
 def declined_by_all(chain: list[HandoffRow]) -> bool:
     """Whether every handoff of an escalation chain ended in a decline."""
-    return bool(chain) and all(h.state == handoff_pb2.Handoff.STATE_DECLINED for h in chain)
+    return bool(chain) and all(h.state == Handoff.STATE_DECLINED for h in chain)

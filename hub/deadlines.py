@@ -38,6 +38,11 @@ log = logging.getLogger(__name__)
 ACKNOWLEDGE = "acknowledge"
 FOLLOW_UP = "follow_up"
 RETENTION = "retention"
+# After acknowledgement (hub/chase.py): the outcome, and a progress report, are due.
+OUTCOME = "outcome"
+PROGRESS = "progress"
+# A case the duty desk must look at (hub/chase.py).
+TRIAGE = "triage"
 
 STEPS = ("backup", "parent_jurisdiction", "duty_desk")
 _LEVELS = {
@@ -56,6 +61,10 @@ class PolicyError(ValueError):
 
 def _minutes(n: float) -> dt.timedelta:
     return dt.timedelta(minutes=n)
+
+
+def _hours(n: float) -> dt.timedelta:
+    return dt.timedelta(hours=n)
 
 
 def _default_acknowledge() -> dict[int, dict[int, dt.timedelta]]:
@@ -79,6 +88,44 @@ def _default_acknowledge() -> dict[int, dict[int, dt.timedelta]]:
     }
 
 
+def _default_outcome() -> dict[int, dict[int, dt.timedelta]]:
+    k = handoff_pb2
+    return {
+        k.HANDOFF_KIND_DISPATCH: {
+            case_pb2.RISK_LEVEL_IMMINENT: _hours(2),
+            case_pb2.RISK_LEVEL_HIGH: _hours(4),
+            0: _hours(8),
+        },
+        k.HANDOFF_KIND_HOLD_ORDER: {0: _minutes(30)},
+        k.HANDOFF_KIND_INTERCEPT_PARCEL: {0: _hours(4)},
+        k.HANDOFF_KIND_MEDICAL_CONSULT: {
+            case_pb2.RISK_LEVEL_IMMINENT: _hours(1),
+            case_pb2.RISK_LEVEL_HIGH: _hours(2),
+            0: _hours(4),
+        },
+        k.HANDOFF_KIND_FOLLOW_UP: {0: dt.timedelta(days=3)},
+    }
+
+
+def _default_progress() -> dict[int, dict[int, dt.timedelta]]:
+    return {
+        handoff_pb2.HANDOFF_KIND_DISPATCH: {
+            case_pb2.RISK_LEVEL_IMMINENT: _minutes(15),
+            case_pb2.RISK_LEVEL_HIGH: _minutes(30),
+            0: _minutes(60),
+        },
+    }
+
+
+def _default_triage() -> dict[int, dt.timedelta]:
+    return {
+        case_pb2.RISK_LEVEL_IMMINENT: _minutes(5),
+        case_pb2.RISK_LEVEL_HIGH: _minutes(10),
+        case_pb2.RISK_LEVEL_MODERATE: _minutes(30),
+        0: dt.timedelta(hours=4),
+    }
+
+
 @dataclass(frozen=True)
 class DeadlinePolicy:
     """How long each party has, what the hub does when it is late, and what it
@@ -87,6 +134,19 @@ class DeadlinePolicy:
     acknowledge: dict[int, dict[int, dt.timedelta]] = field(default_factory=_default_acknowledge)
     """Kind -> risk level (0: any other) -> time to acknowledge. An INTERCEPT_PARCEL
     is also due before its parcel's estimated delivery, whichever is first."""
+
+    outcome: dict[int, dict[int, dt.timedelta]] = field(default_factory=_default_outcome)
+    """Kind -> risk level (0: any other) -> time from acknowledgement to the outcome. A
+    kind not listed has no such deadline (STAY_IN_CONTACT: its check-in is chased;
+    DUTY_ALERT: the duty desk is not alerted about itself)."""
+
+    progress: dict[int, dict[int, dt.timedelta]] = field(default_factory=_default_progress)
+    """Kind -> risk level (0: any other) -> longest silence after acknowledgement, and
+    after each progress report, before the duty desk is alerted."""
+
+    triage: dict[int, dt.timedelta] = field(default_factory=_default_triage)
+    """Risk level (0: any other) -> time for the duty desk to look at a case the rule
+    graded below HIGH, or one with no handoff yet."""
 
     retry_attempts: int = 2
     """Redeliveries to a late party before the hub escalates."""
@@ -124,6 +184,15 @@ class DeadlinePolicy:
         by_level = self.acknowledge[kind]
         return by_level.get(risk_level, by_level[0])
 
+    def outcome_within(self, kind: int, risk_level: int) -> dt.timedelta | None:
+        return _by_level(self.outcome.get(kind), risk_level)
+
+    def progress_within(self, kind: int, risk_level: int) -> dt.timedelta | None:
+        return _by_level(self.progress.get(kind), risk_level)
+
+    def triage_within(self, risk_level: int) -> dt.timedelta:
+        return self.triage.get(risk_level, self.triage[0])
+
     def retry_delay(self, attempt: int, rng: random.Random) -> dt.timedelta:
         """Exponential backoff with jitter for redelivery number `attempt` (1, 2, ...)."""
         base = min(self.retry_backoff * (2 ** (attempt - 1)), self.retry_max_backoff)
@@ -156,26 +225,49 @@ class DeadlinePolicy:
                 )
             return dt.timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
 
-        unknown = set(data) - {"deadlines", "retry", "escalation", "follow_up", "retention"}
+        def levels(under: str, table: dict[str, Any]) -> dict[int, dt.timedelta]:
+            """`IMMINENT = "3m"`, ..., `default = "30m"`: risk level (0: default) -> duration."""
+            found = {}
+            for level_name, value in table.items():
+                if level_name != "default" and level_name not in _LEVELS:
+                    raise fail(level_name, f"unknown risk level {level_name!r} under {under}")
+                found[_LEVELS.get(level_name, 0)] = duration(level_name, value)
+            return found
+
+        def by_kind(
+            section: str, defaults: dict[int, dict[int, dt.timedelta]]
+        ) -> dict[int, dict[int, dt.timedelta]]:
+            """A [section] of `KIND = "5m"` or [section.KIND] tables by risk level, over
+            the defaults."""
+            table = dict(defaults)
+            for kind_name, value in data.get(section, {}).items():
+                if kind_name not in KIND_NAMES:
+                    raise fail(
+                        kind_name,
+                        f"unknown handoff kind {kind_name!r}; known: {sorted(KIND_NAMES)}",
+                    )
+                kind = KIND_NAMES[kind_name]
+                if isinstance(value, dict):
+                    table[kind] = {**table.get(kind, {}), **levels(kind_name, value)}
+                    if 0 not in table[kind]:
+                        raise fail(kind_name, f"[{section}.{kind_name}] needs a default = duration")
+                else:
+                    table[kind] = {0: duration(kind_name, value)}
+            return table
+
+        unknown = set(data) - {
+            "deadlines",
+            "outcome",
+            "progress",
+            "triage",
+            "retry",
+            "escalation",
+            "follow_up",
+            "retention",
+        }
         if unknown:
             raise fail(sorted(unknown)[0], f"unknown section [{sorted(unknown)[0]}]")
-        acknowledge = _default_acknowledge()
-        for kind_name, value in data.get("deadlines", {}).items():
-            if kind_name not in KIND_NAMES:
-                raise fail(
-                    kind_name, f"unknown handoff kind {kind_name!r}; known: {sorted(KIND_NAMES)}"
-                )
-            kind = KIND_NAMES[kind_name]
-            if isinstance(value, dict):
-                for level_name, by_level in value.items():
-                    if level_name != "default" and level_name not in _LEVELS:
-                        raise fail(
-                            level_name, f"unknown risk level {level_name!r} under {kind_name}"
-                        )
-                    level = 0 if level_name == "default" else _LEVELS[level_name]
-                    acknowledge[kind][level] = duration(level_name, by_level)
-            else:
-                acknowledge[kind] = {0: duration(kind_name, value)}
+        acknowledge = by_kind("deadlines", _default_acknowledge())
         retry = data.get("retry", {})
         attempts = retry.get("attempts", cls.retry_attempts)
         if not isinstance(attempts, int) or attempts < 0:
@@ -205,6 +297,9 @@ class DeadlinePolicy:
         retention = data.get("retention", {})
         return cls(
             acknowledge=acknowledge,
+            outcome=by_kind("outcome", _default_outcome()),
+            progress=by_kind("progress", _default_progress()),
+            triage={**_default_triage(), **levels("triage", data.get("triage", {}))},
             retry_attempts=attempts,
             retry_backoff=duration("backoff", retry["backoff"])
             if "backoff" in retry
@@ -222,6 +317,12 @@ class DeadlinePolicy:
             if "after" in retention
             else cls.retention,
         )
+
+
+def _by_level(table: dict[int, dt.timedelta] | None, risk_level: int) -> dt.timedelta | None:
+    if table is None:
+        return None
+    return table.get(risk_level, table[0])
 
 
 def process_name() -> str:

@@ -23,8 +23,9 @@ SIGNAL = "signal"
 ACKNOWLEDGEMENT = "acknowledgement"
 DECLINE = "decline"
 OUTCOME = "outcome"
+PROGRESS = "progress"
 HANDOFF_KINDS = [n.removeprefix("HANDOFF_KIND_") for n in handoff_pb2.HandoffKind.keys()[1:]]
-MESSAGE_KINDS = [SIGNAL, *HANDOFF_KINDS, ACKNOWLEDGEMENT, DECLINE, OUTCOME]
+MESSAGE_KINDS = [SIGNAL, *HANDOFF_KINDS, ACKNOWLEDGEMENT, DECLINE, OUTCOME, PROGRESS]
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Rule:
 
 
 _HANDOFF_BASE = frozenset({c.HANDOFF_KIND, c.ASSIGNEE, c.DUE_TIME, "instruction"})
-_RECEIPT = frozenset({c.STATE, c.REASON, c.OUTCOME_CODE, c.NOTE})
+_RECEIPT = frozenset({c.STATE, c.REASON, c.OUTCOME_CODE, c.NOTE, c.STAGE})
 _ALL = Rule(fields=frozenset({"*"}))
 
 POLICY: dict[tuple[Role, str], Rule] = {
@@ -76,7 +77,7 @@ POLICY: dict[tuple[Role, str], Rule] = {
     **{
         (role, kind): Rule(own=_RECEIPT)
         for role in Role
-        for kind in (ACKNOWLEDGEMENT, DECLINE, OUTCOME)
+        for kind in (ACKNOWLEDGEMENT, DECLINE, OUTCOME, PROGRESS)
     },
     # The platform's duty desk sees everything, and takes over any work escalated to it.
     **{(Role.PLATFORM, kind): _ALL for kind in MESSAGE_KINDS},

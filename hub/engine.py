@@ -38,6 +38,7 @@ from hub import (
     addresses,
     alerts,
     caps,
+    chase,
     db,
     errors,
     grading,
@@ -628,11 +629,16 @@ class CaseEngine:
         handoff.state = state
         handoff.update_time = tx.now
         tx.session.add(handoff)
-        if state not in (H.STATE_PENDING, H.STATE_DELIVERED):
-            # Nobody is waiting for an answer any more: the chase stops at once.
-            self._cancel_deadlines(tx, handoff_id=handoff.handoff_id, kinds=(ACKNOWLEDGE,))
         case = tx.session.get(CaseRow, handoff.case_id, with_for_update=True)
         assert case is not None
+        if state not in (H.STATE_PENDING, H.STATE_DELIVERED):
+            # Nobody is waiting for an answer any more: the chase stops at once; on
+            # acknowledgement the chase of the work itself begins (hub/chase.py).
+            self._cancel_deadlines(
+                tx, handoff_id=handoff.handoff_id, kinds=(ACKNOWLEDGE, *chase.WORK)
+            )
+        if state == H.STATE_ACKNOWLEDGED:
+            chase.expect_work(self, tx, case, handoff)
         words = _STATE(state).removeprefix("STATE_").lower()
         self._event(
             tx,
@@ -820,6 +826,8 @@ class CaseEngine:
             self._follow_up(tx, case)
         elif deadline.kind == RETENTION:
             self._erase(tx, case)
+        elif deadline.kind in chase.KINDS and case.state == OPEN:
+            chase.fire(self, tx, case, deadline)
 
     def _chain(self, session: Session, handoff: HandoffRow) -> list[HandoffRow]:
         """The handoff and those it escalates, back to the first."""
@@ -830,8 +838,11 @@ class CaseEngine:
             chain.append(previous)
         return chain
 
-    def _next_assignee(self, tx: _Tx, handoff: HandoffRow, case: CaseRow) -> PartyRow | None:
-        """Who the chase goes to next: along the policy's steps, skipping whoever had it."""
+    def _next_assignees(self, tx: _Tx, handoff: HandoffRow, case: CaseRow) -> list[PartyRow]:
+        """Who the chase goes to next: along the policy's steps, skipping whoever had it;
+        a duty alert along its own (hub/alerts.py)."""
+        if handoff.kind == alerts.DUTY_ALERT:
+            return alerts.next_takers(self, tx, handoff)
         session = tx.session
         chain = self._chain(session, handoff)
         tried = {h.assignee_party_id for h in chain}
@@ -875,8 +886,8 @@ class CaseEngine:
                 and party.state == ACTIVE
                 and Role(party.role) in ASSIGNEE_ROLES[handoff.kind] | {Role.PLATFORM}
             ):
-                return party
-        return None
+                return [party]
+        return []
 
     def _escalate(self, tx: _Tx, handoff: HandoffRow, why: str) -> None:
         """Hands the work to the next party in the chain, linked to this handoff."""
@@ -884,10 +895,10 @@ class CaseEngine:
         assert case is not None
         if case.state != OPEN:
             return
-        successor = self._next_assignee(tx, handoff, case)
+        successors = self._next_assignees(tx, handoff, case)
         if handoff.state in OPEN_STATES:
-            self._transition(tx, handoff, H.STATE_ESCALATED if successor else H.STATE_EXPIRED, why)
-        if successor is None:
+            self._transition(tx, handoff, H.STATE_ESCALATED if successors else H.STATE_EXPIRED, why)
+        if not successors:
             self._event(
                 tx,
                 case,
@@ -906,6 +917,13 @@ class CaseEngine:
                 about=handoff,
             )
             return
+        for successor in successors:
+            self._hand_on(tx, case, handoff, successor, why)
+
+    def _hand_on(
+        self, tx: _Tx, case: CaseRow, handoff: HandoffRow, successor: PartyRow, why: str
+    ) -> None:
+        """One step of a chase: the work, to the successor, linked to this handoff."""
         details = handoff_pb2.HandoffDetails.FromString(handoff.details)
         successor_handoff = self._create_handoff(
             tx,
@@ -918,6 +936,8 @@ class CaseEngine:
             escalated_from=handoff.handoff_id,
             escalated_from_party_id=handoff.assignee_party_id,
             escalation_reason=why,
+            alert_reason=handoff.alert_reason,
+            alert_handoff_id=handoff.alert_handoff_id,
         )
         self._event(
             tx,
@@ -1290,6 +1310,7 @@ class CaseEngine:
             case.update_time = tx.now
             self._regrade(tx, case, f"signal {signal.signal_id}")
             self._apply_policy(tx, case)
+            chase.await_triage(self, tx, case)
             session.add(case)
             if caller.role != Role.PLATFORM:
                 # Whether the person already had a case is not the reporter's to learn.
@@ -1535,6 +1556,7 @@ class CaseEngine:
                 ),
                 note=request.reason,
             )
+            chase.triaged(self, tx, case)
             self._apply_policy(tx, case)
             tx.session.add(case)
             return case_service_pb2.GradeCaseResponse(case=case_to_proto(case, tx.caller.role))
@@ -1563,6 +1585,8 @@ class CaseEngine:
             event = self._event(
                 tx, case, E.KIND_NOTE, f"note from {tx.caller.party_id}", note=request.text
             )
+            if tx.caller.role == Role.PLATFORM:
+                chase.triaged(self, tx, case)
             return case_service_pb2.AddCaseNoteResponse(
                 event=visibility.event_for(tx.session, tx.caller, event, request.text)
             )
@@ -1613,6 +1637,7 @@ class CaseEngine:
             case.update_time = tx.now
             case.resolution_code = request.resolution.code
             case.resolution_note = request.resolution.note
+            chase.triaged(self, tx, case)
             code = (
                 case_pb2.CaseResolution.Code.Name(request.resolution.code)
                 .removeprefix("CODE_")
@@ -1714,6 +1739,7 @@ class CaseEngine:
                 order_id=request.order_id,
                 tracking_number=request.tracking_number,
             )
+            chase.triaged(self, tx, case)
             return handoff_service_pb2.CreateHandoffResponse(
                 handoff=handoff_to_proto(handoff, tx.caller.role)
             )
@@ -1777,6 +1803,7 @@ class CaseEngine:
                 f"by {tx.caller.party_id}" + (" (late, after escalation)" if late else ""),
                 {"late": late, **receipt},
             )
+            alerts.taken(self, tx, handoff)
             return handoff_service_pb2.AcknowledgeHandoffResponse(
                 handoff=handoff_to_proto(handoff, tx.caller.role)
             )
@@ -1839,6 +1866,22 @@ class CaseEngine:
 
         return await self._mutate(
             caller, request.request_id, request, handoff_service_pb2.CompleteHandoffResponse, work
+        )
+
+    async def report_progress(
+        self, caller: PartyIdentity, request: handoff_service_pb2.ReportProgressRequest
+    ) -> handoff_service_pb2.ReportProgressResponse:
+        chase.check_stage(request.stage)
+
+        def work(tx: _Tx) -> handoff_service_pb2.ReportProgressResponse:
+            handoff = self._own_handoff(tx, request.handoff_id)
+            chase.report_progress(self, tx, handoff, request)
+            return handoff_service_pb2.ReportProgressResponse(
+                handoff=handoff_to_proto(handoff, tx.caller.role)
+            )
+
+        return await self._mutate(
+            caller, request.request_id, request, handoff_service_pb2.ReportProgressResponse, work
         )
 
     # -- inbox ----------------------------------------------------------------

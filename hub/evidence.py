@@ -32,6 +32,7 @@ _RECEIPT_KINDS: dict[int, str] = {
     signed.KIND_ACKNOWLEDGEMENT: disclosure.ACKNOWLEDGEMENT,
     signed.KIND_DECLINE: disclosure.DECLINE,
     signed.KIND_OUTCOME: disclosure.OUTCOME,
+    signed.KIND_PROGRESS: disclosure.PROGRESS,
 }
 
 

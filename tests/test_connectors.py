@@ -199,6 +199,11 @@ async def test_a_police_desk_and_a_courier_at_the_command_line(
     acked = json.loads(out)
     assert acked["state"] == "STATE_ACKNOWLEDGED" and acked["details"]["address_text"] == "Flat 3"
     code, out, err = await _lifeline(
+        *police, "--json", "progress", handoff_id, "--stage", "on_scene", "--note", "at the door"
+    )
+    assert code == 0, err
+    assert json.loads(out)["progress"]["stage"] == "PROGRESS_STAGE_ON_SCENE"
+    code, out, err = await _lifeline(
         *police, "outcome", handoff_id, "--code", "person_found_safe", "--note", "reached the flat"
     )
     assert code == 0, err and "COMPLETED" in out

@@ -80,3 +80,14 @@ class HandoffService(handoff_service_pb2_grpc.HandoffServiceServicer):
             claims.outcome_claims(request.outcome),
         )
         return await self._engine.complete_handoff(auth.caller(), request)
+
+    async def ReportProgress(
+        self, request: pb.ReportProgressRequest, context: Any
+    ) -> pb.ReportProgressResponse:
+        self._check_receipt(
+            request.receipt,
+            signed.KIND_PROGRESS,
+            request.handoff_id,
+            claims.progress_claims(request.stage, request.note),
+        )
+        return await self._engine.report_progress(auth.caller(), request)
