@@ -120,6 +120,10 @@ class DeadlinePolicy:
     retention: dt.timedelta = dt.timedelta(days=180)
     """After closing a case: when its personal data (address, phone, chat text) is erased."""
 
+    check_in_grace: dt.timedelta = dt.timedelta(minutes=15)
+    """How long after a STAY_IN_CONTACT's check-in time the chat has to report how
+    the person answered before the duty desk is alerted (CHECK_IN_MISSED)."""
+
     def acknowledge_within(self, kind: int, risk_level: int) -> dt.timedelta:
         by_level = self.acknowledge[kind]
         return by_level.get(risk_level, by_level[0])
@@ -156,7 +160,14 @@ class DeadlinePolicy:
                 )
             return dt.timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
 
-        unknown = set(data) - {"deadlines", "retry", "escalation", "follow_up", "retention"}
+        unknown = set(data) - {
+            "deadlines",
+            "retry",
+            "escalation",
+            "follow_up",
+            "retention",
+            "check_in",
+        }
         if unknown:
             raise fail(sorted(unknown)[0], f"unknown section [{sorted(unknown)[0]}]")
         acknowledge = _default_acknowledge()
@@ -203,6 +214,7 @@ class DeadlinePolicy:
                 party = backups[party]
         follow = data.get("follow_up", {})
         retention = data.get("retention", {})
+        check_in = data.get("check_in", {})
         return cls(
             acknowledge=acknowledge,
             retry_attempts=attempts,
@@ -221,6 +233,9 @@ class DeadlinePolicy:
             retention=duration("after", retention["after"])
             if "after" in retention
             else cls.retention,
+            check_in_grace=duration("grace", check_in["grace"])
+            if "grace" in check_in
+            else cls.check_in_grace,
         )
 
 
