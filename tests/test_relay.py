@@ -20,6 +20,7 @@ from lifeline.hub.v1 import (
 
 from connectors import claims, signed
 from connectors import client as client_module
+from connectors.duty_desk import DutyDeskConnector
 from connectors.errors import InvalidArgumentError, NotFoundError
 from connectors.merchant import MerchantConnector
 from hub import inbox
@@ -97,12 +98,8 @@ async def _take(client, kind: int) -> handoff_pb2.Handoff:
     return handoff
 
 
-async def _note(platform, case_id: str, text: str, *roles: int, signal_id: str = "") -> None:
-    await platform.cases.AddCaseNote(
-        case_service_pb2.AddCaseNoteRequest(
-            case_id=case_id, text=text, share_with=list(roles), signal_id=signal_id
-        )
-    )
+async def _note(client, case_id: str, text: str, *roles: int, signal_id: str = "") -> None:
+    await DutyDeskConnector(client).note(case_id, text, share_with=roles, signal_id=signal_id)
 
 
 async def test_a_shared_note_reaches_the_desks_that_acknowledged_narrowed_for_each(
@@ -305,19 +302,13 @@ async def test_the_chat_stays_in_contact_and_the_morning_check_in_is_chased_afte
     await _take(police, DISPATCH)
     await _take(connect(hub, certs_dir, "committee-110105"), handoff_pb2.HANDOFF_KIND_FOLLOW_UP)
 
-    def stay(check_in: dt.datetime, kind: int = STAY) -> handoff_service_pb2.CreateHandoffRequest:
-        request = handoff_service_pb2.CreateHandoffRequest(
-            case_id=case_id, kind=kind, assignee_party_id="shop-1"
-        )
-        request.check_in_time.FromDatetime(check_in)
-        return request
-
-    for refused_request in (stay(evening - MINUTE), stay(evening + MINUTE, DISPATCH)):
+    desk = DutyDeskConnector(platform)
+    for kind, when in ((STAY, evening - MINUTE), (DISPATCH, evening + MINUTE)):
         with pytest.raises(InvalidArgumentError) as refused:
-            await platform.handoffs.CreateHandoff(refused_request)
+            await desk.hand_off(case_id, kind, "shop-1", check_in_time=when)
         assert refused.value.metadata["field"] == "check_in_time"
     morning = evening + dt.timedelta(hours=12, minutes=44)
-    check_in = (await platform.handoffs.CreateHandoff(stay(morning))).handoff
+    check_in = await desk.hand_off(case_id, STAY, "shop-1", check_in_time=morning)
     assert check_in.check_in_time.ToDatetime(dt.UTC) == morning
     await shop.acknowledge_handoff(check_in.handoff_id)
 
