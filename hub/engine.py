@@ -1151,6 +1151,7 @@ class CaseEngine:
             if chat is not None and not any(
                 h.kind == handoff_pb2.HANDOFF_KIND_STAY_IN_CONTACT
                 and h.assignee_party_id == chat.party_id
+                and h.state != H.STATE_CANCELLED  # withdrawn at closing: asked again
                 for h in existing
             ):
                 create(handoff_pb2.HANDOFF_KIND_STAY_IN_CONTACT, chat)

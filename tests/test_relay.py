@@ -375,6 +375,12 @@ async def test_a_message_after_closing_joins_the_closed_case_and_opens_none(
     [arrived] = [e for e in events if joined.signal.signal_id in e.summary and e.kind == SIGNAL]
     assert events.index(arrived) > [e.kind for e in events].index(case_pb2.CaseEvent.KIND_CLOSE)
     assert "came on the closed case, which stays closed" in events[-1].summary
+    # The duty desk decides to reopen: the shop is asked again to keep her talking.
+    await platform.cases.ReopenCase(
+        case_service_pb2.ReopenCaseRequest(case_id=case_id, reason="she wrote again")
+    )
+    stays = [h.state for h in await _handoffs(platform, case_id) if h.kind == STAY]
+    assert sorted(stays) == [H.STATE_PENDING, H.STATE_CANCELLED]
     # A shop not on the case cannot name it, any more than see it; nor a case that is not.
     for party, named in (("shop-2", case_id), ("shop-1", "case-none")):
         with pytest.raises(NotFoundError):
