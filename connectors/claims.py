@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf import json_format
-from lifeline.hub.v1 import case_pb2, handoff_pb2
+from lifeline.hub.v1 import case_pb2, handoff_pb2, inbox_service_pb2
 
 from connectors import signed
 from connectors.claim_types import TEXT, TIME, ClaimType, ClaimValueError, enum, message
@@ -37,6 +37,7 @@ OBSERVE_TIME = "observe_time"
 HANDOFF_KIND = "kind"
 ASSIGNEE = "assignee"
 DUE_TIME = "due_time"
+ESCALATED_FROM = "escalated_from"
 
 # Claim names of receipts.
 STATE = "state"
@@ -44,6 +45,12 @@ REASON = "reason"
 OUTCOME_CODE = "outcome_code"
 NOTE = "note"
 STAGE = "stage"
+
+# Claim names of a case update (besides SITUATION and NOTE): a signal's situation
+# and a note are separate claims, so a party may be shown the one and not the other.
+UPDATE_KIND = "update_kind"
+AUTHOR = "author"
+RISK_LEVEL = "risk_level"
 
 _DETAIL_FIELDS = handoff_pb2.HandoffDetails.DESCRIPTOR.fields
 
@@ -74,6 +81,7 @@ SCHEMA: dict[int, dict[str, ClaimType]] = {
         ASSIGNEE: TEXT,
         **{field.name: _detail_type(field) for field in _DETAIL_FIELDS},
         DUE_TIME: TIME,
+        ESCALATED_FROM: message(handoff_pb2.EscalatedFrom),
     },
     signed.KIND_ACKNOWLEDGEMENT: {STATE: TEXT},
     signed.KIND_DECLINE: {STATE: TEXT, REASON: TEXT},
@@ -83,6 +91,13 @@ SCHEMA: dict[int, dict[str, ClaimType]] = {
         NOTE: TEXT,
     },
     signed.KIND_PROGRESS: {STAGE: enum(handoff_pb2.ProgressStage.DESCRIPTOR), NOTE: TEXT},
+    signed.KIND_CASE_UPDATE: {
+        UPDATE_KIND: enum(inbox_service_pb2.CaseUpdate.Kind.DESCRIPTOR),
+        AUTHOR: TEXT,
+        SITUATION: TEXT,
+        NOTE: TEXT,
+        RISK_LEVEL: enum(case_pb2.RiskLevel.DESCRIPTOR),
+    },
 }
 
 
@@ -184,7 +199,17 @@ def handoff_claims(handoff: handoff_pb2.Handoff) -> list[Claim]:
     ]
     if handoff.HasField("due_time"):
         claims.append(_claim(kind, DUE_TIME, handoff.due_time))
+    if handoff.HasField("escalated_from"):
+        claims.append(_claim(kind, ESCALATED_FROM, handoff.escalated_from))
     return claims
+
+
+def escalated_from_claims(claims: Sequence[Claim]) -> handoff_pb2.EscalatedFrom | None:
+    """Where a signed handoff says its work came from, if it says."""
+    for name, value in claims:
+        if name == ESCALATED_FROM:
+            return json_format.ParseDict(value, handoff_pb2.EscalatedFrom())
+    return None
 
 
 def details_from_claims(claims: Sequence[Claim]) -> handoff_pb2.HandoffDetails:
@@ -218,3 +243,30 @@ def progress_claims(stage: int, note: str) -> list[Claim]:
     if note:
         claims.append(_claim(kind, NOTE, note))
     return claims
+
+
+def case_update_claims(
+    update_kind: int, author: str, risk_level: int, *, situation: str = "", note: str = ""
+) -> list[Claim]:
+    """A fact the hub relays; the disclosure policy decides which parts each party sees."""
+    kind = signed.KIND_CASE_UPDATE
+    claims = [_claim(kind, UPDATE_KIND, update_kind), _claim(kind, AUTHOR, author)]
+    for name, text in ((SITUATION, situation), (NOTE, note)):
+        if text:
+            claims.append(_claim(kind, name, text))
+    if risk_level:
+        claims.append(_claim(kind, RISK_LEVEL, risk_level))
+    return claims
+
+
+def case_update_from_claims(claims: Sequence[Claim]) -> inbox_service_pb2.CaseUpdate:
+    """The plain fields of a CaseUpdate as the claims disclosed to its recipient say them:
+    the text is the situation, then the note, each only if disclosed."""
+    values = dict(claims)
+    update = inbox_service_pb2.CaseUpdate(author_party_id=values.get(AUTHOR, ""))
+    if UPDATE_KIND in values:
+        update.kind = inbox_service_pb2.CaseUpdate.Kind.Value(values[UPDATE_KIND])  # type: ignore[assignment]
+    if RISK_LEVEL in values:
+        update.risk_level = case_pb2.RiskLevel.Value(values[RISK_LEVEL])  # type: ignore[assignment]
+    update.text = "\n".join(values[n] for n in (SITUATION, NOTE) if values.get(n))
+    return update

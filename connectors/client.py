@@ -145,6 +145,8 @@ class HubClient:
             async for response in call:
                 if response.message.HasField("handoff"):
                     self.verify_handoff(response.message)
+                if response.message.HasField("case_update"):
+                    self.verify_case_update(response.message.case_update)
                 yield response.message
         except grpc.RpcError as e:
             raise from_rpc_error(e) from None
@@ -174,21 +176,59 @@ class HubClient:
             or verified.payload.handoff_id != handoff.handoff_id
             or claims.details_from_claims(verified.claims) != handoff.details
             or verified.values(claims.HANDOFF_KIND) != [handoff_pb2.HandoffKind.Name(handoff.kind)]
+            or claims.escalated_from_claims(verified.claims)
+            != (handoff.escalated_from if handoff.HasField("escalated_from") else None)
         ):
             raise signed.SignedMessageError(
                 signed.SIGNED_CONTENT_MISMATCH,
                 f"handoff {handoff.handoff_id} differs from what the hub signed",
             )
 
+    def verify_case_update(self, update: inbox_service_pb2.CaseUpdate) -> None:
+        """Checks the hub's signature on a case update and that its text, kind, author and
+        grade are what the signed message discloses to this party.
+
+        Raises SignedMessageError; the message is then not acknowledged, and comes again.
+        """
+        verified = signed.verify(
+            update.signed_update,
+            ca=self._ca,
+            kind=signed.KIND_CASE_UPDATE,
+            audience=self.party_id,
+            now=_now(),
+        )
+        try:
+            said = claims.case_update_from_claims(verified.claims)
+        except ValueError:
+            said = None
+        plain = inbox_service_pb2.CaseUpdate(
+            kind=update.kind,
+            author_party_id=update.author_party_id,
+            text=update.text,
+            risk_level=update.risk_level,
+        )
+        if (
+            verified.payload.issuer != signed.HUB
+            or verified.payload.message_id != update.update_id
+            or verified.payload.handoff_id != update.handoff_id
+            or said != plain
+        ):
+            raise signed.SignedMessageError(
+                signed.SIGNED_CONTENT_MISMATCH,
+                f"case update {update.update_id} differs from what the hub signed",
+            )
+
     def _sign(self, kind: int, message_claims: list[signed.Claim], handoff_id: str = "") -> Any:
         return self.signer.sign(kind, signed.HUB, message_claims, _now(), handoff_id=handoff_id)
 
     async def report_signal(
-        self, signal: case_pb2.Signal, request_id: str = ""
+        self, signal: case_pb2.Signal, request_id: str = "", case_id: str = ""
     ) -> case_service_pb2.ReportSignalResponse:
-        """Reports a signal, signed by this party."""
+        """Reports a signal, signed by this party; with a case_id, against that case (one
+        this party is on, even closed) instead of the one the hub would match."""
         request = case_service_pb2.ReportSignalRequest(
             request_id=request_id,
+            case_id=case_id,
             signal=signal,
             signed_signal=self._sign(signed.KIND_SIGNAL, claims.signal_claims(signal)),
         )

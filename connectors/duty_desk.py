@@ -1,6 +1,10 @@
-"""The platform's duty desk: the case board, grading, handing work on, closing."""
+"""The platform's duty desk: the case board, grading, handing work on, sharing notes
+with the parties working on a case, closing."""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
 
 from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2, handoff_service_pb2
 
@@ -56,24 +60,45 @@ class DutyDeskConnector(PartyConnector):
         *,
         order_id: str = "",
         tracking_number: str = "",
+        check_in_time: dt.datetime | None = None,
         request_id: str = "",
     ) -> handoff_pb2.Handoff:
-        response = await self.hub.handoffs.CreateHandoff(
-            handoff_service_pb2.CreateHandoffRequest(
-                request_id=request_id,
-                case_id=case_id,
-                kind=kind,  # type: ignore[arg-type]
-                assignee_party_id=assignee_party_id,
-                instruction=instruction,
-                order_id=order_id,
-                tracking_number=tracking_number,
-            )
+        """Creates a handoff; a STAY_IN_CONTACT may carry the check-in agreed with the
+        person, when its assignee is reminded (and the duty desk alerted without word)."""
+        request = handoff_service_pb2.CreateHandoffRequest(
+            request_id=request_id,
+            case_id=case_id,
+            kind=kind,  # type: ignore[arg-type]
+            assignee_party_id=assignee_party_id,
+            instruction=instruction,
+            order_id=order_id,
+            tracking_number=tracking_number,
         )
+        if check_in_time is not None:
+            request.check_in_time.FromDatetime(check_in_time)
+        response = await self.hub.handoffs.CreateHandoff(request)
         return response.handoff
 
-    async def note(self, case_id: str, text: str) -> None:
+    async def note(
+        self,
+        case_id: str,
+        text: str,
+        *,
+        share_with: Sequence[int] = (),
+        signal_id: str = "",
+        request_id: str = "",
+    ) -> None:
+        """Notes on the timeline; with `share_with` (party_pb2 roles) also sent, signed, to
+        every party of those roles working on the case, with `signal_id` after that
+        signal's situation (docs/handoffs.md, "Case updates")."""
         await self.hub.cases.AddCaseNote(
-            case_service_pb2.AddCaseNoteRequest(case_id=case_id, text=text)
+            case_service_pb2.AddCaseNoteRequest(
+                request_id=request_id,
+                case_id=case_id,
+                text=text,
+                share_with=share_with,  # type: ignore[arg-type]
+                signal_id=signal_id,
+            )
         )
 
     async def close(

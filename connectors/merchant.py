@@ -1,4 +1,5 @@
-"""A shop's customer-service chat: report what was seen; hold or cancel the order."""
+"""A shop's customer-service chat: report what was seen; hold or cancel the order; keep
+the person talking and check in at the agreed time."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ class MerchantConnector(PartyConnector):
         orders: list[case_pb2.OrderReference] | None = None,
         parcels: list[case_pb2.ParcelReference] | None = None,
         request_id: str = "",
+        case_id: str = "",
     ) -> case_service_pb2.ReportSignalResponse:
-        """Reports risk seen in a chat; this shop's orders are filled in as its own."""
+        """Reports risk seen in a chat; this shop's orders are filled in as its own. With a
+        case_id, a message after the case closed joins that case (see HubClient)."""
         signal = case_pb2.Signal(
             source=case_pb2.SIGNAL_SOURCE_MERCHANT_CHAT,
             subject=case_pb2.SubjectReference(buyer_id=buyer_id, phone=phone, address=address),
@@ -31,7 +34,7 @@ class MerchantConnector(PartyConnector):
         )
         for order in signal.orders:
             order.merchant_party_id = order.merchant_party_id or self.hub.party_id
-        return await self.hub.report_signal(signal, request_id)
+        return await self.hub.report_signal(signal, request_id, case_id)
 
     async def confirm_held(
         self, handoff_id: str, note: str = "", request_id: str = ""
@@ -51,3 +54,14 @@ class MerchantConnector(PartyConnector):
         return await self.finish(
             handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_ALREADY_SHIPPED, note, request_id
         )
+
+    async def stayed_in_contact(
+        self,
+        handoff_id: str,
+        code: int = handoff_pb2.OUTCOME_CODE_CONTACT_KEPT,
+        note: str = "",
+        request_id: str = "",
+    ) -> handoff_pb2.Handoff:
+        """A STAY_IN_CONTACT done: contact kept until others took over, the person replied
+        at the check-in, or contact was lost. Works after the case is closed too."""
+        return await self.finish(handoff_id, code, note, request_id)

@@ -180,6 +180,10 @@ class DeadlinePolicy:
     retention: dt.timedelta = dt.timedelta(days=180)
     """After closing a case: when its personal data (address, phone, chat text) is erased."""
 
+    check_in_grace: dt.timedelta = dt.timedelta(minutes=15)
+    """How long after a STAY_IN_CONTACT's check-in time the chat has to report how
+    the person answered before the duty desk is alerted (CHECK_IN_MISSED)."""
+
     def acknowledge_within(self, kind: int, risk_level: int) -> dt.timedelta:
         by_level = self.acknowledge[kind]
         return by_level.get(risk_level, by_level[0])
@@ -264,6 +268,7 @@ class DeadlinePolicy:
             "escalation",
             "follow_up",
             "retention",
+            "check_in",
         }
         if unknown:
             raise fail(sorted(unknown)[0], f"unknown section [{sorted(unknown)[0]}]")
@@ -295,6 +300,7 @@ class DeadlinePolicy:
                 party = backups[party]
         follow = data.get("follow_up", {})
         retention = data.get("retention", {})
+        check_in = data.get("check_in", {})
         return cls(
             acknowledge=acknowledge,
             outcome=by_kind("outcome", _default_outcome()),
@@ -316,6 +322,9 @@ class DeadlinePolicy:
             retention=duration("after", retention["after"])
             if "after" in retention
             else cls.retention,
+            check_in_grace=duration("grace", check_in["grace"])
+            if "grace" in check_in
+            else cls.check_in_grace,
         )
 
 

@@ -24,8 +24,9 @@ ACKNOWLEDGEMENT = "acknowledgement"
 DECLINE = "decline"
 OUTCOME = "outcome"
 PROGRESS = "progress"
+CASE_UPDATE = "case_update"
 HANDOFF_KINDS = [n.removeprefix("HANDOFF_KIND_") for n in handoff_pb2.HandoffKind.keys()[1:]]
-MESSAGE_KINDS = [SIGNAL, *HANDOFF_KINDS, ACKNOWLEDGEMENT, DECLINE, OUTCOME, PROGRESS]
+MESSAGE_KINDS = [SIGNAL, *HANDOFF_KINDS, ACKNOWLEDGEMENT, DECLINE, OUTCOME, PROGRESS, CASE_UPDATE]
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,13 @@ class Rule:
     signal, its own receipts."""
 
 
-_HANDOFF_BASE = frozenset({c.HANDOFF_KIND, c.ASSIGNEE, c.DUE_TIME, "instruction"})
+# Where escalated work came from, and why, is the assignee's to know whatever its role.
+_HANDOFF_BASE = frozenset({c.HANDOFF_KIND, c.ASSIGNEE, c.DUE_TIME, "instruction", c.ESCALATED_FROM})
+# A case update's note is written for the parties it is sent to (the duty desk chose
+# them, or it is the hub's own reminder); a signal's situation and the grade are
+# mental-health detail, for those who act on the person only.
+_UPDATE_BASE = frozenset({c.UPDATE_KIND, c.AUTHOR, c.NOTE})
+_UPDATE_ALL = Rule(fields=_UPDATE_BASE | {c.SITUATION, c.RISK_LEVEL})
 _RECEIPT = frozenset({c.STATE, c.REASON, c.OUTCOME_CODE, c.NOTE, c.STAGE})
 _ALL = Rule(fields=frozenset({"*"}))
 
@@ -73,6 +80,12 @@ POLICY: dict[tuple[Role, str], Rule] = {
     # The chat the person is in: it wrote the situation itself; it needs the instruction.
     (Role.MERCHANT, "STAY_IN_CONTACT"): Rule(fields=_HANDOFF_BASE | {"risk_level"}),
     (Role.HOSPITAL, "STAY_IN_CONTACT"): Rule(fields=_HANDOFF_BASE | {"risk_level"}),
+    # Case updates (docs/handoffs.md): a merchant or courier only the note for its work.
+    (Role.MERCHANT, CASE_UPDATE): Rule(fields=_UPDATE_BASE),
+    (Role.COURIER, CASE_UPDATE): Rule(fields=_UPDATE_BASE),
+    (Role.POLICE, CASE_UPDATE): _UPDATE_ALL,
+    (Role.COMMITTEE, CASE_UPDATE): _UPDATE_ALL,
+    (Role.HOSPITAL, CASE_UPDATE): _UPDATE_ALL,
     # Receipts: a party sees its own.
     **{
         (role, kind): Rule(own=_RECEIPT)

@@ -45,6 +45,7 @@ from hub import (
     inbox,
     limits,
     matching,
+    relay,
     rota,
     timeline,
     visibility,
@@ -828,6 +829,8 @@ class CaseEngine:
             self._erase(tx, case)
         elif deadline.kind in chase.KINDS and case.state == OPEN:
             chase.fire(self, tx, case, deadline)
+        elif deadline.kind in relay.DEADLINES:
+            relay.fire(self, tx, case, deadline)
 
     def _chain(self, session: Session, handoff: HandoffRow) -> list[HandoffRow]:
         """The handoff and those it escalates, back to the first."""
@@ -1163,6 +1166,15 @@ class CaseEngine:
                     )
                     continue
                 create(handoff_pb2.HANDOFF_KIND_MEDICAL_CONSULT, hospital)
+        if handoff_pb2.HANDOFF_KIND_STAY_IN_CONTACT in kinds:
+            chat = relay.chat_party(tx.session, case.case_id)
+            if chat is not None and not any(
+                h.kind == handoff_pb2.HANDOFF_KIND_STAY_IN_CONTACT
+                and h.assignee_party_id == chat.party_id
+                and h.state != H.STATE_CANCELLED  # withdrawn at closing: asked again
+                for h in existing
+            ):
+                create(handoff_pb2.HANDOFF_KIND_STAY_IN_CONTACT, chat)
 
     def _regrade(self, tx: _Tx, case: CaseRow, reason: str) -> None:
         computed = grading.grade(grading.from_mask(case.indicators_mask))
@@ -1217,14 +1229,19 @@ class CaseEngine:
                     )
             # Most signals are about someone new: a plain read finds that out cheaply,
             # and only open cases it finds are loaded (and locked) as rows to change.
+            # A signal reported against a case joins that one, without matching.
             known, cases = db.table(SubjectKeyRow), db.table(CaseRow)
-            candidates = set(
-                db.read(
-                    session,
-                    sa.select(known.c.case_id)
-                    .join(cases, cases.c.case_id == known.c.case_id)
-                    .where(known.c.key_hash.in_(keys), cases.c.state == OPEN),
-                ).scalars()
+            candidates = (
+                set()
+                if request.case_id
+                else set(
+                    db.read(
+                        session,
+                        sa.select(known.c.case_id)
+                        .join(cases, cases.c.case_id == known.c.case_id)
+                        .where(known.c.key_hash.in_(keys), cases.c.state == OPEN),
+                    ).scalars()
+                )
             )
             matched = (
                 list(
@@ -1239,7 +1256,9 @@ class CaseEngine:
                 else []
             )
             merged = bool(matched)
-            if matched:
+            if request.case_id:
+                case = relay.named_case(self, tx, request.case_id)
+            elif matched:
                 case = matched[0]
             else:
                 case = CaseRow(case_id=_new_id("case"), create_time=tx.now, update_time=tx.now)
@@ -1311,6 +1330,7 @@ class CaseEngine:
             self._regrade(tx, case, f"signal {signal.signal_id}")
             self._apply_policy(tx, case)
             chase.await_triage(self, tx, case)
+            relay.signal_reported(self, tx, case, signal)
             session.add(case)
             if caller.role != Role.PLATFORM:
                 # Whether the person already had a case is not the reporter's to learn.
@@ -1579,6 +1599,7 @@ class CaseEngine:
     async def add_note(
         self, caller: PartyIdentity, request: case_service_pb2.AddCaseNoteRequest
     ) -> case_service_pb2.AddCaseNoteResponse:
+        share_with = relay.shared_roles(caller, request)
 
         def work(tx: _Tx) -> case_service_pb2.AddCaseNoteResponse:
             case = self._visible_case(tx.session, tx.caller, request.case_id, lock=True)
@@ -1587,6 +1608,8 @@ class CaseEngine:
             )
             if tx.caller.role == Role.PLATFORM:
                 chase.triaged(self, tx, case)
+            if share_with:
+                relay.share(self, tx, case, request, share_with)
             return case_service_pb2.AddCaseNoteResponse(
                 event=visibility.event_for(tx.session, tx.caller, event, request.text)
             )
@@ -1629,6 +1652,7 @@ class CaseEngine:
                     col(HandoffRow.state).in_(
                         [H.STATE_PENDING, H.STATE_DELIVERED, H.STATE_ACKNOWLEDGED]
                     ),
+                    relay.cancelled_by_closing(tx.now),
                 )
             ):
                 self._transition(tx, handoff, H.STATE_CANCELLED, "the case was closed")
@@ -1738,8 +1762,10 @@ class CaseEngine:
                 request.instruction,
                 order_id=request.order_id,
                 tracking_number=request.tracking_number,
+                check_in_time=relay.check_in_time(request, tx.now),
             )
             chase.triaged(self, tx, case)
+            relay.schedule_check_in(self, tx, handoff)
             return handoff_service_pb2.CreateHandoffResponse(
                 handoff=handoff_to_proto(handoff, tx.caller.role)
             )
@@ -1804,6 +1830,8 @@ class CaseEngine:
                 {"late": late, **receipt},
             )
             alerts.taken(self, tx, handoff)
+            if late:
+                relay.acknowledged_late(self, tx, handoff)
             return handoff_service_pb2.AcknowledgeHandoffResponse(
                 handoff=handoff_to_proto(handoff, tx.caller.role)
             )

@@ -73,6 +73,11 @@ def export(
             assert handoff is not None
             key = disclosure.handoff_kind_key(handoff.kind)
             own = _mine(handoff.assignee_party_id, viewer, roles, party_id)
+        elif row.kind == signed.KIND_CASE_UPDATE:
+            # Sent on the recipient's handoff: the recipient's, like the handoff.
+            assert handoff is not None
+            key = disclosure.CASE_UPDATE
+            own = _mine(handoff.assignee_party_id, viewer, roles, party_id)
         else:
             key, own = _RECEIPT_KINDS[row.kind], _mine(row.issuer, viewer, roles, party_id)
         if viewer != Role.PLATFORM and row.kind != signed.KIND_SIGNAL and not own:

@@ -155,11 +155,23 @@ class HandoffPolicy:
     instructions: dict[int, str] = field(default_factory=lambda: dict(DEFAULT_INSTRUCTIONS))
     """The instruction each kind carries when the hub creates it."""
 
+    forward_situation_levels: frozenset[int] = frozenset(
+        {case_pb2.RISK_LEVEL_HIGH, case_pb2.RISK_LEVEL_IMMINENT}
+    )
+    """Grades at which new situation text from the reporting merchant or hospital is
+    forwarded to the case's acknowledged DISPATCH desks (hub/relay.py)."""
+
     @classmethod
     def from_toml(cls, path: Path) -> HandoffPolicy:
-        """Reads [handoffs] auto_levels = [...], auto_kinds = [...], [handoffs.instructions]."""
+        """Reads [handoffs] auto_levels = [...], auto_kinds = [...],
+        forward_situation_levels = [...], [handoffs.instructions]."""
         data = tomllib.loads(path.read_text()).get("handoffs", {})
-        unknown = set(data) - {"auto_levels", "auto_kinds", "instructions"}
+        unknown = set(data) - {
+            "auto_levels",
+            "auto_kinds",
+            "forward_situation_levels",
+            "instructions",
+        }
         if unknown:
             raise ValueError(f"{path}: unknown [handoffs] settings {sorted(unknown)}")
         levels = {
@@ -176,19 +188,25 @@ class HandoffPolicy:
                 raise ValueError(f"{path}: {what} names unknown handoff kinds {bad}")
             return [KIND_NAMES[n] for n in names]
 
-        bad_levels = [n for n in data.get("auto_levels", []) if n not in levels]
-        if bad_levels:
-            raise ValueError(f"{path}: auto_levels names unknown risk levels {bad_levels}")
+        def grades(key: str, default: frozenset[int]) -> frozenset[int]:
+            if key not in data:
+                return default
+            bad = [n for n in data[key] if n not in levels]
+            if bad:
+                raise ValueError(f"{path}: {key} names unknown risk levels {bad}")
+            return frozenset(levels[n] for n in data[key])
+
         instructions = dict(default.instructions)
         texts = data.get("instructions", {})
         for kind, text in zip(kinds(list(texts), "instructions"), texts.values(), strict=True):
             instructions[kind] = str(text)
         return cls(
-            auto_levels=frozenset(levels[n] for n in data["auto_levels"])
-            if "auto_levels" in data
-            else default.auto_levels,
+            auto_levels=grades("auto_levels", default.auto_levels),
             auto_kinds=frozenset(kinds(data["auto_kinds"], "auto_kinds"))
             if "auto_kinds" in data
             else default.auto_kinds,
             instructions=instructions,
+            forward_situation_levels=grades(
+                "forward_situation_levels", default.forward_situation_levels
+            ),
         )

@@ -19,6 +19,7 @@ FOLLOW_UP = handoff_pb2.HANDOFF_KIND_FOLLOW_UP
 HOLD_ORDER = handoff_pb2.HANDOFF_KIND_HOLD_ORDER
 INTERCEPT = handoff_pb2.HANDOFF_KIND_INTERCEPT_PARCEL
 CONSULT = handoff_pb2.HANDOFF_KIND_MEDICAL_CONSULT
+STAY = handoff_pb2.HANDOFF_KIND_STAY_IN_CONTACT
 
 
 async def _events(platform, case_id: str) -> list[case_pb2.CaseEvent]:
@@ -112,7 +113,12 @@ async def test_case1_the_twelve_year_old(start_hub, connect, certs_dir: Path, db
         handoff_service_pb2.ListHandoffsRequest(case_id=case_id)
     )
     states = {(h.kind, h.state) for h in all_handoffs.handoffs}
-    assert states == {(DISPATCH, H.STATE_COMPLETED), (FOLLOW_UP, H.STATE_CANCELLED)}
+    # So was the shop's STAY_IN_CONTACT (it had no check-in ahead).
+    assert states == {
+        (DISPATCH, H.STATE_COMPLETED),
+        (FOLLOW_UP, H.STATE_CANCELLED),
+        (STAY, H.STATE_CANCELLED),
+    }
 
     kinds = [e.kind for e in await _events(platform, case_id)]
     assert kinds[:2] == [case_pb2.CaseEvent.KIND_SIGNAL, case_pb2.CaseEvent.KIND_GRADE]
@@ -166,13 +172,15 @@ async def test_case2_several_shops_one_person(
     events = await _events(platform, case_id)
     merge = [e for e in events if e.kind == case_pb2.CaseEvent.KIND_MERGE]
     assert len(merge) == 1 and "shop-1" in merge[0].summary and "shop-2" in merge[0].summary
-    # The police and the residents' committee near her are contacted.
+    # The police and the residents' committee near her are contacted; the shop whose
+    # chat she is in now keeps her talking.
     made = await platform.handoffs.ListHandoffs(
         handoff_service_pb2.ListHandoffsRequest(case_id=case_id)
     )
     assert {(h.kind, h.assignee_party_id) for h in made.handoffs} == {
         (DISPATCH, "police-110105"),
         (FOLLOW_UP, "committee-110105"),
+        (STAY, "shop-2"),
     }
     # Each shop sees the case it took part in; a courier sees nothing.
     for shop in ("shop-1", "shop-2"):
@@ -258,6 +266,7 @@ async def test_case3_pesticide_shop(start_hub, connect, certs_dir: Path, db_url:
     # No residents' committee serves her village: the on-call duty desk gets an alert.
     assert {(h.kind, h.assignee_party_id) for h in made.handoffs} == {
         (HOLD_ORDER, "shop-1"),
+        (STAY, "shop-1"),
         (DISPATCH, "police-410100"),
         (handoff_pb2.HANDOFF_KIND_DUTY_ALERT, "duty-desk"),
     }

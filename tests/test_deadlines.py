@@ -56,7 +56,9 @@ async def test_a_silent_desk_is_retried_then_escalated_and_a_late_ack_is_recorde
     start_hub, connect, certs_dir: Path, clock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
-    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100")
+    await _registered(
+        connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100"
+    )
     platform = connect(hub, certs_dir, "duty-desk")
     case_id = (await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))).case.case_id
     [dispatch] = [h for h in await _handoffs(platform, case_id) if h.kind == DISPATCH]
@@ -94,7 +96,10 @@ async def test_an_acknowledgement_stops_the_chase_at_once(
 ) -> None:
     hub = await start_hub(certs_dir, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105")
-    await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))
+    shop = connect(hub, certs_dir, "shop-1")
+    await shop.report_signal(**imminent("b1"))
+    stay = handoffs(await read_inbox(shop, has_handoff(handoff_pb2.HANDOFF_KIND_STAY_IN_CONTACT)))
+    await shop.acknowledge_handoff(stay[0].handoff_id)
     police = connect(hub, certs_dir, "police-110105")
     dispatch = handoffs(await read_inbox(police, has_handoff(DISPATCH)))[0]
     await police.acknowledge_handoff(dispatch.handoff_id)
@@ -170,7 +175,9 @@ async def test_escalation_ends_with_whoever_is_on_call_then_their_backup(
 
 async def test_a_decline_escalates_at_once(start_hub, connect, certs_dir: Path, clock) -> None:
     hub = await start_hub(certs_dir, clock=clock, **OPTIONS)
-    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100")
+    await _registered(
+        connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100"
+    )
     platform = connect(hub, certs_dir, "duty-desk")
     await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))
     police = connect(hub, certs_dir, "police-110105")
@@ -319,11 +326,16 @@ async def test_overdue_deadlines_fire_once_after_a_restart(
     await hub.stop()
     clock.advance(10 * MINUTE)  # the hub was down through the deadline
     again = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
-    # Starting swept already: the overdue DISPATCH was retried, once.
-    assert again.scheduler.fired == 1
+    # Starting swept already: the overdue DISPATCH (and the shop's STAY_IN_CONTACT) were
+    # retried, once each.
+    assert again.scheduler.fired == 2
     assert await again.scheduler.sweep() == 0
     platform = connect(again, certs_dir, "duty-desk")
-    retries = [e for e in await _events(platform, case_id) if "retry 1 of 2" in e.summary]
+    retries = [
+        e
+        for e in await _events(platform, case_id)
+        if "retry 1 of 2" in e.summary and "police-110105" in e.summary
+    ]
     assert len(retries) == 1
 
 

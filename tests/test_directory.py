@@ -220,6 +220,9 @@ async def test_a_courier_that_never_connected_gets_its_parcel_and_was_chased(
     # No address, so no police desk: the duty desk is alerted and takes that on.
     [alert] = [h for h in listed.handoffs if h.kind == handoff_pb2.HANDOFF_KIND_DUTY_ALERT]
     await platform.acknowledge_handoff(handoff_id=alert.handoff_id)
+    # The shop takes on keeping her talking.
+    [stay] = [h for h in listed.handoffs if h.kind == handoff_pb2.HANDOFF_KIND_STAY_IN_CONTACT]
+    await connect(hub, certs_dir, "shop-1").acknowledge_handoff(stay.handoff_id)
     # Nobody answers: the deadline chases it while the courier has never called.
     clock.advance(intercept.due_time.ToDatetime(dt.UTC) - clock.now())
     assert await hub.scheduler.sweep() == 1

@@ -111,12 +111,13 @@ async def test_each_party_reads_the_timeline_the_policy_gives_it(
     everything = _text(await _events(connect(hub, certs_dir, "duty-desk"), case_id))
     assert "o-shop1-9" in everything and CLOSE_NOTE in everything  # the platform sees it all
 
-    # shop-2: its own signal and hold, and that its work is over; nothing of shop-1's.
+    # shop-2: its own signal, hold and STAY_IN_CONTACT (each made, then the hold done and
+    # the stay withdrawn at closing), and that its work is over; nothing of shop-1's.
     shop2 = await _events(connect(hub, certs_dir, "shop-2"), case_id, page_size=1)
     seen = _text(shop2)
     assert "shop-1" not in seen and "o-shop1" not in seen and "SF77" not in seen
     assert "hospitalised" not in seen and CLOSE_NOTE not in seen and DESK_NOTE not in seen
-    assert [e.kind for e in shop2] == [E.KIND_SIGNAL, E.KIND_HANDOFF, E.KIND_HANDOFF, E.KIND_CLOSE]
+    assert [e.kind for e in shop2] == [E.KIND_SIGNAL, *[E.KIND_HANDOFF] * 4, E.KIND_CLOSE]
     assert shop2[-1].summary == "case closed: your work on it is over"
     # No place in the chain: where its first event sits would tell it the case's history.
     assert all(e.sequence == 0 and not e.hash and not e.withheld for e in shop2)
@@ -171,11 +172,14 @@ async def test_report_signal_tells_a_merchant_nothing_of_an_existing_case(
     # Someone already in crisis, reported by another shop.
     await connect(hub, certs_dir, "shop-2").report_signal(**_report("shop-2", "o-2"))
     shop = connect(hub, certs_dir, "shop-1")
+    # Both in grave danger by the shop's own report: either way the shop is asked to keep
+    # the person talking (STAY_IN_CONTACT), whether or not a case existed.
+    grave = {"stated_intent": True, "method_prepared": True, "stated_time": True}
     known = await shop.report_signal(
-        **signal(MERCHANT, phone=PHONE, situation="asks for pills", insomnia=True)
+        **signal(MERCHANT, phone=PHONE, situation="asks for pills", **grave)
     )
     new = await shop.report_signal(
-        **signal(MERCHANT, phone="13900000000", situation="asks for pills", insomnia=True)
+        **signal(MERCHANT, phone="13900000000", situation="asks for pills", **grave)
     )
 
     def shape(message) -> set[str]:  # type: ignore[no-untyped-def]
@@ -189,7 +193,8 @@ async def test_report_signal_tells_a_merchant_nothing_of_an_existing_case(
             case_service_pb2.GetCaseRequest(case_id=answer.case.case_id)
         )
         assert shape(case.case) == {"case_id", "state"}
-        assert [e.kind for e in await _events(shop, answer.case.case_id)] == [E.KIND_SIGNAL]
+        events = await _events(shop, answer.case.case_id)
+        assert [e.kind for e in events] == [E.KIND_SIGNAL, E.KIND_HANDOFF]
     # Nor can it sort its cases by a grade it may not see.
     with pytest.raises(InvalidArgumentError) as refused:
         await shop.cases.ListCases(
