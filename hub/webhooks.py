@@ -42,6 +42,7 @@ from sqlmodel import Session, col, select
 from hub import db
 from hub.clock import Clock
 from hub.db import Database
+from hub.errors import HubError
 from hub.limits import WEBHOOK_SECRET, WEBHOOK_URL
 from hub.models import (
     WEBHOOK_ERROR_WIDTH,
@@ -298,7 +299,15 @@ class WebhookDeliverer:
     async def _send_all(self, sends: list[_Send]) -> int:
         async with self._slots:
             for send in sends:
-                await self._send(send)
+                try:
+                    await self._send(send)
+                except HubError as e:
+                    # The attempt could not be recorded: the lease runs out and it is sent again.
+                    log.warning(
+                        "recording webhook delivery %s failed: %s",
+                        send.delivery.delivery_id,
+                        e.message,
+                    )
         return len(sends)
 
     async def _send(self, send: _Send) -> None:
