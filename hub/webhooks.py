@@ -242,9 +242,8 @@ class WebhookDeliverer:
         while not self._stopping.is_set():
             try:
                 await self._start_due()
-            except Exception:
-                # The database may be briefly away; the rows wait for the next look.
-                log.exception("looking for due webhook deliveries failed")
+            except HubError as e:  # the database is away: the rows wait for the next look
+                log.warning("looking for due webhook deliveries failed: %s", e.message)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.policy.poll_seconds)
 

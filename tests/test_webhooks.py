@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
 import json
 import threading
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,6 +61,11 @@ class Gateway:
     url: str
     received: list[Received] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
+    hold: dict[str, threading.Event] = field(default_factory=dict)
+    """Paths whose answer waits for the event: a gateway that hangs."""
+    arrived: dict[str, threading.Event] = field(
+        default_factory=lambda: defaultdict(threading.Event)
+    )
 
 
 @pytest.fixture
@@ -69,6 +76,9 @@ def gateway() -> Iterator[Gateway]:
         def do_POST(self) -> None:  # noqa: N802 (http.server's name)
             length = int(self.headers["Content-Length"])
             state.received.append(Received(self.path, dict(self.headers), self.rfile.read(length)))
+            state.arrived[self.path].set()
+            if self.path in state.hold:
+                state.hold[self.path].wait(10)
             self.send_response(state.statuses.pop(0) if state.statuses else 200)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -234,6 +244,27 @@ async def test_a_dead_gateway_fails_after_the_attempts_and_is_logged_once(
     assert await hub.webhooks.deliver_due() == 0
     assert "failed (3 attempt(s))" in _log(db_url)
     assert len([r for r in caplog.records if "failed after 3 attempt(s)" in r.message]) == 1
+
+
+async def test_a_hanging_gateway_holds_up_its_own_party_only(
+    start_hub, connect, certs_dir: Path, clock, db_url: str, tmp_path: Path, gateway: Gateway
+) -> None:
+    _directory(db_url, tmp_path, gateway)
+    hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
+    await connect(hub, certs_dir, "duty-desk").whoami()
+    shop = connect(hub, certs_dir, "shop-1")
+    await shop.report_signal(**imminent("b6"))  # a dispatch for the police desk
+    await shop.report_signal(**imminent("b7", jurisdiction="310115"))  # an alert for the desk
+    # The duty desk's gateway hangs (its page is claimed first: parties go by id).
+    gateway.hold["/duty"] = threading.Event()
+    delivering = asyncio.ensure_future(hub.webhooks.deliver_due())
+    try:
+        assert await asyncio.to_thread(gateway.arrived["/duty"].wait, 10)
+        assert await asyncio.to_thread(gateway.arrived["/police"].wait, 10)
+        assert not delivering.done()
+    finally:
+        gateway.hold["/duty"].set()
+    assert await delivering == 2
 
 
 def test_case_updates_and_waiting_alerts_page_other_changes_do_not() -> None:
