@@ -304,6 +304,8 @@ def parties_import(file: Path, db_url: str) -> None:
       party_id, role              required
       jurisdiction_code           required for police and committee (GB/T 2260)
       display_name, contact_phone, backup_party_id
+      webhook_url, webhook_secret the party's pager gateway, and the key its
+                                  pages are signed with (docs/webhooks.md)
 
     Every row is checked first: a bad one refuses the whole file, naming its line
     and field, and nothing is imported. A party already known keeps its state and
@@ -331,6 +333,31 @@ def parties_import(file: Path, db_url: str) -> None:
     finally:
         db.close()
     click.echo(f"imported {len(entries)} parties: {created} new, {len(entries) - created} updated")
+
+
+@main.group("webhooks", cls=_OneLineErrors)
+def webhooks_group() -> None:
+    """Pages POSTed to parties' webhooks (docs/webhooks.md)."""
+
+
+@webhooks_group.command("log")
+@click.option("--party", "party_id", help="Only this party's deliveries.")
+@click.option("--limit", default=50, show_default=True, help="The newest N deliveries.")
+@_DB
+def webhooks_log(party_id: str | None, limit: int, db_url: str) -> None:
+    """Print each delivery (event, party, case, state) and its attempts (time, HTTP status
+    or error), oldest first."""
+    from hub import webhooks
+
+    db = _migrated_db(db_url)
+    try:
+        lines = db.transaction(lambda s: list(webhooks.log_lines(s, party_id, limit)))
+    finally:
+        db.close()
+    for line in lines:
+        click.echo(line)
+    if not lines:
+        click.echo("no webhook deliveries" + (f" for {party_id}" if party_id else ""))
 
 
 @main.group("evidence", cls=_OneLineErrors)

@@ -14,13 +14,13 @@ import csv
 import io
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
 from sqlmodel import Session
 
-from hub import errors
+from hub import errors, webhooks
 from hub.errors import HubError
 from hub.identity import (
     IdentityError,
@@ -38,10 +38,20 @@ COLUMNS = (
     "display_name",
     "contact_phone",
     "backup_party_id",
+    "webhook_url",
+    "webhook_secret",
 )
 MAX_DISPLAY_NAME = 200
 # Digits, spaces and dashes, an optional leading '+': what a desk's phone looks like on paper.
 _PHONE = re.compile(r"\+?[0-9][0-9 -]{2,30}")
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where the hub also POSTs the party's pages, and the key it signs them with."""
+
+    url: str
+    secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,7 @@ class Entry:
     display_name: str
     contact_phone: str
     backup_party_id: str | None
+    webhook: Webhook | None = None
 
 
 def entry(
@@ -63,6 +74,8 @@ def entry(
     display_name: str,
     contact_phone: str,
     backup_party_id: str,
+    webhook_url: str = "",
+    webhook_secret: str = "",
     *,
     field_prefix: str = "",
 ) -> Entry:
@@ -102,14 +115,38 @@ def entry(
         raise errors.invalid_argument(
             "a party cannot be its own backup", field_prefix + "backup_party_id"
         )
-    return Entry(party_id, role, jurisdiction, display_name, contact_phone, backup)
+    return Entry(
+        party_id,
+        role,
+        jurisdiction,
+        display_name,
+        contact_phone,
+        backup,
+        _webhook(webhook_url, webhook_secret, field_prefix),
+    )
 
 
-def upsert(session: Session, new: Entry) -> tuple[PartyRow, bool]:
+def _webhook(url: str, secret: str, field_prefix: str) -> Webhook | None:
+    """A checked webhook: a URL and its secret come together, or neither."""
+    if not url and not secret:
+        return None
+    if not url:
+        raise errors.invalid_argument(
+            "a webhook_secret needs a webhook_url", field_prefix + "webhook_url"
+        )
+    if (why := webhooks.check_url(url)) is not None:
+        raise errors.invalid_argument(f"webhook_url {why}", field_prefix + "webhook_url")
+    if (why := webhooks.check_secret(secret)) is not None:
+        raise errors.invalid_argument(f"webhook_secret {why}", field_prefix + "webhook_secret")
+    return Webhook(url, secret)
+
+
+def upsert(session: Session, new: Entry, *, keep_webhook: bool = False) -> tuple[PartyRow, bool]:
     """Writes an entry in the caller's transaction; returns the row and whether it is new.
 
     What the registry learnt on first contact (certificate, times) and the party's
-    state are kept; a party cannot change its role.
+    state are kept; a party cannot change its role. The webhook is the directory
+    file's to set (RegisterParty cannot carry its secret): `keep_webhook` leaves it.
     """
     row = session.get(PartyRow, new.party_id, with_for_update=True)
     created = row is None
@@ -126,6 +163,9 @@ def upsert(session: Session, new: Entry) -> tuple[PartyRow, bool]:
     row.display_name = new.display_name
     row.contact_phone = new.contact_phone
     row.backup_party_id = new.backup_party_id
+    if not keep_webhook:
+        row.webhook_url = new.webhook.url if new.webhook else ""
+        row.webhook_secret = new.webhook.secret if new.webhook else ""
     session.add(row)
     return row, created
 

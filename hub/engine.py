@@ -49,6 +49,7 @@ from hub import (
     rota,
     timeline,
     visibility,
+    webhooks,
 )
 from hub.clock import Clock
 from hub.db import Database
@@ -159,6 +160,7 @@ class _Tx:
                 )
             if party_id in mail:
                 inbox.post(self.session, party_id, mail[party_id], self.now)
+                webhooks.enqueue(self.session, party_id, mail[party_id], self.now)
 
     @property
     def woken(self) -> set[str]:

@@ -253,3 +253,44 @@ class CaseNoteRow(SQLModel, table=True):
     sequence: int = Field(primary_key=True)
     text: str = Field(max_length=NOTE.max_length)
     erased: bool = False
+
+
+# What the log keeps of a failed attempt's error.
+WEBHOOK_ERROR_WIDTH = 500
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """An inbox message also to be POSTed to its party's webhook (hub/webhooks.py).
+
+    Written in the transaction of the inbox message it points at, so a crash loses
+    no page; the body is made from that message when sent, so retention, which
+    erases the inbox, leaves no copy here."""
+
+    __tablename__ = "webhook_delivery"
+
+    delivery_id: str = Field(primary_key=True, max_length=HUB_ID.max_length)
+    party_id: str = Field(max_length=PARTY_ID.max_length, index=True)
+    sequence: int
+    case_id: str = Field(max_length=HUB_ID.max_length)
+    event: str = Field(max_length=32)
+    state: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    # When the next attempt is due; while one runs, when it is given up as lost.
+    next_attempt_time: dt.datetime = Field(index=True)
+    create_time: dt.datetime
+    finish_time: dt.datetime | None = None
+
+
+class WebhookAttemptRow(SQLModel, table=True):
+    """The delivery log: one row per POST, with what came back."""
+
+    __tablename__ = "webhook_attempt"
+
+    delivery_id: str = Field(
+        primary_key=True, foreign_key="webhook_delivery.delivery_id", max_length=HUB_ID.max_length
+    )
+    attempt: int = Field(primary_key=True)
+    time: dt.datetime
+    # The HTTP status, or None when no answer came (then `error` says why).
+    status_code: int | None = None
+    error: str = Field(default="", max_length=WEBHOOK_ERROR_WIDTH)

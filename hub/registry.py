@@ -103,7 +103,7 @@ class PartyRegistry:
         return row
 
     async def register(self, entry: directory.Entry) -> PartyRow:
-        row, _ = await self._db.write(lambda s: directory.upsert(s, entry))
+        row, _ = await self._db.write(lambda s: directory.upsert(s, entry, keep_webhook=True))
         self._cache.pop(entry.party_id, None)
         return row
 

@@ -44,6 +44,7 @@ from hub.services.inbox import InboxService
 from hub.services.party import PartyService
 from hub.sessions import Sessions
 from hub.signatures import MessageChecker
+from hub.webhooks import WebhookDeliverer, WebhookPolicy
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,9 @@ class HubConfig:
     """How often the inbox watcher reads the marks of connected parties (messages
     written by another hub process on the same database arrive within this)."""
 
+    webhooks: WebhookPolicy = field(default_factory=WebhookPolicy)
+    """How parties' webhooks are POSTed to: attempts, backoff, timeout (docs/webhooks.md)."""
+
     clock: Clock = field(default_factory=SystemClock)
     """Source of time; tests pass one they control."""
 
@@ -123,7 +127,9 @@ class Hub:
         scheduler: DeadlineScheduler,
         sessions: Sessions,
         watchers: list[asyncio.Task[None]],
+        webhooks: WebhookDeliverer,
     ) -> None:
+        self.webhooks = webhooks
         self._watchers = watchers
         self.sessions = sessions
         self.config = config
@@ -212,6 +218,8 @@ class Hub:
         await server.start()
         scheduler = DeadlineScheduler(engine, config.deadline_sweep_seconds)
         await scheduler.start()
+        deliverer = WebhookDeliverer(db, config.clock, config.webhooks)
+        deliverer.start()
         watchers = [
             asyncio.create_task(
                 engine.doorbell.watch(engine.inbox_marks, config.inbox_poll_seconds)
@@ -223,7 +231,18 @@ class Hub:
         for name in ("", *SERVICE_NAMES):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("hub listening on %s (port %d), database %s", config.listen, port, db.engine.url)
-        return cls(config, server, db, port, health_servicer, engine, scheduler, sessions, watchers)
+        return cls(
+            config,
+            server,
+            db,
+            port,
+            health_servicer,
+            engine,
+            scheduler,
+            sessions,
+            watchers,
+            deliverer,
+        )
 
     async def stop(self) -> None:
         """Stops taking calls, lets in-flight ones finish within the grace period."""
@@ -234,6 +253,7 @@ class Hub:
         # Inbox streams end now; their parties reconnect elsewhere and resume.
         self.engine.doorbell.close()
         self.scheduler.stop()
+        await self.webhooks.stop()
         await asyncio.gather(*self._watchers)
         await self.server.stop(self.config.grace_seconds)
         await asyncio.to_thread(self.db.close)

@@ -46,7 +46,9 @@ def role_from_proto(value: int, field: str) -> Role:
         raise errors.invalid_argument(f"{field} must name a role", field) from None
 
 
-def party_to_proto(row: PartyRow) -> party_pb2.Party:
+def party_to_proto(row: PartyRow, viewer: Role) -> party_pb2.Party:
+    """A registry row as `viewer` may see it: the webhook's address is the platform's
+    to know (its secret is nobody's)."""
     return party_pb2.Party(
         party_id=row.party_id,
         role=role_to_proto(Role(row.role)),
@@ -58,6 +60,7 @@ def party_to_proto(row: PartyRow) -> party_pb2.Party:
         certificate_serial=row.certificate_serial or "",
         first_seen_time=timestamp(row.first_seen_time),
         last_seen_time=timestamp(row.last_seen_time),
+        webhook_url=row.webhook_url if viewer == Role.PLATFORM else "",
     )
 
 
@@ -77,13 +80,20 @@ class PartyService(party_service_pb2_grpc.PartyServiceServicer):
     async def GetCurrentParty(
         self, request: party_service_pb2.GetCurrentPartyRequest, context: Any
     ) -> party_service_pb2.GetCurrentPartyResponse:
-        row = await self._registry.get(auth.caller().party_id)
-        return party_service_pb2.GetCurrentPartyResponse(party=party_to_proto(row))
+        caller = auth.caller()
+        row = await self._registry.get(caller.party_id)
+        return party_service_pb2.GetCurrentPartyResponse(party=party_to_proto(row, caller.role))
 
     async def RegisterParty(
         self, request: party_service_pb2.RegisterPartyRequest, context: Any
     ) -> party_service_pb2.RegisterPartyResponse:
         party = request.party
+        if party.webhook_url:
+            raise errors.invalid_argument(
+                "a webhook is set by the directory file (`lifeline parties import`),"
+                " with its secret",
+                "party.webhook_url",
+            )
         entry = directory.entry(
             party.party_id,
             role_from_proto(party.role, "party.role"),
@@ -94,13 +104,15 @@ class PartyService(party_service_pb2_grpc.PartyServiceServicer):
             field_prefix="party.",
         )
         row = await self._registry.register(entry)
-        return party_service_pb2.RegisterPartyResponse(party=party_to_proto(row))
+        return party_service_pb2.RegisterPartyResponse(
+            party=party_to_proto(row, auth.caller().role)
+        )
 
     async def GetParty(
         self, request: party_service_pb2.GetPartyRequest, context: Any
     ) -> party_service_pb2.GetPartyResponse:
         row = await self._registry.get(request.party_id)
-        return party_service_pb2.GetPartyResponse(party=party_to_proto(row))
+        return party_service_pb2.GetPartyResponse(party=party_to_proto(row, auth.caller().role))
 
     async def ListParties(
         self, request: party_service_pb2.ListPartiesRequest, context: Any
@@ -116,7 +128,7 @@ class PartyService(party_service_pb2_grpc.PartyServiceServicer):
         )
         token = self._page_tokens.next(caller, request, last) if last is not None else ""
         return party_service_pb2.ListPartiesResponse(
-            parties=[party_to_proto(r) for r in rows], next_page_token=token
+            parties=[party_to_proto(r, auth.caller().role) for r in rows], next_page_token=token
         )
 
     async def DeactivateParty(
@@ -129,4 +141,6 @@ class PartyService(party_service_pb2_grpc.PartyServiceServicer):
                 "a party cannot deactivate itself",
             )
         row = await self._sessions.deactivate(request.party_id, request.reason)
-        return party_service_pb2.DeactivatePartyResponse(party=party_to_proto(row))
+        return party_service_pb2.DeactivatePartyResponse(
+            party=party_to_proto(row, auth.caller().role)
+        )
