@@ -34,7 +34,7 @@ from lifeline.hub.v1 import (
 from sqlmodel import Session, col, select
 
 from connectors import claims as message_claims
-from connectors import signed
+from connectors import signed, wording
 from connectors.signed import Signer
 from hub import (
     addresses,
@@ -49,7 +49,6 @@ from hub import (
     rota,
     timeline,
     visibility,
-    wording,
 )
 from hub.clock import Clock
 from hub.db import Database
@@ -1733,7 +1732,7 @@ class CaseEngine:
                 tx,
                 case,
                 E.KIND_CLOSE,
-                f"closed by {tx.caller.party_id}: {code}",
+                f"closed by {tx.caller.party_id}: {wording.resolution(code)}",
                 {"resolution": code},
                 notify=self._participants(tx.session, case.case_id, set(Role)),
                 note=request.resolution.note,

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from lifeline.hub.v1 import case_pb2
 from sqlmodel import Session, col, select
 
-from hub import timeline, wording
+from connectors import wording
+from hub import timeline
 from hub.identity import PartyIdentity, Role
 from hub.models import CaseEventRow, CaseNoteRow, CaseRow, HandoffRow
 from hub.timestamps import timestamp
@@ -174,7 +175,7 @@ def _summary(
         return _WORK_OVER
     if kind == E.KIND_CLOSE:
         code = data.get("resolution") if reader.role in _SEES_RESOLUTION_CODE else None
-        return f"case closed: {code}" if code else "case closed"
+        return f"case closed: {wording.resolution(str(code))}" if code else "case closed"
     if kind == E.KIND_REOPEN:
         return "case reopened"
     return None

@@ -2,7 +2,9 @@
 
 One place for the words, so that the timeline the engine writes, the views other
 roles get (hub/visibility.py) and the desk CLIs say the same thing the same way,
-and nobody at a desk reads `HANDOFF_KIND_DISPATCH` or `1439m59s`.
+and nobody at a desk reads `HANDOFF_KIND_DISPATCH` or `1439m59s`. It lives with the
+connectors because the hub already depends on them, and a partner's desk tool must
+not need the hub's code.
 """
 
 from __future__ import annotations
@@ -44,6 +46,13 @@ def level(value: int | str) -> str:
 def outcome(value: int) -> str:
     """OUTCOME_CODE_PERSON_FOUND_SAFE -> "person found safe"."""
     return _words(handoff_pb2.OutcomeCode.Name(value), "OUTCOME_CODE_")
+
+
+def resolution(value: int | str) -> str:
+    """CODE_RESOLVED_SAFE (or its number, or "resolved_safe" as events store it) ->
+    "resolved safe"."""
+    name = value if isinstance(value, str) else case_pb2.CaseResolution.Code.Name(value)
+    return _words(name, "CODE_")
 
 
 def duration(seconds: float) -> str:
