@@ -56,7 +56,9 @@ async def test_a_silent_desk_is_retried_then_escalated_and_a_late_ack_is_recorde
     start_hub, connect, certs_dir: Path, clock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
-    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100")
+    await _registered(
+        connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100"
+    )
     platform = connect(hub, certs_dir, "duty-desk")
     case_id = (await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))).case.case_id
     [dispatch] = [h for h in await _handoffs(platform, case_id) if h.kind == DISPATCH]
@@ -169,7 +171,9 @@ async def test_escalation_ends_with_whoever_is_on_call_then_their_backup(
 
 async def test_a_decline_escalates_at_once(start_hub, connect, certs_dir: Path, clock) -> None:
     hub = await start_hub(certs_dir, clock=clock, **OPTIONS)
-    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100")
+    await _registered(
+        connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100"
+    )
     platform = connect(hub, certs_dir, "duty-desk")
     await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))
     police = connect(hub, certs_dir, "police-110105")

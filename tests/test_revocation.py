@@ -97,7 +97,15 @@ async def test_a_revoked_desk_is_cut_off_everywhere_within_seconds(
     start_hub, connect, fresh_certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(fresh_certs_dir, db_url)
-    await _registered(connect, hub, fresh_certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100")
+    await _registered(
+        connect,
+        hub,
+        fresh_certs_dir,
+        "duty-desk",
+        "police-110105",
+        "committee-110105",
+        "police-110100",
+    )
     platform = connect(hub, fresh_certs_dir, "duty-desk")
     shop = connect(hub, fresh_certs_dir, "shop-1")
     case_id = (await shop.report_signal(**imminent("b1"))).case.case_id
@@ -162,7 +170,9 @@ async def test_a_deactivated_desk_is_cut_off_on_every_hub_and_its_acknowledged_w
     # the platform deactivates it through the first.
     hub = await start_hub(certs_dir, db_url)
     other = await start_hub(certs_dir, db_url)
-    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100")
+    await _registered(
+        connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100"
+    )
     platform = connect(hub, certs_dir, "duty-desk")
     shop = connect(hub, certs_dir, "shop-1")
     case_id = (await shop.report_signal(**imminent("b1"))).case.case_id
@@ -195,7 +205,9 @@ async def test_a_deadline_never_retries_a_desk_cut_off_since_it_hands_the_work_o
     start_hub, connect, certs_dir: Path, clock
 ) -> None:
     hub = await start_hub(certs_dir, clock=clock, deadline_sweep_seconds=3600)
-    await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100")
+    await _registered(
+        connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100"
+    )
     platform = connect(hub, certs_dir, "duty-desk")
     case_id = (await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))).case.case_id
     dispatch = (await _dispatch_assignees(platform, case_id))["police-110105"]
