@@ -16,10 +16,11 @@ import click
 from google.protobuf import json_format
 from lifeline.hub.v1 import handoff_pb2, handoff_service_pb2, inbox_service_pb2, party_pb2
 
+from connectors import wording
 from connectors.client import HubClient
 from connectors.config import ConnectorConfig
 from connectors.errors import ConfigError, HandshakeError, HubUnavailableError, LifelineError
-from connectors.party import PartyConnector
+from connectors.party import PartyConnector, awaits_acknowledgement, by_time_left
 
 T = TypeVar("T")
 H = handoff_pb2.Handoff
@@ -54,21 +55,14 @@ def _config(
     return ConnectorConfig.from_env()
 
 
-def _left(handoff: handoff_pb2.Handoff) -> str:
-    if not handoff.HasField("due_time") or handoff.state not in (
-        H.STATE_PENDING,
-        H.STATE_DELIVERED,
-    ):
+def _left(handoff: handoff_pb2.Handoff, now: dt.datetime) -> str:
+    if not awaits_acknowledgement(handoff):
         return ""
-    seconds = int((handoff.due_time.ToDatetime(dt.UTC) - dt.datetime.now(dt.UTC)).total_seconds())
-    if seconds < 0:
-        return f"OVERDUE by {-seconds // 60}m{-seconds % 60:02d}s"
-    return f"{seconds // 60}m{seconds % 60:02d}s left to acknowledge"
+    return wording.time_left(handoff.due_time.ToDatetime(dt.UTC), now) + " to acknowledge"
 
 
-def _line(handoff: handoff_pb2.Handoff) -> str:
-    kind = handoff_pb2.HandoffKind.Name(handoff.kind).removeprefix("HANDOFF_KIND_")
-    state = H.State.Name(handoff.state).removeprefix("STATE_")
+def line(handoff: handoff_pb2.Handoff, now: dt.datetime) -> str:
+    """One handoff as a desk reads it: what, how grave, how long left, the facts."""
     d = handoff.details
     facts = [
         f"{label}: {value}"
@@ -83,10 +77,13 @@ def _line(handoff: handoff_pb2.Handoff) -> str:
         )
         if value
     ]
-    left = _left(handoff)
+    left = _left(handoff, now)
+    risk = wording.level(d.risk_level) if d.risk_level else ""
     return "  ".join(
         [
-            f"{handoff.handoff_id}  {kind:<16} {state:<12}",
+            f"{handoff.handoff_id}  {wording.kind(handoff.kind):<16}"
+            f" {wording.state(handoff.state):<12}",
+            *([risk] if risk else []),
             *([left] if left else []),
             *facts,
             f"| {d.instruction}" if d.instruction else "",
@@ -135,7 +132,7 @@ class _Desk:
             ) from None
 
     def show(self, handoff: handoff_pb2.Handoff) -> None:
-        click.echo(_json(handoff) if self.as_json else _line(handoff))
+        click.echo(_json(handoff) if self.as_json else line(handoff, dt.datetime.now(dt.UTC)))
 
 
 def _explain(error: LifelineError, config: ConnectorConfig) -> str:
@@ -190,7 +187,7 @@ def _role_group(role: str) -> click.Group:
 @click.option("--all", "everything", is_flag=True, help="Include finished handoffs.")
 @click.pass_obj
 def list_handoffs(d: _Desk, everything: bool) -> None:
-    """This desk's handoffs, with the time left to each deadline."""
+    """This desk's handoffs, most urgent first, with the time left to each deadline."""
 
     async def action(p: PartyConnector) -> list[handoff_pb2.Handoff]:
         response = await p.hub.handoffs.ListHandoffs(
@@ -198,7 +195,7 @@ def list_handoffs(d: _Desk, everything: bool) -> None:
         )
         return list(response.handoffs)
 
-    for handoff in d.run(action):
+    for handoff in by_time_left(d.run(action)):
         if everything or handoff.state in (
             H.STATE_PENDING,
             H.STATE_DELIVERED,

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from lifeline.hub.v1 import handoff_pb2, handoff_service_pb2, inbox_service_pb2
 
 from connectors.client import HubClient
 
 H = handoff_pb2.Handoff
+_OPEN = (H.STATE_PENDING, H.STATE_DELIVERED, H.STATE_ACKNOWLEDGED)
+
+
+def awaits_acknowledgement(handoff: handoff_pb2.Handoff) -> bool:
+    """Whether the hub waits for the desk to take this on, and chases it at due_time."""
+    return handoff.HasField("due_time") and handoff.state in (H.STATE_PENDING, H.STATE_DELIVERED)
+
+
+def by_time_left(handoffs: Iterable[handoff_pb2.Handoff]) -> list[handoff_pb2.Handoff]:
+    """Most urgent first: work awaiting acknowledgement by its deadline, then the rest
+    (taken on, finished) oldest first."""
+    return sorted(
+        handoffs,
+        key=lambda h: (
+            (0, h.due_time.ToNanoseconds())
+            if awaits_acknowledgement(h)
+            else (1, h.create_time.ToNanoseconds())
+        ),
+    )
 
 
 class PartyConnector:
@@ -22,6 +41,20 @@ class PartyConnector:
     ) -> None:
         """Every message on this party's inbox, verified, in order, resumed after a cut."""
         await self.hub.work(handle, **options)  # type: ignore[arg-type]
+
+    async def open_work(self) -> list[handoff_pb2.Handoff]:
+        """This party's unfinished handoffs, most urgent first."""
+        work: list[handoff_pb2.Handoff] = []
+        token = ""
+        while True:
+            page = await self.hub.handoffs.ListHandoffs(
+                handoff_service_pb2.ListHandoffsRequest(page_size=500, page_token=token)
+            )
+            mine = (h for h in page.handoffs if h.assignee_party_id == self.hub.party_id)
+            work += [h for h in mine if h.state in _OPEN]
+            token = page.next_page_token
+            if not token:
+                return by_time_left(work)
 
     # Each verb takes a request_id; without one it uses the same id each time for the same
     # handoff, and doing again what is already done returns the handoff (HubClient._once),

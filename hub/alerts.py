@@ -108,24 +108,25 @@ def raise_alert(
             extra={"case_id": case.case_id, "reason": Reason.Name(reason)},
         )
         return None
-    alert = engine._create_handoff(
-        tx,
-        case,
-        DUTY_ALERT,
-        assignee,
-        f"{reason_words(reason)}: {why}",
-        alert_reason=reason,
-        alert_handoff_id=about_id,
-    )
-    log.warning(
+    with tx.by_hub():
+        alert = engine._create_handoff(
+            tx,
+            case,
+            DUTY_ALERT,
+            assignee,
+            f"{reason_words(reason)}: {why}",
+            alert_reason=reason,
+            alert_handoff_id=about_id,
+        )
+    tx.log(
+        logging.WARNING,
+        "duty_alert",
         "duty alert raised",
-        extra={
-            "case_id": case.case_id,
-            "handoff_id": alert.handoff_id,
-            "party_id": assignee.party_id,
-            "reason": Reason.Name(reason),
-            "about_handoff_id": about_id,
-        },
+        case_id=case.case_id,
+        handoff_id=alert.handoff_id,
+        party_id=assignee.party_id,
+        reason=Reason.Name(reason),
+        about_handoff_id=about_id,
     )
     return alert
 

@@ -98,6 +98,27 @@ async def _refuse(context: grpc.aio.ServicerContext[Any, Any], error: HubError) 
     await context.abort(error.code, error.message, status_metadata(error))
 
 
+async def _refused(
+    method: str, context: grpc.aio.ServicerContext[Any, Any], error: HubError
+) -> None:
+    """Refuses a call, and says so in one line: a refusal is routine (bad input, a
+    revoked desk), so no stack, but an operator can see who was refused and why."""
+    who = _caller.get(None)
+    log.info(
+        "refused %s: %s",
+        method,
+        error.message,
+        extra={
+            "event": "refusal",
+            "method": method,
+            "reason": error.reason,
+            "status": error.code.name,
+            "party_id": who.party_id if who else None,
+        },
+    )
+    await _refuse(context, error)
+
+
 _INTERNAL = HubError(
     grpc.StatusCode.INTERNAL, errors.INTERNAL, "the hub failed to handle the call; it is logged"
 )
@@ -123,6 +144,8 @@ class Gate(grpc.aio.ServerInterceptor):
         peer = _peer_certificate(next(iter(pems)))
         if isinstance(peer, HubError):
             raise peer
+        # Known from here on, if only to name the party in the log line of its refusal.
+        _caller.set(peer.identity)
         if peer.not_after <= self._clock.now():
             raise revocation.expired()
         if self._revocations.is_revoked(peer.serial):
@@ -162,7 +185,6 @@ class Gate(grpc.aio.ServerInterceptor):
     async def _admit(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> str:
         """Authenticates the caller; returns its party id."""
         peer = await self.authenticate(method, context)
-        _caller.set(peer.identity)
         _caller_certificate.set(peer.certificate)
         return peer.identity.party_id
 
@@ -181,7 +203,7 @@ class Gate(grpc.aio.ServerInterceptor):
                     self._check(request)
                     return await behavior(request, context)
             except HubError as e:
-                await _refuse(context, e)
+                await _refused(method, context, e)
             except grpc.aio.AbortError:
                 raise
             except Exception:
@@ -202,7 +224,7 @@ class Gate(grpc.aio.ServerInterceptor):
                 async for response in behavior(request, context):
                     yield response
             except HubError as e:
-                await _refuse(context, e)
+                await _refused(method, context, e)
             except grpc.aio.AbortError:
                 raise
             except Exception:

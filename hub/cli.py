@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from connectors.desk_cli import desk
-from hub import certs, rota
+from hub import certs, logs, rota
 from hub.db import DEFAULT_URL, Database
 from hub.errors import HubError
 from hub.identity import IdentityError, PartyIdentity, Role
@@ -37,12 +37,7 @@ class _OneLineErrors(click.Group):
 def main(verbose: bool) -> None:
     """Lifeline Hub: coordinate crisis intervention between platform, merchants,
     couriers, police desks, residents' committees and hospitals."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Schema upgrades are routine; say so only when asked.
-    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logs.configure(logging.DEBUG if verbose else logging.INFO)
 
 
 main.add_command(desk)
@@ -138,15 +133,34 @@ def certs_revoke(directory: Path, party_id: str) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="TOML deadline policy (docs/deadlines.md); default: the built-in one.",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(logs.FORMATS),
+    default="text",
+    show_default=True,
+    help="json: one JSON object per line, with case_id, handoff_id, party_id, reason, event.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    help="Default: info (debug with -v); debug also shows APScheduler's runs.",
+)
+@click.pass_context
 def serve(
+    ctx: click.Context,
     certs_dir: Path,
     listen: str,
     db_url: str,
     grace: float,
     policy_file: Path | None,
     deadlines_file: Path | None,
+    log_format: str,
+    log_level: str | None,
 ) -> None:
     """Run the hub until SIGTERM or SIGINT."""
+    verbose = ctx.find_root().params["verbose"]
+    level = log_level.upper() if log_level else ("DEBUG" if verbose else "INFO")
+    logs.configure(logging.getLevelNamesMapping()[level], log_format)
     from hub.deadlines import DeadlinePolicy
     from hub.policy import HandoffPolicy
     from hub.server import HubConfig

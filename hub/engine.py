@@ -8,15 +8,17 @@ wakes the streams of the parties that got mail.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
 import random
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 import grpc
 import sqlalchemy as sa
@@ -32,7 +34,7 @@ from lifeline.hub.v1 import (
 from sqlmodel import Session, col, select
 
 from connectors import claims as message_claims
-from connectors import signed
+from connectors import signed, wording
 from connectors.signed import Signer
 from hub import (
     addresses,
@@ -75,12 +77,12 @@ from hub.page_tokens import PageTokens
 from hub.policy import ASSIGNEE_ROLES, OPEN_STATES, OUTCOMES, TRANSITIONS, HandoffPolicy
 from hub.registry import ACTIVE, REVOKED
 from hub.timestamps import timestamp
-from hub.visibility import case_to_proto
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=Message)
 R = TypeVar("R")
+P = ParamSpec("P")
 H = handoff_pb2.Handoff
 E = case_pb2.CaseEvent
 
@@ -96,7 +98,6 @@ _SOURCES_BY_ROLE = {
     },
 }
 _KIND = handoff_pb2.HandoffKind.Name
-_LEVEL = case_pb2.RiskLevel.Name
 _STATE = handoff_pb2.Handoff.State.Name
 
 
@@ -115,8 +116,21 @@ def _request_hash(method: str, request: Message) -> str:
 _SIGNED = signed_pb2.SignedMessage.DESCRIPTOR.full_name
 
 
-# The actor of what the hub does by itself (deadlines firing).
-_HUB = PartyIdentity("hub", Role.PLATFORM)
+# The actor of what the hub does by itself (deadlines firing, the rule, the policy).
+_HUB = PartyIdentity(wording.HUB, Role.PLATFORM)
+
+
+def _by_hub(
+    method: Callable[Concatenate[CaseEngine, _Tx, P], R],
+) -> Callable[Concatenate[CaseEngine, _Tx, P], R]:
+    """Marks an engine step as the hub's own (the rule, the policy, the chase)."""
+
+    @functools.wraps(method)
+    def step(self: CaseEngine, tx: _Tx, *args: P.args, **kwargs: P.kwargs) -> R:
+        with tx.by_hub():
+            return method(self, tx, *args, **kwargs)
+
+    return step
 
 
 def _new_id(prefix: str) -> str:
@@ -140,6 +154,26 @@ class _Tx:
     acknowledge: dict[str, int] = field(default_factory=dict)
     """Inbox marks to move (party -> through sequence), with the other inbox locks."""
     marks: dict[str, int] = field(default_factory=dict)
+    actor: PartyIdentity | None = None
+    """Who the timeline says acted: the caller, or the hub while it acts by itself."""
+    logs: list[tuple[int, str, dict[str, object]]] = field(default_factory=list)
+    """Lines for the operator's log, written once the transaction has committed
+    (a unit of work that loses a race runs again, and must not log twice)."""
+
+    def __post_init__(self) -> None:
+        self.actor = self.actor or self.caller
+
+    @contextlib.contextmanager
+    def by_hub(self) -> Iterator[None]:
+        """What happens inside is the hub's own doing, whoever's call set it off."""
+        before, self.actor = self.actor, _HUB
+        try:
+            yield
+        finally:
+            self.actor = before
+
+    def log(self, level: int, event: str, message: str, **fields: object) -> None:
+        self.logs.append((level, message, {"event": event, **fields}))
 
     def post(self, party_id: str, message: inbox_service_pb2.InboxMessage) -> None:
         """Queues a message for a party's inbox; written by finish(), in this transaction."""
@@ -181,6 +215,7 @@ class _Aggregate:
     orders: tuple[case_pb2.OrderReference, ...] = ()
     parcels: tuple[case_pb2.ParcelReference, ...] = ()
     hospitals: tuple[str, ...] = ()
+    signals: tuple[case_pb2.Signal, ...] = ()
 
 
 class CaseEngine:
@@ -261,6 +296,8 @@ class CaseEngine:
     def _after_commit(self, tx: _Tx) -> None:
         """Wakes the streams that got mail, and the scheduler for new deadlines."""
         self.doorbell.ring(tx.woken)
+        for level, message, fields in tx.logs:
+            log.log(level, message, extra=fields)
         if tx.deadlines and self.on_deadline is not None:
             self.on_deadline(min(tx.deadlines))
 
@@ -287,7 +324,8 @@ class CaseEngine:
         """
         if note:
             data = {**(data or {}), "note_digest": hashlib.sha256(note.encode()).hexdigest()}
-        event = timeline.append(tx.session, case, kind, tx.caller.party_id, summary, tx.now, data)
+        assert tx.actor is not None
+        event = timeline.append(tx.session, case, kind, tx.actor.party_id, summary, tx.now, data)
         if note:
             db.append(
                 tx.session,
@@ -296,6 +334,7 @@ class CaseEngine:
             )
         recipients = set(self._platform_parties(tx.session)) | set(notify)
         body = timeline.event_body(event)
+        facts = self._facts(tx.session, case)
         for party_id in sorted(recipients):
             role = self._role_of(tx.session, party_id)
             reader = visibility.Reader(party_id, role)
@@ -307,7 +346,7 @@ class CaseEngine:
                 inbox_service_pb2.InboxMessage(
                     case_id=case.case_id,
                     case_notice=inbox_service_pb2.CaseNotice(
-                        case=case_to_proto(case, role),
+                        case=visibility.case_to_proto(case, role, facts),
                         event_kind=kind,  # type: ignore[arg-type]
                         summary=view.summary,
                     ),
@@ -440,6 +479,33 @@ class CaseEngine:
             orders=tuple(orders.values()),
             parcels=tuple(parcels.values()),
             hospitals=tuple(hospitals),
+            signals=tuple(signals),
+        )
+
+    def _facts(self, session: Session, row: CaseRow) -> visibility.CaseFacts:
+        """What the case's other rows add to it: its signals, its follow-ups to come."""
+        follow_ups: list[dt.datetime] = []
+        if row.state == CLOSED:  # follow-ups are scheduled at closing, dropped at reopening
+            follow_ups = list(
+                session.exec(
+                    select(DeadlineRow.due_time)
+                    .where(
+                        DeadlineRow.case_id == row.case_id,
+                        DeadlineRow.kind == FOLLOW_UP,
+                        DeadlineRow.state == "pending",
+                    )
+                    .order_by(col(DeadlineRow.due_time))
+                )
+            )
+        return visibility.CaseFacts(
+            self._aggregate(session, row.case_id).signals, tuple(follow_ups)
+        )
+
+    def _case(
+        self, session: Session, row: CaseRow, role: Role, *, with_signals: bool = False
+    ) -> case_pb2.Case:
+        return visibility.case_to_proto(
+            row, role, self._facts(session, row), with_signals=with_signals
         )
 
     @staticmethod
@@ -564,9 +630,8 @@ class CaseEngine:
             kind=kind,
             state=H.STATE_PENDING,
             assignee_party_id=assignee.party_id,
-            creator_party_id=(
-                tx.caller.party_id if tx.caller.role == Role.PLATFORM and tx.caller != _HUB else ""
-            ),
+            # Only the platform calls CreateHandoff; anything else is the hub's own.
+            creator_party_id=tx.actor.party_id if tx.actor else wording.HUB,
             details=details.SerializeToString(),
             order_id=order_id,
             tracking_number=tracking_number,
@@ -594,13 +659,13 @@ class CaseEngine:
         )
         reference = self._record_message(tx, message, case.case_id, handoff.handoff_id)
         self._join(tx.session, case.case_id, assignee.party_id)
-        target = order_id or tracking_number
+        target = f"order {order_id}" if order_id else ""
+        target = f"parcel {tracking_number}" if tracking_number else target
         self._event(
             tx,
             case,
             E.KIND_HANDOFF,
-            f"{_KIND(kind)} {handoff.handoff_id} to {assignee.party_id}"
-            + (f" ({target})" if target else ""),
+            wording.handoff_created(kind, handoff.handoff_id, assignee.party_id, target),
             {
                 "handoff_id": handoff.handoff_id,
                 "kind": _KIND(kind),
@@ -642,15 +707,24 @@ class CaseEngine:
             )
         if state == H.STATE_ACKNOWLEDGED:
             chase.expect_work(self, tx, case, handoff)
-        words = _STATE(state).removeprefix("STATE_").lower()
         self._event(
             tx,
             case,
             E.KIND_DELIVERY if state == H.STATE_DELIVERED else E.KIND_HANDOFF,
-            f"{handoff.handoff_id} {words}: {summary}"
-            if summary
-            else f"{handoff.handoff_id} {words}",
-            {"handoff_id": handoff.handoff_id, "state": H.State.Name(state), **(data or {})},
+            wording.handoff_changed(
+                handoff.kind,
+                state,
+                handoff.handoff_id,
+                handoff.assignee_party_id,
+                summary,
+                actor=tx.actor.party_id if tx.actor else "",
+            ),
+            {
+                "handoff_id": handoff.handoff_id,
+                "kind": _KIND(handoff.kind),
+                "state": H.State.Name(state),
+                **(data or {}),
+            },
             note=note,
         )
         if state != H.STATE_DELIVERED:
@@ -817,7 +891,7 @@ class CaseEngine:
                     tx,
                     case,
                     E.KIND_ESCALATION,
-                    f"{handoff.handoff_id}: {late}; sent again"
+                    f"the {wording.kind(handoff.kind)} ({handoff.handoff_id}): {late}; sent again"
                     f" (retry {attempt} of {self._deadlines.retry_attempts})",
                     {"handoff_id": handoff.handoff_id, "retry": attempt},
                 )
@@ -894,6 +968,7 @@ class CaseEngine:
                 return [party]
         return []
 
+    @_by_hub
     def _escalate(self, tx: _Tx, handoff: HandoffRow, why: str) -> None:
         """Hands the work to the next party in the chain, linked to this handoff."""
         case = tx.session.get(CaseRow, handoff.case_id, with_for_update=True)
@@ -903,14 +978,23 @@ class CaseEngine:
         successors = self._next_assignees(tx, handoff, case)
         if handoff.state in OPEN_STATES:
             self._transition(tx, handoff, H.STATE_ESCALATED if successors else H.STATE_EXPIRED, why)
+        what = f"the {wording.kind(handoff.kind)} ({handoff.handoff_id})"
         if not successors:
             self._event(
                 tx,
                 case,
                 E.KIND_ESCALATION,
-                f"{handoff.handoff_id}: {why}, and nobody is left to escalate to;"
-                " the duty desk must act",
+                f"{what}: {why}, and nobody is left to escalate to; the duty desk must act",
                 {"handoff_id": handoff.handoff_id},
+            )
+            tx.log(
+                logging.WARNING,
+                "expiry",
+                "handoff expired: nobody is left to escalate to",
+                case_id=case.case_id,
+                handoff_id=handoff.handoff_id,
+                party_id=handoff.assignee_party_id,
+                reason=why,
             )
             chain = self._chain(tx.session, handoff)
             alerts.raise_alert(
@@ -918,7 +1002,7 @@ class CaseEngine:
                 tx,
                 case,
                 alerts.DECLINED_BY_ALL if alerts.declined_by_all(chain) else alerts.EXPIRED,
-                f"{_KIND(handoff.kind)} {handoff.handoff_id}: {why}; nobody is left to take it",
+                f"{what}: {why}; nobody is left to take it",
                 about=handoff,
             )
             return
@@ -929,6 +1013,7 @@ class CaseEngine:
         self, tx: _Tx, case: CaseRow, handoff: HandoffRow, successor: PartyRow, why: str
     ) -> None:
         """One step of a chase: the work, to the successor, linked to this handoff."""
+        what = f"the {wording.kind(handoff.kind)} ({handoff.handoff_id})"
         details = handoff_pb2.HandoffDetails.FromString(handoff.details)
         successor_handoff = self._create_handoff(
             tx,
@@ -948,13 +1033,22 @@ class CaseEngine:
             tx,
             case,
             E.KIND_ESCALATION,
-            f"{handoff.handoff_id} escalated to {successor.party_id}"
-            f" as {successor_handoff.handoff_id}: {why}",
+            f"{what} escalated to {successor.party_id} as {successor_handoff.handoff_id}: {why}",
             {
                 "from": handoff.handoff_id,
                 "to": successor_handoff.handoff_id,
                 "assignee": successor.party_id,
             },
+        )
+        tx.log(
+            logging.WARNING,
+            "escalation",
+            "handoff escalated",
+            case_id=case.case_id,
+            handoff_id=successor_handoff.handoff_id,
+            party_id=successor.party_id,
+            reason=why,
+            from_handoff_id=handoff.handoff_id,
         )
 
     def _follow_up(self, tx: _Tx, case: CaseRow) -> None:
@@ -1044,6 +1138,7 @@ class CaseEngine:
         with session.no_autoflush:
             return session.get(PartyRow, nearest.party_id)
 
+    @_by_hub
     def _apply_policy(self, tx: _Tx, case: CaseRow) -> None:
         """Creates the handoffs the policy asks for that the case does not have yet."""
         if case.risk_level not in self._policy.auto_levels or case.state != OPEN:
@@ -1143,7 +1238,9 @@ class CaseEngine:
             if kind not in kinds or has(kind, open_only=True):
                 continue
             if not case.jurisdiction_code:
-                unreachable(f"no jurisdiction known for {_KIND(kind)}", {"kind": _KIND(kind)})
+                unreachable(
+                    f"no jurisdiction known for a {wording.kind(kind)}", {"kind": _KIND(kind)}
+                )
                 continue
             desk = self._desk_for(tx.session, role, case.jurisdiction_code)
             if desk is None:
@@ -1194,8 +1291,12 @@ class CaseEngine:
                 tx,
                 case,
                 E.KIND_GRADE,
-                f"graded {_LEVEL(level).removeprefix('RISK_LEVEL_')} by the rule ({reason})",
-                {"from": _LEVEL(before), "to": _LEVEL(level), "by": "rule"},
+                wording.graded(level, "the rule", reason),
+                {
+                    "from": case_pb2.RiskLevel.Name(before),
+                    "to": case_pb2.RiskLevel.Name(level),
+                    "by": "rule",
+                },
                 notify=self._participants(
                     tx.session, case.case_id, {Role.POLICE, Role.COMMITTEE, Role.HOSPITAL}
                 ),
@@ -1294,7 +1395,7 @@ class CaseEngine:
                 tx,
                 case,
                 E.KIND_SIGNAL,
-                f"signal {signal.signal_id} from {caller.party_id} ({source})",
+                f"signal {signal.signal_id} from {caller.party_id} ({source.replace('_', ' ')})",
                 {
                     "signal_id": signal.signal_id,
                     "source": source,
@@ -1302,37 +1403,42 @@ class CaseEngine:
                         tx, request.signed_signal, case.case_id, field="signed_signal"
                     ),
                 },
+                # The situation in the reporter's words, for the duty desk's timeline.
+                note=signal.situation,
             )
-            for other in matched[1:]:
-                self._absorb(tx, case, other)
-            if merged:
-                sources = sorted(
-                    {
-                        r.reporter_party_id
-                        for r in session.exec(
-                            select(SignalRow).where(SignalRow.case_id == case.case_id)
-                        )
-                    }
-                )
-                self._event(
-                    tx,
-                    case,
-                    E.KIND_MERGE,
-                    f"signal {signal.signal_id} joined the open case;"
-                    f" sources: {', '.join(sources)}",
-                    {
-                        "signal_id": signal.signal_id,
-                        "sources": sources,
-                        "absorbed_cases": [c.case_id for c in matched[1:]],
-                    },
-                )
-            addresses.reported(self, tx, case)
-            case.indicators_mask |= grading.to_mask(signal.indicators)
-            case.update_time = tx.now
-            self._regrade(tx, case, f"signal {signal.signal_id}")
-            self._apply_policy(tx, case)
-            chase.await_triage(self, tx, case)
-            relay.signal_reported(self, tx, case, signal)
+            # What the hub makes of it (merge, address, grade, the policy's handoffs)
+            # is the hub's doing, not the reporter's.
+            with tx.by_hub():
+                for other in matched[1:]:
+                    self._absorb(tx, case, other)
+                if merged:
+                    sources = sorted(
+                        {
+                            r.reporter_party_id
+                            for r in session.exec(
+                                select(SignalRow).where(SignalRow.case_id == case.case_id)
+                            )
+                        }
+                    )
+                    self._event(
+                        tx,
+                        case,
+                        E.KIND_MERGE,
+                        f"signal {signal.signal_id} joined the open case;"
+                        f" sources: {', '.join(sources)}",
+                        {
+                            "signal_id": signal.signal_id,
+                            "sources": sources,
+                            "absorbed_cases": [c.case_id for c in matched[1:]],
+                        },
+                    )
+                addresses.reported(self, tx, case)
+                case.indicators_mask |= grading.to_mask(signal.indicators)
+                case.update_time = tx.now
+                self._regrade(tx, case, f"signal {signal.signal_id}")
+                self._apply_policy(tx, case)
+                chase.await_triage(self, tx, case)
+                relay.signal_reported(self, tx, case, signal)
             session.add(case)
             if caller.role != Role.PLATFORM:
                 # Whether the person already had a case is not the reporter's to learn.
@@ -1340,7 +1446,7 @@ class CaseEngine:
                     signal=signal, case=visibility.report_answer(case.case_id)
                 )
             return case_service_pb2.ReportSignalResponse(
-                signal=signal, case=case_to_proto(case, caller.role), merged=merged
+                signal=signal, case=self._case(session, case, caller.role), merged=merged
             )
 
         return await self._mutate(
@@ -1492,7 +1598,7 @@ class CaseEngine:
     def _case_with_addresses(
         self, session: Session, row: CaseRow, caller: PartyIdentity
     ) -> case_pb2.Case:
-        case = case_to_proto(row, caller.role)
+        case = self._case(session, row, caller.role, with_signals=True)
         if caller.role == Role.PLATFORM:
             facts = self._aggregate(session, row.case_id)
             found = addresses.to_proto(facts.address_candidates, facts.address)
@@ -1541,7 +1647,7 @@ class CaseEngine:
                 else ""
             )
             return case_service_pb2.ListCasesResponse(
-                cases=[case_to_proto(r, caller.role) for r in rows[:page_size]],
+                cases=[self._case(session, r, caller.role) for r in rows[:page_size]],
                 next_page_token=token,
             )
 
@@ -1570,9 +1676,12 @@ class CaseEngine:
                 tx,
                 case,
                 E.KIND_GRADE,
-                f"graded {_LEVEL(request.risk_level).removeprefix('RISK_LEVEL_')}"
-                f" by {tx.caller.party_id} (override)",
-                {"from": _LEVEL(before), "to": _LEVEL(request.risk_level), "by": "override"},
+                wording.graded(request.risk_level, tx.caller.party_id, "override"),
+                {
+                    "from": case_pb2.RiskLevel.Name(before),
+                    "to": case_pb2.RiskLevel.Name(request.risk_level),
+                    "by": "override",
+                },
                 notify=self._participants(
                     tx.session, case.case_id, {Role.POLICE, Role.COMMITTEE, Role.HOSPITAL}
                 ),
@@ -1581,7 +1690,9 @@ class CaseEngine:
             chase.triaged(self, tx, case)
             self._apply_policy(tx, case)
             tx.session.add(case)
-            return case_service_pb2.GradeCaseResponse(case=case_to_proto(case, tx.caller.role))
+            return case_service_pb2.GradeCaseResponse(
+                case=self._case(tx.session, case, tx.caller.role)
+            )
 
         return await self._mutate(
             caller, request.request_id, request, case_service_pb2.GradeCaseResponse, work
@@ -1673,7 +1784,7 @@ class CaseEngine:
                 tx,
                 case,
                 E.KIND_CLOSE,
-                f"closed by {tx.caller.party_id}: {code}",
+                f"closed by {tx.caller.party_id}: {wording.resolution(code)}",
                 {"resolution": code},
                 notify=self._participants(tx.session, case.case_id, set(Role)),
                 note=request.resolution.note,
@@ -1683,7 +1794,9 @@ class CaseEngine:
                     self._schedule(tx, FOLLOW_UP, case.case_id, None, tx.now + after)
             self._schedule(tx, RETENTION, case.case_id, None, tx.now + self._deadlines.retention)
             tx.session.add(case)
-            return case_service_pb2.CloseCaseResponse(case=case_to_proto(case, tx.caller.role))
+            return case_service_pb2.CloseCaseResponse(
+                case=self._case(tx.session, case, tx.caller.role)
+            )
 
         return await self._mutate(
             caller, request.request_id, request, case_service_pb2.CloseCaseResponse, work
@@ -1718,7 +1831,9 @@ class CaseEngine:
             self._cancel_deadlines(tx, case_id=case.case_id, kinds=(FOLLOW_UP, RETENTION))
             self._apply_policy(tx, case)
             tx.session.add(case)
-            return case_service_pb2.ReopenCaseResponse(case=case_to_proto(case, tx.caller.role))
+            return case_service_pb2.ReopenCaseResponse(
+                case=self._case(tx.session, case, tx.caller.role)
+            )
 
         return await self._mutate(
             caller, request.request_id, request, case_service_pb2.ReopenCaseResponse, work
@@ -1828,7 +1943,7 @@ class CaseEngine:
                 tx,
                 handoff,
                 H.STATE_ACKNOWLEDGED,
-                f"by {tx.caller.party_id}" + (" (late, after escalation)" if late else ""),
+                "late, after escalation" if late else "",
                 {"late": late, **receipt},
             )
             alerts.taken(self, tx, handoff)
@@ -1888,7 +2003,11 @@ class CaseEngine:
             )
             receipt = self._record_message(tx, request.receipt, handoff.case_id, handoff.handoff_id)
             self._transition(
-                tx, handoff, H.STATE_COMPLETED, outcome, {"outcome": outcome, **receipt}
+                tx,
+                handoff,
+                H.STATE_COMPLETED,
+                wording.outcome(request.outcome.code),
+                {"outcome": outcome, **receipt},
             )
             return handoff_service_pb2.CompleteHandoffResponse(
                 handoff=handoff_to_proto(handoff, tx.caller.role)
@@ -1934,7 +2053,7 @@ class CaseEngine:
             for handoff_id in dict.fromkeys(r.handoff_id for r in covered if r.handoff_id):
                 handoff = session.get(HandoffRow, handoff_id, with_for_update=True)
                 if handoff is not None and handoff.state == H.STATE_PENDING:
-                    self._transition(tx, handoff, H.STATE_DELIVERED, f"to {caller.party_id}")
+                    self._transition(tx, handoff, H.STATE_DELIVERED, "")
             tx.acknowledge[caller.party_id] = through
             tx.finish()
             return tx.marks[caller.party_id], tx

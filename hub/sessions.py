@@ -92,7 +92,7 @@ class Sessions:
             if stream.party_id == party_id:
                 stream.end(refusal(party_id, row.state, format(stream.serial, "x")))
         why = f"{party_id} was deactivated" + (f" ({reason})" if reason else "")
-        await self._engine.reroute_from(party_id, why)
+        _cut_off(party_id, "deactivation", reason, await self._engine.reroute_from(party_id, why))
         return row
 
     async def watch(self, closed: asyncio.Event, interval: float) -> None:
@@ -121,7 +121,9 @@ class Sessions:
         if revoked is not self._applied:
             # Streams first, then the work: a desk must not see its work handed on.
             for party_id in await self._registry.mark_revoked(revoked):
-                await self._engine.reroute_from(party_id, f"{party_id}'s certificate was revoked")
+                why = f"{party_id}'s certificate was revoked"
+                handed_on = await self._engine.reroute_from(party_id, why)
+                _cut_off(party_id, "revocation", why, handed_on)
             self._applied = revoked
         live = [s for s in self._streams if s.ended is None]
         if not live:
@@ -131,3 +133,13 @@ class Sessions:
             state = states.get(stream.party_id, ACTIVE)
             if state != ACTIVE:
                 stream.end(refusal(stream.party_id, state, format(stream.serial, "x")))
+
+
+def _cut_off(party_id: str, event: str, reason: str, handed_on: int) -> None:
+    """One line per party cut off (the process that marked it logs it, no other)."""
+    log.warning(
+        "party %s cut off; %d open handoff(s) handed on",
+        party_id,
+        handed_on,
+        extra={"event": event, "party_id": party_id, "reason": reason, "handed_on": handed_on},
+    )

@@ -6,11 +6,12 @@ its work needs). The live reads (GetCase, ListCases, ListCaseEvents, the case
 notices on inboxes) and evidence exported for a role all go through it, so they
 cannot disagree.
 
-Timeline events carry free text built by the engine ("HOLD_ORDER ho-1 to shop-2
-(order-9)", "closed by duty-1: hospitalised"). The platform reads them as they
-are; any other party gets a view built from the event's structured data, or
-nothing. EVENT_RULES says which events a role sees: never, its own only (its
-signals, its handoffs, its notes), or all of that kind. Police and committees,
+Timeline events carry free text built by the engine in hub/wording.py's words
+("hold order to shop-2 (ho-1, order o-9)", "closed by duty-1: hospitalised"). The
+platform reads them as they are; any other party gets a view built from the
+event's structured data with the same words, or nothing. EVENT_RULES says which
+events a role sees: never, its own only (its signals, its handoffs, its notes), or
+all of that kind. Police and committees,
 who are sent to a case and never report one, also get the place of every event in
 the hash chain (withheld ones as hashes), so they can check it. Reporters and
 couriers get their own views only, without sequence numbers: where their first
@@ -21,6 +22,7 @@ belongs here, as one more reason for event_view to show it.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from lifeline.hub.v1 import case_pb2
 from sqlmodel import Session, col, select
 
+from connectors import wording
 from hub import timeline
 from hub.identity import PartyIdentity, Role
 from hub.models import CaseEventRow, CaseNoteRow, CaseRow, HandoffRow
@@ -71,6 +74,10 @@ CHAIN_ROLES = frozenset({Role.PLATFORM, Role.POLICE, Role.COMMITTEE})
 SEES_CASE_DETAIL = CHAIN_ROLES
 """Roles that see a case's grade, jurisdiction and times: not its reporters or couriers,
 for whom they would tell whether the person already had a case."""
+
+_SEES_REPORTERS = frozenset({Role.PLATFORM})
+"""Who reported is the duty desk's to know: a shop must not learn which other shops
+reported the person (domain.md), nor police the purchase history of other shops."""
 
 _SEES_RESOLUTION_CODE = frozenset({Role.PLATFORM, Role.COMMITTEE})
 """The committee follows the person up after closing, so it learns how the case ended;
@@ -129,23 +136,32 @@ def _own(reader: Reader, kind: int, body: dict[str, object], assignee_of: Assign
     )
 
 
-def _summary(reader: Reader, kind: int, data: dict[str, object]) -> str | None:
+def _summary(
+    reader: Reader, kind: int, body: dict[str, object], assignee_of: AssigneeOf
+) -> str | None:
     """The one line a reader gets, made from the event's data; None: nothing to say."""
-    handoff = data.get("handoff_id", "")
+    data = body["data"]
+    assert isinstance(data, dict)
+    handoff = str(data.get("handoff_id", ""))
     if kind == E.KIND_SIGNAL:
         # The reporter knows its signal id; others learn that a report came, and from where.
         mine = data.get("signal_id") if reader.role in _REPORTERS else None
-        return f"signal {mine} ({data['source']})" if mine else f"signal ({data['source']})"
+        source = str(data["source"]).replace("_", " ")
+        return f"signal {mine} ({source})" if mine else f"signal ({source})"
     if kind == E.KIND_GRADE:
-        return f"graded {str(data['to']).removeprefix('RISK_LEVEL_')}"
-    if kind == E.KIND_HANDOFF and "state" in data:
-        words = str(data["state"]).removeprefix("STATE_").lower()
-        outcome = f": {data['outcome']}" if data.get("outcome") else ""
-        return f"{handoff} {words}{outcome}" + (" (late)" if data.get("late") else "")
+        return f"graded {wording.level(str(data['to']))}"
+    if kind in (E.KIND_HANDOFF, E.KIND_DELIVERY) and "state" in data:
+        summary = wording.handoff_changed(
+            str(data.get("kind", "")),
+            str(data["state"]),
+            handoff,
+            assignee_of(handoff),
+            str(data["outcome"]).replace("_", " ") if data.get("outcome") else "",
+            actor=reader.party_id if body["actor"] == reader.party_id else "",
+        )
+        return summary + (" (late)" if data.get("late") else "")
     if kind == E.KIND_HANDOFF:
-        return f"{str(data['kind']).removeprefix('HANDOFF_KIND_')} {handoff} to {data['assignee']}"
-    if kind == E.KIND_DELIVERY:
-        return f"{handoff} delivered"
+        return wording.handoff_created(str(data["kind"]), handoff, str(data["assignee"]))
     if kind == E.KIND_ESCALATION and "retry" in data:
         return f"{handoff} sent again (retry {data['retry']})"
     if kind == E.KIND_ESCALATION and data.get("assignee") == reader.party_id:
@@ -159,7 +175,7 @@ def _summary(reader: Reader, kind: int, data: dict[str, object]) -> str | None:
         return _WORK_OVER
     if kind == E.KIND_CLOSE:
         code = data.get("resolution") if reader.role in _SEES_RESOLUTION_CODE else None
-        return f"case closed: {code}" if code else "case closed"
+        return f"case closed: {wording.resolution(str(code))}" if code else "case closed"
     if kind == E.KIND_REOPEN:
         return "case reopened"
     return None
@@ -177,9 +193,7 @@ def event_view(
     show = EVENT_RULES.get((reader.role, kind), Show.NEVER)
     if show == Show.NEVER or (show == Show.OWN and not _own(reader, kind, body, assignee_of)):
         return None
-    data = body["data"]
-    assert isinstance(data, dict)
-    summary = _summary(reader, kind, data)
+    summary = _summary(reader, kind, body, assignee_of)
     if summary is None:
         return None
     # Who acted is the reader's business only when it was the reader: a handoff made
@@ -267,8 +281,21 @@ def event_to_proto(entry: Entry, role: Role) -> case_pb2.CaseEvent:
 _CASE_STATES = {"open": case_pb2.Case.STATE_OPEN, "closed": case_pb2.Case.STATE_CLOSED}
 
 
-def case_to_proto(row: CaseRow, role: Role) -> case_pb2.Case:
-    """The case as a party of this role may see it."""
+@dataclass(frozen=True)
+class CaseFacts:
+    """What a case's other rows add to it (the engine reads them)."""
+
+    signals: tuple[case_pb2.Signal, ...] = ()
+    """Every signal of the case, oldest first."""
+    follow_up_times: tuple[dt.datetime, ...] = ()
+    """Follow-ups scheduled and not yet fired."""
+
+
+def case_to_proto(
+    row: CaseRow, role: Role, facts: CaseFacts, *, with_signals: bool = False
+) -> case_pb2.Case:
+    """The case as a party of this role may see it; the signals themselves only
+    `with_signals` (GetCase: they are too much to repeat on every notice)."""
     detail = role in SEES_CASE_DETAIL
     case = case_pb2.Case(
         case_id=row.case_id,
@@ -281,11 +308,20 @@ def case_to_proto(row: CaseRow, role: Role) -> case_pb2.Case:
     if detail:
         case.risk_level = row.risk_level  # type: ignore[assignment]
         case.jurisdiction_code = row.jurisdiction_code or ""
+        # Those sent to the person see every signal event already; reporters and
+        # couriers would learn from a count that others reported the person.
+        case.signal_count = len(facts.signals)
+    if role in _SEES_REPORTERS:
+        case.reporter_party_ids.extend(dict.fromkeys(s.reporter_party_id for s in facts.signals))
     if role in _SEES_RESOLUTION_CODE:
         case.resolution.code = row.resolution_code  # type: ignore[assignment]
     if role == Role.PLATFORM:
         case.risk_overridden = row.risk_overridden
         case.resolution.note = row.resolution_note
+        for due in facts.follow_up_times:
+            case.follow_up_times.add().FromDatetime(due)
+        if with_signals:
+            case.signals.extend(facts.signals)
     return case
 
 

@@ -72,7 +72,9 @@ async def _outcome_events(client: HubClient, case_id: str, handoff_id: str) -> l
     events = await client.cases.ListCaseEvents(
         case_service_pb2.ListCaseEventsRequest(case_id=case_id, page_size=1000)
     )
-    return [e.summary for e in events.events if e.summary.startswith(f"{handoff_id} completed")]
+    return [
+        e.summary for e in events.events if f"completed the dispatch ({handoff_id})" in e.summary
+    ]
 
 
 async def _stopped(work: asyncio.Task[None], stop: asyncio.Event) -> None:

@@ -127,9 +127,9 @@ async def test_each_party_reads_the_timeline_the_policy_gives_it(
     police = await _events(connect(hub, certs_dir, "police-110105"), case_id, page_size=4)
     shown = [e for e in police if not e.withheld]
     seen = _text(shown)
-    assert f"DISPATCH {dispatch_id} to police-110105" in seen
-    assert f"{dispatch_id} completed: person_taken_to_hospital" in seen
-    assert "HOLD_ORDER" not in seen and "order_held" not in seen and "shop-" not in seen
+    assert f"dispatch to police-110105 ({dispatch_id})" in seen
+    assert f"police-110105 completed the dispatch ({dispatch_id}): person taken to hospital" in seen
+    assert "hold order" not in seen and "order held" not in seen and "shop-" not in seen
     for secret in ("o-shop1-9", "o-shop2-7", "SF77", OVERRIDE_REASON, DESK_NOTE, CLOSE_NOTE):
         assert secret not in seen
     assert "case closed" in seen and "hospitalised" not in seen
