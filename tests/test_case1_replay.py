@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from lifeline.hub.v1 import (
     case_pb2,
     case_service_pb2,
@@ -22,6 +23,7 @@ from lifeline.hub.v1 import (
 )
 from sqlmodel import select
 
+from connectors import client as client_module
 from connectors.duty_desk import DutyDeskConnector
 from hub import rota
 from hub.deadlines import DeadlinePolicy
@@ -64,8 +66,10 @@ async def _handoffs(duty: DutyDeskConnector, case_id: str) -> list[H]:
 
 
 async def test_case1_the_relay_keeps_everyone_informed(
-    start_hub, connect, certs_dir: Path, clock, db_url: str
+    start_hub, connect, certs_dir: Path, clock, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The parties sign and check signatures on the replay's clock, twelve hours of it.
+    monkeypatch.setattr(client_module, "_now", clock.now)
     hub = await start_hub(
         certs_dir,
         db_url,
@@ -128,6 +132,7 @@ async def test_case1_the_relay_keeps_everyone_informed(
     assert taken.details.address_text == "Building 3, flat 802"
 
     # 20:05 The duty desk shares the threat, written in a note, with the police.
+    at(20, 5)
     await duty.hub.cases.AddCaseNote(
         case_service_pb2.AddCaseNoteRequest(
             case_id=case_id, text=THREAT, share_with=[party_pb2.ROLE_POLICE]
@@ -136,15 +141,17 @@ async def test_case1_the_relay_keeps_everyone_informed(
     police_inbox = await read_inbox(police, lambda ms: any(THREAT in u.text for u in _updates(ms)))
     [shared] = [u for u in _updates(police_inbox) if THREAT in u.text]
     assert shared.kind == U.KIND_SHARED_NOTE and shared.handoff_id == dispatch.handoff_id
-    police.verify_update(shared)  # signed by the hub, narrowed for the police
+    police.verify_case_update(shared)  # signed by the hub, narrowed for the police
     # Nobody else was told: neither the shop nor the committee (not shared, not acknowledged).
     assert not [u for p in ("shop-1", "committee-110105") for u in _updates(_mail(hub, p))]
 
     # Between acknowledgement and report, the police are chased: no progress by the
     # deadline alerts the on-call duty desk; the dispatch stays with the police.
-    due = clock.now() + hub.config.deadlines.progress_within(
+    within = hub.config.deadlines.progress_within(
         K.HANDOFF_KIND_DISPATCH, case_pb2.RISK_LEVEL_IMMINENT
     )
+    assert within is not None
+    due = taken.acknowledge_time.ToDatetime(dt.UTC) + within
     clock.advance(due - clock.now() + dt.timedelta(seconds=1))
     await hub.scheduler.sweep()
     work = await _handoffs(duty, case_id)
