@@ -31,7 +31,7 @@ from lifeline.hub.v1 import (
     party_pb2,
 )
 
-from connectors import ConnectorConfig, HubClient
+from connectors import ConnectorConfig, HubClient, wording
 from connectors.courier import CourierConnector
 from connectors.desk import DeskConnector
 from connectors.duty_desk import DutyDeskConnector
@@ -48,7 +48,6 @@ from hub.process import spawn_hub
 H = handoff_pb2.Handoff
 K = handoff_pb2
 R = case_pb2.RiskIndicators
-_STATE = H.State.Name
 _UPDATE = inbox_service_pb2.CaseUpdate.Kind.Name
 CLOSED_STATES = {
     H.STATE_COMPLETED,
@@ -551,7 +550,7 @@ async def _summarise(demo: Demo, cases: list[Case], db_url: str, ca: Path) -> di
             for h in sorted(handoffs, key=lambda h: h.create_time.ToNanoseconds()):
                 if h.kind == K.HANDOFF_KIND_DUTY_ALERT:
                     why = alerts.reason_words(h.alert_reason)
-                    say(f"  {h.assignee_party_id:<18} duty alert ({why}): {_STATE(h.state)}")
+                    say(f"  {h.assignee_party_id:<18} duty alert ({why}): {wording.state(h.state)}")
                 else:
                     say(f"  {h.assignee_party_id:<18} knew: {_knew(h)}")
             for (party_id, case_id), updates in sorted(demo.updates.items()):
