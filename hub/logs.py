@@ -48,11 +48,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+_OURS = "lifeline_handler"
+
+
 def configure(level: int = logging.INFO, log_format: str = "text") -> None:
     """Sets up the root logger; libraries' routine chatter only at DEBUG."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+    root = logging.getLogger()
+    # Replaces only the handler configure() put there before: a CLI run inside another
+    # program (a test's log capture, say) leaves that program's handlers alone.
+    for old in [h for h in root.handlers if getattr(h, _OURS, False)]:
+        root.removeHandler(old)
+    setattr(handler, _OURS, True)
+    root.addHandler(handler)
+    root.setLevel(level)
     quiet = logging.DEBUG if level <= logging.DEBUG else logging.WARNING
     # Schema upgrades are routine; APScheduler says "Running job" at every run.
     for name in ("alembic", "apscheduler"):

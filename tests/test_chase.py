@@ -80,10 +80,14 @@ def _on_call(hub, clock, party_id: str, backup: str | None = None) -> None:
 
 
 async def _acknowledged_dispatch(hub, connect, certs_dir: Path, buyer: str = "b1"):
-    """An IMMINENT case whose DISPATCH police-110105 has acknowledged."""
+    """An IMMINENT case whose DISPATCH police-110105 has acknowledged (and the shop its
+    STAY_IN_CONTACT, so that only the dispatch's deadlines are left to fire)."""
     for party in ("duty-desk", "police-110105", "committee-110105"):
         await connect(hub, certs_dir, party).whoami()
-    await connect(hub, certs_dir, "shop-1").report_signal(**imminent(buyer))
+    shop = connect(hub, certs_dir, "shop-1")
+    await shop.report_signal(**imminent(buyer))
+    stay = handoffs(await read_inbox(shop, has_handoff(K.HANDOFF_KIND_STAY_IN_CONTACT)))
+    await shop.acknowledge_handoff(stay[0].handoff_id)
     police = connect(hub, certs_dir, "police-110105")
     dispatch = handoffs(await read_inbox(police, has_handoff(DISPATCH)))[0]
     await police.acknowledge_handoff(dispatch.handoff_id)
