@@ -37,7 +37,7 @@ from connectors.desk import DeskConnector
 from connectors.duty_desk import DutyDeskConnector
 from connectors.hospital import HospitalConnector
 from connectors.merchant import MerchantConnector
-from hub import alerts, rota
+from hub import rota
 from hub.certs import CertificateAuthority, load_certificate
 from hub.db import Database
 from hub.disclosure import POLICY, Rule, handoff_kind_key
@@ -549,7 +549,7 @@ async def _summarise(demo: Demo, cases: list[Case], db_url: str, ca: Path) -> di
             )
             for h in sorted(handoffs, key=lambda h: h.create_time.ToNanoseconds()):
                 if h.kind == K.HANDOFF_KIND_DUTY_ALERT:
-                    why = alerts.reason_words(h.alert_reason)
+                    why = wording.alert_reason(h.alert_reason)
                     say(f"  {h.assignee_party_id:<18} duty alert ({why}): {wording.state(h.state)}")
                 else:
                     say(f"  {h.assignee_party_id:<18} knew: {_knew(h)}")
@@ -625,7 +625,9 @@ def _knew(h: handoff_pb2.Handoff) -> str:
     rule = POLICY.get((role, handoff_kind_key(h.kind)), Rule())
     if "*" in rule.fields:
         return "everything (duty desk)"
-    shown = ", ".join(sorted(rule.fields - {"kind", "assignee"}))
+    # Where escalated work came from is only there when the work was escalated.
+    hidden = {"kind", "assignee"} | (set() if h.HasField("escalated_from") else {"escalated_from"})
+    shown = ", ".join(sorted(rule.fields - hidden))
     if rule.after_acknowledgement and h.HasField("acknowledge_time"):
         shown += " + after acknowledging: " + ", ".join(sorted(rule.after_acknowledgement))
     return shown
