@@ -31,6 +31,11 @@ def kind(value: int | str) -> str:
     return _words(name, "HANDOFF_KIND_") if name else "handoff"
 
 
+def alert_reason(value: int) -> str:
+    """DUTY_ALERT_REASON_OUTCOME_OVERDUE -> "outcome overdue"."""
+    return _words(handoff_pb2.DutyAlertReason.Name(value), "DUTY_ALERT_REASON_")
+
+
 def state(value: int | str) -> str:
     """STATE_ACKNOWLEDGED (or its number) -> "acknowledged"."""
     name = value if isinstance(value, str) else H.State.Name(value)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from lifeline.hub.v1 import handoff_pb2
 from sqlmodel import col, select
 
+from connectors import wording
 from hub import rota
 from hub.identity import Role
 from hub.models import CaseRow, HandoffRow, PartyRow
@@ -43,11 +44,6 @@ PROGRESS_OVERDUE = handoff_pb2.DUTY_ALERT_REASON_PROGRESS_OVERDUE
 TRIAGE_OVERDUE = handoff_pb2.DUTY_ALERT_REASON_TRIAGE_OVERDUE
 CHECK_IN_MISSED = handoff_pb2.DUTY_ALERT_REASON_CHECK_IN_MISSED
 DECLINED_BY_ALL = handoff_pb2.DUTY_ALERT_REASON_DECLINED_BY_ALL
-
-
-def reason_words(reason: int) -> str:
-    """`DUTY_ALERT_REASON_OUTCOME_OVERDUE` as people say it: "outcome overdue"."""
-    return Reason.Name(reason).removeprefix("DUTY_ALERT_REASON_").replace("_", " ").lower()
 
 
 def on_call_party(session: Session, now: object) -> PartyRow | None:
@@ -114,7 +110,7 @@ def raise_alert(
             case,
             DUTY_ALERT,
             assignee,
-            f"{reason_words(reason)}: {why}",
+            f"{wording.alert_reason(reason)}: {why}",
             alert_reason=reason,
             alert_handoff_id=about_id,
         )
