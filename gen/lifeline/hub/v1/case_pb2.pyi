@@ -207,7 +207,7 @@ class CaseResolution(_message.Message):
     def __init__(self, code: _Optional[_Union[CaseResolution.Code, str]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class CaseEvent(_message.Message):
-    __slots__ = ("case_id", "sequence", "kind", "actor_party_id", "create_time", "summary", "hash", "previous_hash", "note", "body_hash", "withheld")
+    __slots__ = ("case_id", "sequence", "kind", "actor_party_id", "create_time", "summary", "hash", "previous_hash", "note", "body_hash", "withheld", "operator")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         KIND_UNSPECIFIED: _ClassVar[CaseEvent.Kind]
@@ -243,6 +243,7 @@ class CaseEvent(_message.Message):
     NOTE_FIELD_NUMBER: _ClassVar[int]
     BODY_HASH_FIELD_NUMBER: _ClassVar[int]
     WITHHELD_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     sequence: int
     kind: CaseEvent.Kind
@@ -254,4 +255,5 @@ class CaseEvent(_message.Message):
     note: str
     body_hash: bytes
     withheld: bool
-    def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., kind: _Optional[_Union[CaseEvent.Kind, str]] = ..., actor_party_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., hash: _Optional[bytes] = ..., previous_hash: _Optional[bytes] = ..., note: _Optional[str] = ..., body_hash: _Optional[bytes] = ..., withheld: _Optional[bool] = ...) -> None: ...
+    operator: str
+    def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., kind: _Optional[_Union[CaseEvent.Kind, str]] = ..., actor_party_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ..., hash: _Optional[bytes] = ..., previous_hash: _Optional[bytes] = ..., note: _Optional[str] = ..., body_hash: _Optional[bytes] = ..., withheld: _Optional[bool] = ..., operator: _Optional[str] = ...) -> None: ...

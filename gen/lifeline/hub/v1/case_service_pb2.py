@@ -22,54 +22,59 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from lifeline.hub.v1 import case_pb2 as lifeline_dot_hub_dot_v1_dot_case__pb2
 from lifeline.hub.v1 import party_pb2 as lifeline_dot_hub_dot_v1_dot_party__pb2
 from lifeline.hub.v1 import signed_pb2 as lifeline_dot_hub_dot_v1_dot_signed__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"lifeline/hub/v1/case_service.proto\x12\x0flifeline.hub.v1\x1a\x1alifeline/hub/v1/case.proto\x1a\x1blifeline/hub/v1/party.proto\x1a\x1clifeline/hub/v1/signed.proto\"\x9a\x01\n\x13ReportSignalRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\'\n\x06signal\x18\x02 \x01(\x0b\x32\x17.lifeline.hub.v1.Signal\x12\x35\n\rsigned_signal\x18\x03 \x01(\x0b\x32\x1e.lifeline.hub.v1.SignedMessage\x12\x0f\n\x07\x63\x61se_id\x18\x04 \x01(\t\"t\n\x14ReportSignalResponse\x12\'\n\x06signal\x18\x01 \x01(\x0b\x32\x17.lifeline.hub.v1.Signal\x12#\n\x04\x63\x61se\x18\x02 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\x12\x0e\n\x06merged\x18\x03 \x01(\x08\"!\n\x0eGetCaseRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"6\n\x0fGetCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"\x9d\x01\n\x10ListCasesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12*\n\x05state\x18\x03 \x01(\x0e\x32\x1b.lifeline.hub.v1.Case.State\x12\x36\n\x12minimum_risk_level\x18\x04 \x01(\x0e\x32\x1a.lifeline.hub.v1.RiskLevel\"R\n\x11ListCasesResponse\x12$\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x15.lifeline.hub.v1.Case\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"w\n\x10GradeCaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12.\n\nrisk_level\x18\x03 \x01(\x0e\x32\x1a.lifeline.hub.v1.RiskLevel\x12\x0e\n\x06reason\x18\x04 \x01(\t\"8\n\x11GradeCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"\x85\x01\n\x12\x41\x64\x64\x43\x61seNoteRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12)\n\nshare_with\x18\x04 \x03(\x0e\x32\x15.lifeline.hub.v1.Role\x12\x11\n\tsignal_id\x18\x05 \x01(\t\"@\n\x13\x41\x64\x64\x43\x61seNoteResponse\x12)\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1a.lifeline.hub.v1.CaseEvent\"O\n\x15ListCaseEventsRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"]\n\x16ListCaseEventsResponse\x12*\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1a.lifeline.hub.v1.CaseEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"l\n\x10\x43loseCaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x33\n\nresolution\x18\x03 \x01(\x0b\x32\x1f.lifeline.hub.v1.CaseResolution\"8\n\x11\x43loseCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"H\n\x11ReopenCaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"9\n\x12ReopenCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"R\n\x15\x43onfirmAddressRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63\x61ndidate_id\x18\x03 \x01(\t\"=\n\x16\x43onfirmAddressResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case2\xab\x06\n\x0b\x43\x61seService\x12[\n\x0cReportSignal\x12$.lifeline.hub.v1.ReportSignalRequest\x1a%.lifeline.hub.v1.ReportSignalResponse\x12L\n\x07GetCase\x12\x1f.lifeline.hub.v1.GetCaseRequest\x1a .lifeline.hub.v1.GetCaseResponse\x12R\n\tListCases\x12!.lifeline.hub.v1.ListCasesRequest\x1a\".lifeline.hub.v1.ListCasesResponse\x12R\n\tGradeCase\x12!.lifeline.hub.v1.GradeCaseRequest\x1a\".lifeline.hub.v1.GradeCaseResponse\x12X\n\x0b\x41\x64\x64\x43\x61seNote\x12#.lifeline.hub.v1.AddCaseNoteRequest\x1a$.lifeline.hub.v1.AddCaseNoteResponse\x12\x61\n\x0eListCaseEvents\x12&.lifeline.hub.v1.ListCaseEventsRequest\x1a\'.lifeline.hub.v1.ListCaseEventsResponse\x12R\n\tCloseCase\x12!.lifeline.hub.v1.CloseCaseRequest\x1a\".lifeline.hub.v1.CloseCaseResponse\x12U\n\nReopenCase\x12\".lifeline.hub.v1.ReopenCaseRequest\x1a#.lifeline.hub.v1.ReopenCaseResponse\x12\x61\n\x0e\x43onfirmAddress\x12&.lifeline.hub.v1.ConfirmAddressRequest\x1a\'.lifeline.hub.v1.ConfirmAddressResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"lifeline/hub/v1/case_service.proto\x12\x0flifeline.hub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1alifeline/hub/v1/case.proto\x1a\x1blifeline/hub/v1/party.proto\x1a\x1clifeline/hub/v1/signed.proto\"\xac\x01\n\x13ReportSignalRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\'\n\x06signal\x18\x02 \x01(\x0b\x32\x17.lifeline.hub.v1.Signal\x12\x35\n\rsigned_signal\x18\x03 \x01(\x0b\x32\x1e.lifeline.hub.v1.SignedMessage\x12\x0f\n\x07\x63\x61se_id\x18\x04 \x01(\t\x12\x10\n\x08operator\x18\x05 \x01(\t\"t\n\x14ReportSignalResponse\x12\'\n\x06signal\x18\x01 \x01(\x0b\x32\x17.lifeline.hub.v1.Signal\x12#\n\x04\x63\x61se\x18\x02 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\x12\x0e\n\x06merged\x18\x03 \x01(\x08\"!\n\x0eGetCaseRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"6\n\x0fGetCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"\xd0\x01\n\x10ListCasesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12*\n\x05state\x18\x03 \x01(\x0e\x32\x1b.lifeline.hub.v1.Case.State\x12\x36\n\x12minimum_risk_level\x18\x04 \x01(\x0e\x32\x1a.lifeline.hub.v1.RiskLevel\x12\x31\n\rupdated_after\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"R\n\x11ListCasesResponse\x12$\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x15.lifeline.hub.v1.Case\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x89\x01\n\x10GradeCaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12.\n\nrisk_level\x18\x03 \x01(\x0e\x32\x1a.lifeline.hub.v1.RiskLevel\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x10\n\x08operator\x18\x05 \x01(\t\"8\n\x11GradeCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"\x97\x01\n\x12\x41\x64\x64\x43\x61seNoteRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12)\n\nshare_with\x18\x04 \x03(\x0e\x32\x15.lifeline.hub.v1.Role\x12\x11\n\tsignal_id\x18\x05 \x01(\t\x12\x10\n\x08operator\x18\x06 \x01(\t\"@\n\x13\x41\x64\x64\x43\x61seNoteResponse\x12)\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1a.lifeline.hub.v1.CaseEvent\"O\n\x15ListCaseEventsRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"]\n\x16ListCaseEventsResponse\x12*\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x1a.lifeline.hub.v1.CaseEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"~\n\x10\x43loseCaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x33\n\nresolution\x18\x03 \x01(\x0b\x32\x1f.lifeline.hub.v1.CaseResolution\x12\x10\n\x08operator\x18\x04 \x01(\t\"8\n\x11\x43loseCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"Z\n\x11ReopenCaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x10\n\x08operator\x18\x04 \x01(\t\"9\n\x12ReopenCaseResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"d\n\x15\x43onfirmAddressRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63\x61ndidate_id\x18\x03 \x01(\t\x12\x10\n\x08operator\x18\x04 \x01(\t\"=\n\x16\x43onfirmAddressResponse\x12#\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x15.lifeline.hub.v1.Case\"(\n\x15\x45xportEvidenceRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\"@\n\x16\x45xportEvidenceResponse\x12\x13\n\x0b\x62undle_json\x18\x01 \x01(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t2\x8e\x07\n\x0b\x43\x61seService\x12[\n\x0cReportSignal\x12$.lifeline.hub.v1.ReportSignalRequest\x1a%.lifeline.hub.v1.ReportSignalResponse\x12L\n\x07GetCase\x12\x1f.lifeline.hub.v1.GetCaseRequest\x1a .lifeline.hub.v1.GetCaseResponse\x12R\n\tListCases\x12!.lifeline.hub.v1.ListCasesRequest\x1a\".lifeline.hub.v1.ListCasesResponse\x12R\n\tGradeCase\x12!.lifeline.hub.v1.GradeCaseRequest\x1a\".lifeline.hub.v1.GradeCaseResponse\x12X\n\x0b\x41\x64\x64\x43\x61seNote\x12#.lifeline.hub.v1.AddCaseNoteRequest\x1a$.lifeline.hub.v1.AddCaseNoteResponse\x12\x61\n\x0eListCaseEvents\x12&.lifeline.hub.v1.ListCaseEventsRequest\x1a\'.lifeline.hub.v1.ListCaseEventsResponse\x12R\n\tCloseCase\x12!.lifeline.hub.v1.CloseCaseRequest\x1a\".lifeline.hub.v1.CloseCaseResponse\x12U\n\nReopenCase\x12\".lifeline.hub.v1.ReopenCaseRequest\x1a#.lifeline.hub.v1.ReopenCaseResponse\x12\x61\n\x0e\x43onfirmAddress\x12&.lifeline.hub.v1.ConfirmAddressRequest\x1a\'.lifeline.hub.v1.ConfirmAddressResponse\x12\x61\n\x0e\x45xportEvidence\x12&.lifeline.hub.v1.ExportEvidenceRequest\x1a\'.lifeline.hub.v1.ExportEvidenceResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lifeline.hub.v1.case_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_REPORTSIGNALREQUEST']._serialized_start=143
-  _globals['_REPORTSIGNALREQUEST']._serialized_end=297
-  _globals['_REPORTSIGNALRESPONSE']._serialized_start=299
-  _globals['_REPORTSIGNALRESPONSE']._serialized_end=415
-  _globals['_GETCASEREQUEST']._serialized_start=417
-  _globals['_GETCASEREQUEST']._serialized_end=450
-  _globals['_GETCASERESPONSE']._serialized_start=452
-  _globals['_GETCASERESPONSE']._serialized_end=506
-  _globals['_LISTCASESREQUEST']._serialized_start=509
-  _globals['_LISTCASESREQUEST']._serialized_end=666
-  _globals['_LISTCASESRESPONSE']._serialized_start=668
-  _globals['_LISTCASESRESPONSE']._serialized_end=750
-  _globals['_GRADECASEREQUEST']._serialized_start=752
-  _globals['_GRADECASEREQUEST']._serialized_end=871
-  _globals['_GRADECASERESPONSE']._serialized_start=873
-  _globals['_GRADECASERESPONSE']._serialized_end=929
-  _globals['_ADDCASENOTEREQUEST']._serialized_start=932
-  _globals['_ADDCASENOTEREQUEST']._serialized_end=1065
-  _globals['_ADDCASENOTERESPONSE']._serialized_start=1067
-  _globals['_ADDCASENOTERESPONSE']._serialized_end=1131
-  _globals['_LISTCASEEVENTSREQUEST']._serialized_start=1133
-  _globals['_LISTCASEEVENTSREQUEST']._serialized_end=1212
-  _globals['_LISTCASEEVENTSRESPONSE']._serialized_start=1214
-  _globals['_LISTCASEEVENTSRESPONSE']._serialized_end=1307
-  _globals['_CLOSECASEREQUEST']._serialized_start=1309
-  _globals['_CLOSECASEREQUEST']._serialized_end=1417
-  _globals['_CLOSECASERESPONSE']._serialized_start=1419
-  _globals['_CLOSECASERESPONSE']._serialized_end=1475
-  _globals['_REOPENCASEREQUEST']._serialized_start=1477
-  _globals['_REOPENCASEREQUEST']._serialized_end=1549
-  _globals['_REOPENCASERESPONSE']._serialized_start=1551
-  _globals['_REOPENCASERESPONSE']._serialized_end=1608
-  _globals['_CONFIRMADDRESSREQUEST']._serialized_start=1610
-  _globals['_CONFIRMADDRESSREQUEST']._serialized_end=1692
-  _globals['_CONFIRMADDRESSRESPONSE']._serialized_start=1694
-  _globals['_CONFIRMADDRESSRESPONSE']._serialized_end=1755
-  _globals['_CASESERVICE']._serialized_start=1758
-  _globals['_CASESERVICE']._serialized_end=2569
+  _globals['_REPORTSIGNALREQUEST']._serialized_start=176
+  _globals['_REPORTSIGNALREQUEST']._serialized_end=348
+  _globals['_REPORTSIGNALRESPONSE']._serialized_start=350
+  _globals['_REPORTSIGNALRESPONSE']._serialized_end=466
+  _globals['_GETCASEREQUEST']._serialized_start=468
+  _globals['_GETCASEREQUEST']._serialized_end=501
+  _globals['_GETCASERESPONSE']._serialized_start=503
+  _globals['_GETCASERESPONSE']._serialized_end=557
+  _globals['_LISTCASESREQUEST']._serialized_start=560
+  _globals['_LISTCASESREQUEST']._serialized_end=768
+  _globals['_LISTCASESRESPONSE']._serialized_start=770
+  _globals['_LISTCASESRESPONSE']._serialized_end=852
+  _globals['_GRADECASEREQUEST']._serialized_start=855
+  _globals['_GRADECASEREQUEST']._serialized_end=992
+  _globals['_GRADECASERESPONSE']._serialized_start=994
+  _globals['_GRADECASERESPONSE']._serialized_end=1050
+  _globals['_ADDCASENOTEREQUEST']._serialized_start=1053
+  _globals['_ADDCASENOTEREQUEST']._serialized_end=1204
+  _globals['_ADDCASENOTERESPONSE']._serialized_start=1206
+  _globals['_ADDCASENOTERESPONSE']._serialized_end=1270
+  _globals['_LISTCASEEVENTSREQUEST']._serialized_start=1272
+  _globals['_LISTCASEEVENTSREQUEST']._serialized_end=1351
+  _globals['_LISTCASEEVENTSRESPONSE']._serialized_start=1353
+  _globals['_LISTCASEEVENTSRESPONSE']._serialized_end=1446
+  _globals['_CLOSECASEREQUEST']._serialized_start=1448
+  _globals['_CLOSECASEREQUEST']._serialized_end=1574
+  _globals['_CLOSECASERESPONSE']._serialized_start=1576
+  _globals['_CLOSECASERESPONSE']._serialized_end=1632
+  _globals['_REOPENCASEREQUEST']._serialized_start=1634
+  _globals['_REOPENCASEREQUEST']._serialized_end=1724
+  _globals['_REOPENCASERESPONSE']._serialized_start=1726
+  _globals['_REOPENCASERESPONSE']._serialized_end=1783
+  _globals['_CONFIRMADDRESSREQUEST']._serialized_start=1785
+  _globals['_CONFIRMADDRESSREQUEST']._serialized_end=1885
+  _globals['_CONFIRMADDRESSRESPONSE']._serialized_start=1887
+  _globals['_CONFIRMADDRESSRESPONSE']._serialized_end=1948
+  _globals['_EXPORTEVIDENCEREQUEST']._serialized_start=1950
+  _globals['_EXPORTEVIDENCEREQUEST']._serialized_end=1990
+  _globals['_EXPORTEVIDENCERESPONSE']._serialized_start=1992
+  _globals['_EXPORTEVIDENCERESPONSE']._serialized_end=2056
+  _globals['_CASESERVICE']._serialized_start=2059
+  _globals['_CASESERVICE']._serialized_end=2969
 # @@protoc_insertion_point(module_scope)

@@ -81,6 +81,11 @@ class CaseServiceStub:
                 request_serializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ConfirmAddressRequest.SerializeToString,
                 response_deserializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ConfirmAddressResponse.FromString,
                 _registered_method=True)
+        self.ExportEvidence = channel.unary_unary(
+                '/lifeline.hub.v1.CaseService/ExportEvidence',
+                request_serializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ExportEvidenceRequest.SerializeToString,
+                response_deserializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ExportEvidenceResponse.FromString,
+                _registered_method=True)
 
 
 class CaseServiceServicer:
@@ -147,6 +152,15 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportEvidence(self, request, context):
+        """The case's evidence bundle (docs/evidence.md) as the caller may see it:
+        everything for the platform; for another party, its role's view and its
+        own messages, as `lifeline evidence export --for-role --party` writes it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CaseServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -194,6 +208,11 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     servicer.ConfirmAddress,
                     request_deserializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ConfirmAddressRequest.FromString,
                     response_serializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ConfirmAddressResponse.SerializeToString,
+            ),
+            'ExportEvidence': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportEvidence,
+                    request_deserializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ExportEvidenceRequest.FromString,
+                    response_serializer=lifeline_dot_hub_dot_v1_dot_case__service__pb2.ExportEvidenceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -441,6 +460,33 @@ class CaseService:
             '/lifeline.hub.v1.CaseService/ConfirmAddress',
             lifeline_dot_hub_dot_v1_dot_case__service__pb2.ConfirmAddressRequest.SerializeToString,
             lifeline_dot_hub_dot_v1_dot_case__service__pb2.ConfirmAddressResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportEvidence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lifeline.hub.v1.CaseService/ExportEvidence',
+            lifeline_dot_hub_dot_v1_dot_case__service__pb2.ExportEvidenceRequest.SerializeToString,
+            lifeline_dot_hub_dot_v1_dot_case__service__pb2.ExportEvidenceResponse.FromString,
             options,
             channel_credentials,
             insecure,

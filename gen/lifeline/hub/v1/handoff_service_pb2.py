@@ -27,7 +27,7 @@ from lifeline.hub.v1 import handoff_pb2 as lifeline_dot_hub_dot_v1_dot_handoff__
 from lifeline.hub.v1 import signed_pb2 as lifeline_dot_hub_dot_v1_dot_signed__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%lifeline/hub/v1/handoff_service.proto\x12\x0flifeline.hub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dlifeline/hub/v1/handoff.proto\x1a\x1clifeline/hub/v1/signed.proto\"\xf5\x01\n\x14\x43reateHandoffRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12*\n\x04kind\x18\x03 \x01(\x0e\x32\x1c.lifeline.hub.v1.HandoffKind\x12\x19\n\x11\x61ssignee_party_id\x18\x04 \x01(\t\x12\x13\n\x0binstruction\x18\x05 \x01(\t\x12\x10\n\x08order_id\x18\x06 \x01(\t\x12\x17\n\x0ftracking_number\x18\x07 \x01(\t\x12\x31\n\rcheck_in_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"B\n\x15\x43reateHandoffResponse\x12)\n\x07handoff\x18\x01 \x01(\x0b\x32\x18.lifeline.hub.v1.Handoff\"\'\n\x11GetHandoffRequest\x12\x12\n\nhandoff_id\x18\x01 \x01(\t\"?\n\x12GetHandoffResponse\x12)\n\x07handoff\x18\x01 \x01(\x0b\x32\x18.lifeline.hub.v1.Handoff\"|\n\x13ListHandoffsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x03 \x01(\t\x12-\n\x05state\x18\x04 \x01(\x0e\x32\x1e.lifeline.hub.v1.Handoff.State\"[\n\x14ListHandoffsResponse\x12*\n\x08handoffs\x18\x01 \x03(\x0b\x32\x18.lifeline.hub.v1.Handoff\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"t\n\x19\x41\x63knowledgeHandoffRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\x12/\n\x07receipt\x18\x03 \x01(\x0b\x32\x1e.lifeline.hub.v1.SignedMessage\"G\n\x1a\x41\x63knowledgeHandoffResponse\x12)\n\x07handoff\x18\x01 \x01(\x0b\x32\x18.lifeline.hub.v1.Handoff\"\x80\x01\n\x15\x44\x65\x63lineHandoffRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12/\n\x07receipt\x18\x04 \x01(\x0b\x32\x1e.lifeline.hub.v1.SignedMessage\"C\n\x16\x44\x65\x63lineHandoffResponse\x12)\n\x07handoff\x18\x01 \x01(\x0b\x32\x18.lifeline.hub.v1.Handoff\"\x9c\x01\n\x16\x43ompleteHandoffRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\x12)\n\x07outcome\x18\x03 \x01(\x0b\x32\x18.lifeline.hub.v1.Outcome\x12/\n\x07receipt\x18\x04 \x01(\x0b\x32\x1e.lifeline.hub.v1.SignedMessage\"D\n\x17\x43ompleteHandoffResponse\x12)\n\x07handoff\x18\x01 \x01(\x0b\x32\x18.lifeline.hub.v1.Handoff\"\xad\x01\n\x15ReportProgressRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\x12-\n\x05stage\x18\x03 \x01(\x0e\x32\x1e.lifeline.hub.v1.ProgressStage\x12\x0c\n\x04note\x18\x04 \x01(\t\x12/\n\x07receipt\x18\x05 \x01(\x0b\x32\x1e.lifeline.hub.v1.SignedMessage\"C\n\x16ReportProgressResponse\x12)\n\x07handoff\x18\x01 \x01(\x0b\x32\x18.lifeline.hub.v1.Handoff2\xbf\x05\n\x0eHandoffService\x12^\n\rCreateHandoff\x12%.lifeline.hub.v1.CreateHandoffRequest\x1a&.lifeline.hub.v1.CreateHandoffResponse\x12U\n\nGetHandoff\x12\".lifeline.hub.v1.GetHandoffRequest\x1a#.lifeline.hub.v1.GetHandoffResponse\x12[\n\x0cListHandoffs\x12$.lifeline.hub.v1.ListHandoffsRequest\x1a%.lifeline.hub.v1.ListHandoffsResponse\x12m\n\x12\x41\x63knowledgeHandoff\x12*.lifeline.hub.v1.AcknowledgeHandoffRequest\x1a+.lifeline.hub.v1.AcknowledgeHandoffResponse\x12\x61\n\x0e\x44\x65\x63lineHandoff\x12&.lifeline.hub.v1.DeclineHandoffRequest\x1a\'.lifeline.hub.v1.DeclineHandoffResponse\x12\x64\n\x0f\x43ompleteHandoff\x12\'.lifeline.hub.v1.CompleteHandoffRequest\x1a(.lifeline.hub.v1.CompleteHandoffResponse\x12\x61\n\x0eReportProgress\x12&.lifeline.hub.v1.ReportProgressRequest\x1a\'.lifeline.hub.v1.ReportProgressResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%lifeline/hub/v1/handoff_service.proto\x12\x0flifeline.hub.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dlifeline/hub/v1/handoff.proto\x1a\x1clifeline/hub/v1/signed.proto\"\x87\x02\n\x14\x43reateHandoffRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12*\n\x04kind\x18\x03 \x01(\x0e\x32\x1c.lifeline.hub.v1.HandoffKind\x12\x19\n\x11\x61ssignee_party_id\x18\x04 \x01(\t\x12\x13\n\x0binstruction\x18\x05 \x01(\t\x12\x10\n\x08order_id\x18\x06 \x01(\t\x12\x17\n\x0ftracking_number\x18\x07 \x01(\t\x12\x31\n\rcheck_in_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08operator\x18\t \x01(\t\"B\n\x15\x43reateHandoffResponse\x12)\n\x07handoff\x18\x01 \x01(\x0b\x32\x18.lifeline.hub.v1.Handoff\"\'\n\x11GetHandoffRequest\x12\x12\n\nhandoff_id\x18\x01 \x01(\t\"?\n\x12GetHandoffResponse\x12)\n\x07handoff\x18\x01 \x01(\x0b\x32\x18.lifeline.hub.v1.Handoff\"|\n\x13ListHandoffsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x03 \x01(\t\x12-\n\x05state\x18\x04 \x01(\x0e\x32\x1e.lifeline.hub.v1.Handoff.State\"[\n\x14ListHandoffsResponse\x12*\n\x08handoffs\x18\x01 \x03(\x0b\x32\x18.lifeline.hub.v1.Handoff\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x86\x01\n\x19\x41\x63knowledgeHandoffRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\x12/\n\x07receipt\x18\x03 \x01(\x0b\x32\x1e.lifeline.hub.v1.SignedMessage\x12\x10\n\x08operator\x18\x04 \x01(\t\"G\n\x1a\x41\x63knowledgeHandoffResponse\x12)\n\x07handoff\x18\x01 \x01(\x0b\x32\x18.lifeline.hub.v1.Handoff\"\x92\x01\n\x15\x44\x65\x63lineHandoffRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12/\n\x07receipt\x18\x04 \x01(\x0b\x32\x1e.lifeline.hub.v1.SignedMessage\x12\x10\n\x08operator\x18\x05 \x01(\t\"C\n\x16\x44\x65\x63lineHandoffResponse\x12)\n\x07handoff\x18\x01 \x01(\x0b\x32\x18.lifeline.hub.v1.Handoff\"\xae\x01\n\x16\x43ompleteHandoffRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\x12)\n\x07outcome\x18\x03 \x01(\x0b\x32\x18.lifeline.hub.v1.Outcome\x12/\n\x07receipt\x18\x04 \x01(\x0b\x32\x1e.lifeline.hub.v1.SignedMessage\x12\x10\n\x08operator\x18\x05 \x01(\t\"D\n\x17\x43ompleteHandoffResponse\x12)\n\x07handoff\x18\x01 \x01(\x0b\x32\x18.lifeline.hub.v1.Handoff\"\xbf\x01\n\x15ReportProgressRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\nhandoff_id\x18\x02 \x01(\t\x12-\n\x05stage\x18\x03 \x01(\x0e\x32\x1e.lifeline.hub.v1.ProgressStage\x12\x0c\n\x04note\x18\x04 \x01(\t\x12/\n\x07receipt\x18\x05 \x01(\x0b\x32\x1e.lifeline.hub.v1.SignedMessage\x12\x10\n\x08operator\x18\x06 \x01(\t\"C\n\x16ReportProgressResponse\x12)\n\x07handoff\x18\x01 \x01(\x0b\x32\x18.lifeline.hub.v1.Handoff2\xbf\x05\n\x0eHandoffService\x12^\n\rCreateHandoff\x12%.lifeline.hub.v1.CreateHandoffRequest\x1a&.lifeline.hub.v1.CreateHandoffResponse\x12U\n\nGetHandoff\x12\".lifeline.hub.v1.GetHandoffRequest\x1a#.lifeline.hub.v1.GetHandoffResponse\x12[\n\x0cListHandoffs\x12$.lifeline.hub.v1.ListHandoffsRequest\x1a%.lifeline.hub.v1.ListHandoffsResponse\x12m\n\x12\x41\x63knowledgeHandoff\x12*.lifeline.hub.v1.AcknowledgeHandoffRequest\x1a+.lifeline.hub.v1.AcknowledgeHandoffResponse\x12\x61\n\x0e\x44\x65\x63lineHandoff\x12&.lifeline.hub.v1.DeclineHandoffRequest\x1a\'.lifeline.hub.v1.DeclineHandoffResponse\x12\x64\n\x0f\x43ompleteHandoff\x12\'.lifeline.hub.v1.CompleteHandoffRequest\x1a(.lifeline.hub.v1.CompleteHandoffResponse\x12\x61\n\x0eReportProgress\x12&.lifeline.hub.v1.ReportProgressRequest\x1a\'.lifeline.hub.v1.ReportProgressResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,33 +35,33 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lifeline.hub.v1.handoff_ser
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CREATEHANDOFFREQUEST']._serialized_start=153
-  _globals['_CREATEHANDOFFREQUEST']._serialized_end=398
-  _globals['_CREATEHANDOFFRESPONSE']._serialized_start=400
-  _globals['_CREATEHANDOFFRESPONSE']._serialized_end=466
-  _globals['_GETHANDOFFREQUEST']._serialized_start=468
-  _globals['_GETHANDOFFREQUEST']._serialized_end=507
-  _globals['_GETHANDOFFRESPONSE']._serialized_start=509
-  _globals['_GETHANDOFFRESPONSE']._serialized_end=572
-  _globals['_LISTHANDOFFSREQUEST']._serialized_start=574
-  _globals['_LISTHANDOFFSREQUEST']._serialized_end=698
-  _globals['_LISTHANDOFFSRESPONSE']._serialized_start=700
-  _globals['_LISTHANDOFFSRESPONSE']._serialized_end=791
-  _globals['_ACKNOWLEDGEHANDOFFREQUEST']._serialized_start=793
-  _globals['_ACKNOWLEDGEHANDOFFREQUEST']._serialized_end=909
-  _globals['_ACKNOWLEDGEHANDOFFRESPONSE']._serialized_start=911
-  _globals['_ACKNOWLEDGEHANDOFFRESPONSE']._serialized_end=982
-  _globals['_DECLINEHANDOFFREQUEST']._serialized_start=985
-  _globals['_DECLINEHANDOFFREQUEST']._serialized_end=1113
-  _globals['_DECLINEHANDOFFRESPONSE']._serialized_start=1115
-  _globals['_DECLINEHANDOFFRESPONSE']._serialized_end=1182
-  _globals['_COMPLETEHANDOFFREQUEST']._serialized_start=1185
-  _globals['_COMPLETEHANDOFFREQUEST']._serialized_end=1341
-  _globals['_COMPLETEHANDOFFRESPONSE']._serialized_start=1343
-  _globals['_COMPLETEHANDOFFRESPONSE']._serialized_end=1411
-  _globals['_REPORTPROGRESSREQUEST']._serialized_start=1414
-  _globals['_REPORTPROGRESSREQUEST']._serialized_end=1587
-  _globals['_REPORTPROGRESSRESPONSE']._serialized_start=1589
-  _globals['_REPORTPROGRESSRESPONSE']._serialized_end=1656
-  _globals['_HANDOFFSERVICE']._serialized_start=1659
-  _globals['_HANDOFFSERVICE']._serialized_end=2362
+  _globals['_CREATEHANDOFFREQUEST']._serialized_end=416
+  _globals['_CREATEHANDOFFRESPONSE']._serialized_start=418
+  _globals['_CREATEHANDOFFRESPONSE']._serialized_end=484
+  _globals['_GETHANDOFFREQUEST']._serialized_start=486
+  _globals['_GETHANDOFFREQUEST']._serialized_end=525
+  _globals['_GETHANDOFFRESPONSE']._serialized_start=527
+  _globals['_GETHANDOFFRESPONSE']._serialized_end=590
+  _globals['_LISTHANDOFFSREQUEST']._serialized_start=592
+  _globals['_LISTHANDOFFSREQUEST']._serialized_end=716
+  _globals['_LISTHANDOFFSRESPONSE']._serialized_start=718
+  _globals['_LISTHANDOFFSRESPONSE']._serialized_end=809
+  _globals['_ACKNOWLEDGEHANDOFFREQUEST']._serialized_start=812
+  _globals['_ACKNOWLEDGEHANDOFFREQUEST']._serialized_end=946
+  _globals['_ACKNOWLEDGEHANDOFFRESPONSE']._serialized_start=948
+  _globals['_ACKNOWLEDGEHANDOFFRESPONSE']._serialized_end=1019
+  _globals['_DECLINEHANDOFFREQUEST']._serialized_start=1022
+  _globals['_DECLINEHANDOFFREQUEST']._serialized_end=1168
+  _globals['_DECLINEHANDOFFRESPONSE']._serialized_start=1170
+  _globals['_DECLINEHANDOFFRESPONSE']._serialized_end=1237
+  _globals['_COMPLETEHANDOFFREQUEST']._serialized_start=1240
+  _globals['_COMPLETEHANDOFFREQUEST']._serialized_end=1414
+  _globals['_COMPLETEHANDOFFRESPONSE']._serialized_start=1416
+  _globals['_COMPLETEHANDOFFRESPONSE']._serialized_end=1484
+  _globals['_REPORTPROGRESSREQUEST']._serialized_start=1487
+  _globals['_REPORTPROGRESSREQUEST']._serialized_end=1678
+  _globals['_REPORTPROGRESSRESPONSE']._serialized_start=1680
+  _globals['_REPORTPROGRESSRESPONSE']._serialized_end=1747
+  _globals['_HANDOFFSERVICE']._serialized_start=1750
+  _globals['_HANDOFFSERVICE']._serialized_end=2453
 # @@protoc_insertion_point(module_scope)

@@ -12,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateHandoffRequest(_message.Message):
-    __slots__ = ("request_id", "case_id", "kind", "assignee_party_id", "instruction", "order_id", "tracking_number", "check_in_time")
+    __slots__ = ("request_id", "case_id", "kind", "assignee_party_id", "instruction", "order_id", "tracking_number", "check_in_time", "operator")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +21,7 @@ class CreateHandoffRequest(_message.Message):
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     TRACKING_NUMBER_FIELD_NUMBER: _ClassVar[int]
     CHECK_IN_TIME_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     case_id: str
     kind: _handoff_pb2.HandoffKind
@@ -29,7 +30,8 @@ class CreateHandoffRequest(_message.Message):
     order_id: str
     tracking_number: str
     check_in_time: _timestamp_pb2.Timestamp
-    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[_handoff_pb2.HandoffKind, str]] = ..., assignee_party_id: _Optional[str] = ..., instruction: _Optional[str] = ..., order_id: _Optional[str] = ..., tracking_number: _Optional[str] = ..., check_in_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    operator: str
+    def __init__(self, request_id: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[_handoff_pb2.HandoffKind, str]] = ..., assignee_party_id: _Optional[str] = ..., instruction: _Optional[str] = ..., order_id: _Optional[str] = ..., tracking_number: _Optional[str] = ..., check_in_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., operator: _Optional[str] = ...) -> None: ...
 
 class CreateHandoffResponse(_message.Message):
     __slots__ = ("handoff",)
@@ -70,14 +72,16 @@ class ListHandoffsResponse(_message.Message):
     def __init__(self, handoffs: _Optional[_Iterable[_Union[_handoff_pb2.Handoff, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class AcknowledgeHandoffRequest(_message.Message):
-    __slots__ = ("request_id", "handoff_id", "receipt")
+    __slots__ = ("request_id", "handoff_id", "receipt", "operator")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     HANDOFF_ID_FIELD_NUMBER: _ClassVar[int]
     RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     handoff_id: str
     receipt: _signed_pb2.SignedMessage
-    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., receipt: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ...) -> None: ...
+    operator: str
+    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., receipt: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ..., operator: _Optional[str] = ...) -> None: ...
 
 class AcknowledgeHandoffResponse(_message.Message):
     __slots__ = ("handoff",)
@@ -86,16 +90,18 @@ class AcknowledgeHandoffResponse(_message.Message):
     def __init__(self, handoff: _Optional[_Union[_handoff_pb2.Handoff, _Mapping]] = ...) -> None: ...
 
 class DeclineHandoffRequest(_message.Message):
-    __slots__ = ("request_id", "handoff_id", "reason", "receipt")
+    __slots__ = ("request_id", "handoff_id", "reason", "receipt", "operator")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     HANDOFF_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     handoff_id: str
     reason: str
     receipt: _signed_pb2.SignedMessage
-    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., reason: _Optional[str] = ..., receipt: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ...) -> None: ...
+    operator: str
+    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., reason: _Optional[str] = ..., receipt: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ..., operator: _Optional[str] = ...) -> None: ...
 
 class DeclineHandoffResponse(_message.Message):
     __slots__ = ("handoff",)
@@ -104,16 +110,18 @@ class DeclineHandoffResponse(_message.Message):
     def __init__(self, handoff: _Optional[_Union[_handoff_pb2.Handoff, _Mapping]] = ...) -> None: ...
 
 class CompleteHandoffRequest(_message.Message):
-    __slots__ = ("request_id", "handoff_id", "outcome", "receipt")
+    __slots__ = ("request_id", "handoff_id", "outcome", "receipt", "operator")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     HANDOFF_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     handoff_id: str
     outcome: _handoff_pb2.Outcome
     receipt: _signed_pb2.SignedMessage
-    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., outcome: _Optional[_Union[_handoff_pb2.Outcome, _Mapping]] = ..., receipt: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ...) -> None: ...
+    operator: str
+    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., outcome: _Optional[_Union[_handoff_pb2.Outcome, _Mapping]] = ..., receipt: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ..., operator: _Optional[str] = ...) -> None: ...
 
 class CompleteHandoffResponse(_message.Message):
     __slots__ = ("handoff",)
@@ -122,18 +130,20 @@ class CompleteHandoffResponse(_message.Message):
     def __init__(self, handoff: _Optional[_Union[_handoff_pb2.Handoff, _Mapping]] = ...) -> None: ...
 
 class ReportProgressRequest(_message.Message):
-    __slots__ = ("request_id", "handoff_id", "stage", "note", "receipt")
+    __slots__ = ("request_id", "handoff_id", "stage", "note", "receipt", "operator")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     HANDOFF_ID_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     handoff_id: str
     stage: _handoff_pb2.ProgressStage
     note: str
     receipt: _signed_pb2.SignedMessage
-    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., stage: _Optional[_Union[_handoff_pb2.ProgressStage, str]] = ..., note: _Optional[str] = ..., receipt: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ...) -> None: ...
+    operator: str
+    def __init__(self, request_id: _Optional[str] = ..., handoff_id: _Optional[str] = ..., stage: _Optional[_Union[_handoff_pb2.ProgressStage, str]] = ..., note: _Optional[str] = ..., receipt: _Optional[_Union[_signed_pb2.SignedMessage, _Mapping]] = ..., operator: _Optional[str] = ...) -> None: ...
 
 class ReportProgressResponse(_message.Message):
     __slots__ = ("handoff",)
