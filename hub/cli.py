@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from connectors.desk_cli import desk
+from console.cli import console
 from hub import certs, logs, rota
 from hub.db import DEFAULT_URL, Database
 from hub.errors import HubError
@@ -41,6 +42,7 @@ def main(verbose: bool) -> None:
 
 
 main.add_command(desk)
+main.add_command(console)
 
 
 @main.group("certs", cls=_OneLineErrors)

@@ -12,6 +12,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from hub import Hub, HubConfig
 from hub.certs import CertificateAuthority
 from hub.db import normalise_url
 from hub.identity import PartyIdentity, Role
+from tests.browser import CHROMIUM, CONSOLE_PASSWORD
 
 PARTIES = {
     "duty-desk": PartyIdentity("duty-desk", Role.PLATFORM),
@@ -161,3 +163,57 @@ class ManualClock:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
+
+
+# -- the console: a real browser against a console on port 0 ----------------------------
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Any]:
+    """Debian's headless Chromium driven by Playwright (its own download does not work here)."""
+    from playwright.async_api import async_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/setup installs it (apt-get install chromium)")
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox"], headless=True
+        )
+        yield chromium
+        await chromium.close()
+
+
+ConsoleFactory = Callable[..., Awaitable[Any]]
+
+
+@pytest.fixture
+async def start_console(tmp_path: Path) -> AsyncIterator[ConsoleFactory]:
+    """Starts consoles on port 0 for a hub, each with its own accounts database holding
+    the operators asked for (password CONSOLE_PASSWORD); stopped after the test."""
+    from console import server
+    from console.accounts import Accounts
+
+    consoles: list[Any] = []
+
+    async def start(
+        hub: Hub,
+        certs: Path,
+        party_id: str,
+        operators: dict[str, str] | None = None,
+        **options: Any,
+    ) -> Any:
+        accounts = Accounts(f"sqlite:///{tmp_path}/console-{len(consoles)}.db")
+        for name, language in (operators or {"Li Wei": "en"}).items():
+            accounts.add(name, CONSOLE_PASSWORD, language=language)
+        running = await server.start(
+            ConnectorConfig.for_party(certs, party_id, f"127.0.0.1:{hub.port}"),
+            listen="127.0.0.1:0",
+            accounts=accounts,
+            **options,
+        )
+        consoles.append(running)
+        return running
+
+    yield start
+    for running in consoles:
+        await running.stop()

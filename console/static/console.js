@@ -1,0 +1,96 @@
+// The console's only script: live regions, countdowns and the alarm sound.
+// Pages work without it (forms post and redirect); with it they stay current.
+"use strict";
+
+// Countdowns: <span data-due="ISO"> shows "2h05m" left, or "overdue 4m05s", every second.
+function duration(seconds) {
+  let s = Math.floor(Math.max(seconds, 0));
+  const d = Math.floor(s / 86400); s -= d * 86400;
+  const h = Math.floor(s / 3600); s -= h * 3600;
+  const m = Math.floor(s / 60); s -= m * 60;
+  const two = (n) => String(n).padStart(2, "0");
+  if (d) return `${d}d${two(h)}h`;
+  if (h) return `${h}h${two(m)}m`;
+  if (m) return `${m}m${two(s)}s`;
+  return `${s}s`;
+}
+
+function tick() {
+  const words = document.body.dataset;
+  for (const el of document.querySelectorAll("[data-due]")) {
+    const left = (Date.parse(el.dataset.due) - Date.now()) / 1000;
+    el.textContent = left < 0
+      ? `${words.overdue} ${duration(-left)}`
+      : `${duration(left)} ${words.left}`;
+    el.classList.toggle("overdue", left < 0);
+  }
+}
+
+// Alarms: any element with data-alarm-id that was not on the page before sounds once.
+const heard = new Set();
+let audio = null;
+function beep() {
+  try {
+    audio = audio || new AudioContext();
+    for (const [at, hz] of [[0, 880], [0.25, 660], [0.5, 880]]) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.frequency.value = hz;
+      gain.gain.value = 0.2;
+      osc.connect(gain).connect(audio.destination);
+      osc.start(audio.currentTime + at);
+      osc.stop(audio.currentTime + at + 0.2);
+    }
+  } catch (e) { /* no sound device: the banner still shows */ }
+}
+function listenForAlarms(first) {
+  let fresh = false;
+  for (const el of document.querySelectorAll("[data-alarm-id]")) {
+    if (!heard.has(el.dataset.alarmId)) { heard.add(el.dataset.alarmId); fresh = true; }
+  }
+  if (fresh && !first) beep();
+  document.body.dataset.alarms = String(document.querySelectorAll("[data-alarm-id]").length);
+}
+
+// Live regions: <div data-live="/path"> is re-read from the console on every change.
+let refreshing = null;
+async function refresh() {
+  if (refreshing) { refreshing.again = true; return; }
+  refreshing = { again: false };
+  try {
+    for (const region of document.querySelectorAll("[data-live]")) {
+      const response = await fetch(region.dataset.live, { credentials: "same-origin" });
+      if (response.status === 401) { location.assign("/signin"); return; }
+      if (!response.ok) continue;
+      const html = await response.text();
+      // Keep what the operator is typing: a region with a focused field waits.
+      if (region.contains(document.activeElement) && document.activeElement.matches("input, textarea, select")) continue;
+      region.innerHTML = html;
+    }
+    tick();
+    listenForAlarms(false);
+    document.body.dataset.version = String(Number(document.body.dataset.version || 0) + 1);
+  } finally {
+    const again = refreshing.again;
+    refreshing = null;
+    if (again) refresh();
+  }
+}
+
+window.addEventListener("DOMContentLoaded", () => {
+  tick();
+  setInterval(tick, 1000);
+  listenForAlarms(true);
+  if (document.querySelector("[data-live]")) {
+    const stream = new EventSource("/events");
+    stream.addEventListener("changed", refresh);
+    stream.addEventListener("open", () => { document.body.dataset.live = "on"; });
+    stream.addEventListener("error", () => { document.body.dataset.live = "off"; });
+  }
+  // Confirm before actions that cannot be undone lightly (close a case, decline).
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (event) => {
+      if (!confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  }
+});

@@ -1,0 +1,118 @@
+"""Who may use the console: accounts, sessions, CSRF and throttled sign-in, through a
+real console on port 0 (httpx for the refusals, Chromium for people)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.async_api import expect
+
+from console.web import CSRF_FIELD, SESSION_COOKIE
+from tests.browser import CONSOLE_PASSWORD, sign_in
+from tests.flows import imminent
+
+
+async def _hub_and_console(start_hub: Any, start_console: Any, certs_dir: Path) -> Any:
+    hub = await start_hub(certs_dir)
+    return hub, await start_console(hub, certs_dir, "duty-desk")
+
+
+async def _session(client: httpx.AsyncClient, name: str = "Li Wei") -> None:
+    form = await client.get("/signin")
+    token = form.cookies.get("lifeline_sign_in_csrf") or client.cookies["lifeline_sign_in_csrf"]
+    response = await client.post(
+        "/signin", data={"name": name, "password": CONSOLE_PASSWORD, CSRF_FIELD: token}
+    )
+    assert response.status_code == 303, response.text
+    assert SESSION_COOKIE in client.cookies
+
+
+async def test_pages_need_a_session(start_hub: Any, start_console: Any, certs_dir: Path) -> None:
+    _, console = await _hub_and_console(start_hub, start_console, certs_dir)
+    async with httpx.AsyncClient(base_url=console.url) as client:
+        page = await client.get("/")
+        assert page.status_code == 303 and page.headers["location"].startswith("/signin")
+        assert (await client.get("/events")).status_code == 401
+        assert (await client.post("/signout", data={})).status_code == 401
+
+
+async def test_session_cookie_is_httponly_and_strict(
+    start_hub: Any, start_console: Any, certs_dir: Path
+) -> None:
+    _, console = await _hub_and_console(start_hub, start_console, certs_dir)
+    async with httpx.AsyncClient(base_url=console.url) as client:
+        form = await client.get("/signin")
+        token = client.cookies["lifeline_sign_in_csrf"]
+        response = await client.post(
+            "/signin", data={"name": "Li Wei", "password": CONSOLE_PASSWORD, CSRF_FIELD: token}
+        )
+        cookie = next(
+            v
+            for k, v in response.headers.multi_items()
+            if k == "set-cookie" and v.startswith(SESSION_COOKIE)
+        )
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+        assert "default-src 'self'" in form.headers["content-security-policy"]
+
+
+async def test_a_form_without_the_csrf_token_is_refused(
+    start_hub: Any, start_console: Any, certs_dir: Path
+) -> None:
+    _, console = await _hub_and_console(start_hub, start_console, certs_dir)
+    async with httpx.AsyncClient(base_url=console.url) as client:
+        await _session(client)
+        refused = await client.post("/signout", data={})
+        assert refused.status_code == 403
+        wrong = await client.post("/signout", data={CSRF_FIELD: "not-the-token"})
+        assert wrong.status_code == 403
+        assert (await client.get("/")).status_code == 200  # still signed in
+        # Signing in has its own token too: a forged sign-in form is refused.
+        forged = await client.post("/signin", data={"name": "Li Wei", "password": CONSOLE_PASSWORD})
+        assert forged.status_code == 403
+
+
+async def test_wrong_passwords_are_throttled(
+    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any
+) -> None:
+    _, console = await _hub_and_console(start_hub, start_console, certs_dir)
+    page = await browser.new_page()
+    await page.goto(console.url + "/signin")
+    for _ in range(5):
+        await page.get_by_label("Name").fill("Li Wei")
+        await page.get_by_label("Password").fill("not the password")
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_role("alert")).to_have_text("Wrong name or password.")
+    # Now even the right password waits: guessing cannot go on at speed.
+    await page.get_by_label("Name").fill("Li Wei")
+    await page.get_by_label("Password").fill(CONSOLE_PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Too many failed sign-ins")
+    assert "/signin" in page.url
+    await page.close()
+
+
+async def test_signing_in_and_out(
+    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any
+) -> None:
+    _, console = await _hub_and_console(start_hub, start_console, certs_dir)
+    page = await sign_in(browser, console)
+    await expect(page.get_by_text("Li Wei", exact=True)).to_be_visible()
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url("**/signin")
+    await page.goto(console.url + "/")
+    await page.wait_for_url("**/signin?next=%2F")
+    await page.close()
+
+
+async def test_a_new_case_appears_on_the_board_without_reloading(
+    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any, connect: Any
+) -> None:
+    hub, console = await _hub_and_console(start_hub, start_console, certs_dir)
+    page = await sign_in(browser, console)
+    await expect(page.locator("body[data-live=on]")).to_have_count(1)
+    shop = connect(hub, certs_dir, "shop-1")
+    reported = await shop.report_signal(**imminent("buyer-live"))
+    await expect(page.get_by_text(reported.case.case_id)).to_be_visible(timeout=5000)
+    await page.close()
