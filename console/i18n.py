@@ -1,9 +1,9 @@
 """The console's words in Chinese and English, and times in the operator's zone.
 
-Templates and code write English (`_("Open cases")`); console/locales/zh-CN.json maps
-each such text to its Chinese. tests/test_console_i18n.py fails when a text has no
+Templates and code write English (`_("Open cases")`); the files in
+console/locales/zh-CN/ (one per part of the console) map each such text to its Chinese. tests/test_console_i18n.py fails when a text has no
 Chinese, so a label cannot ship in one language only. Texts with values use
-str.format names: `_("{n} open")`.
+str.format names ("{n} open"), and the Chinese keeps the same names.
 """
 
 from __future__ import annotations
@@ -27,8 +27,13 @@ Translate = Callable[[str], str]
 def catalog(language: str) -> dict[str, str]:
     if language == "en":
         return {}
-    text = resources.files("console").joinpath(f"locales/{language}.json").read_text("utf-8")
-    return dict(json.loads(text))
+    words: dict[str, str] = {}
+    for part in sorted(
+        resources.files("console").joinpath(f"locales/{language}").iterdir(), key=lambda p: p.name
+    ):
+        if part.name.endswith(".json"):
+            words.update(json.loads(part.read_text("utf-8")))
+    return words
 
 
 def translator(language: str) -> Translate:
