@@ -1,9 +1,10 @@
 """The console's words in Chinese and English, and times in the operator's zone.
 
 Templates and code write English (`_("Open cases")`); the files in
-console/locales/zh-CN/ (one per part of the console) map each such text to its Chinese. tests/test_console_i18n.py fails when a text has no
-Chinese, so a label cannot ship in one language only. Texts with values use
-str.format names ("{n} open"), and the Chinese keeps the same names.
+console/locales/zh-CN/ (one per part of the console) map each such text to its
+Chinese. tests/test_console_i18n.py fails when a text has no Chinese, so a label
+cannot ship in one language only. Texts with values use str.format names
+("{n} open"), and the Chinese keeps the same names.
 """
 
 from __future__ import annotations
