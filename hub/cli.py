@@ -448,10 +448,20 @@ def evidence_verify(bundle_file: Path, ca_pem: Path) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the summary as JSON.",
 )
-def demo(speed: float, json_out: Path | None) -> None:
+@click.option(
+    "--console",
+    "with_console",
+    is_flag=True,
+    help="Also serve the duty console, to watch the cases on its board in a browser.",
+)
+@click.option(
+    "--console-listen", default="127.0.0.1:8080", show_default=True, help="Where it listens."
+)
+def demo(speed: float, json_out: Path | None, with_console: bool, console_listen: str) -> None:
     """Play the six real cases through a real hub (dev CA, SQLite, mutual TLS)."""
     from hub.demo import run_demo
 
     if speed <= 0:
         raise click.ClickException("--speed must be positive")
-    raise SystemExit(asyncio.run(run_demo(speed, json_out)))
+    listen = console_listen if with_console else None
+    raise SystemExit(asyncio.run(run_demo(speed, json_out, listen)))

@@ -139,10 +139,12 @@ class Demo:
         """Time passing in the case (a drive to the address, a conversation)."""
         await asyncio.sleep(case_seconds / self.speed)
 
-    async def until(self, check: Callable[[], Awaitable[bool]], limit: float = 30.0) -> None:
-        """Waits, woken by the duty desk's inbox, until `check` holds."""
+    async def until(self, check: Callable[[], Awaitable[bool]], case_limit: float = 1800) -> None:
+        """Waits, woken by the duty desk's inbox, until `check` holds; gives up after
+        `case_limit` seconds of case time (30 real seconds at the default speed), so a
+        slower demo, to watch on the console, waits as long in case time."""
         loop = asyncio.get_running_loop()
-        end = loop.time() + limit
+        end = loop.time() + case_limit / self.speed
         while not await check():
             if loop.time() > end:
                 raise TimeoutError("the demo case did not reach its expected state")
@@ -386,7 +388,7 @@ async def _play(demo: Demo) -> list[Case]:
         async def answered() -> bool:
             return await _state(duty, morning.handoff_id) == H.STATE_COMPLETED
 
-        await demo.until(answered, limit=60 + NIGHT.total_seconds() / demo.speed)
+        await demo.until(answered, case_limit=3600 + NIGHT.total_seconds())
 
     async def case2() -> str:
         first = await MerchantConnector(c("shop-pharmacy")).report_chat(
@@ -599,6 +601,12 @@ async def _summarise(demo: Demo, cases: list[Case], db_url: str, ca: Path) -> di
     return {"cases": rows, "evidence_verified": verified_all}
 
 
+async def _until_interrupted() -> None:
+    """Waits for Ctrl-C (which asyncio.run turns into this task's cancellation)."""
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.Event().wait()
+
+
 def _night_shift(db_url: str) -> None:
     """Puts duty-desk on call (duty-desk-2 its backup) for the demo's night."""
     tz = rota.zone("Asia/Shanghai")
@@ -633,7 +641,35 @@ def _knew(h: handoff_pb2.Handoff) -> str:
     return shown
 
 
-async def run_demo(speed: float = 60.0, json_out: Path | None = None) -> int:
+DEMO_OPERATOR, DEMO_PASSWORD = "Demo", "lifeline-demo"
+# The console watches as a platform party of its own: the demo's scripted duty desk
+# keeps duty-desk's inbox, and every platform party sees every case.
+CONSOLE_PARTY = PartyIdentity("duty-console", Role.PLATFORM)
+
+
+async def _start_console(certs: Path, hub_address: str, tmp: str, listen: str) -> Any:
+    """The duty console beside the demo, with one demo operator."""
+    from console import server
+    from console.accounts import Accounts
+
+    CertificateAuthority(certs).issue(CONSOLE_PARTY)
+    accounts = Accounts(f"sqlite:///{tmp}/console.db")
+    accounts.add(DEMO_OPERATOR, DEMO_PASSWORD, lead=True, language="en")
+    running = await server.start(
+        ConnectorConfig.for_party(certs, CONSOLE_PARTY.party_id, hub_address),
+        listen=listen,
+        accounts=accounts,
+    )
+    say(
+        f"duty console at {running.url}: sign in as {DEMO_OPERATOR!r},"
+        f" password {DEMO_PASSWORD!r}, and watch the board"
+    )
+    return running
+
+
+async def run_demo(
+    speed: float = 60.0, json_out: Path | None = None, console_listen: str | None = None
+) -> int:
     with tempfile.TemporaryDirectory(prefix="lifeline-demo-") as tmp:
         certs = Path(tmp) / "certs"
         ca = CertificateAuthority(certs)
@@ -651,7 +687,10 @@ async def run_demo(speed: float = 60.0, json_out: Path | None = None) -> int:
         demo = Demo(speed, certs, f"127.0.0.1:{port}")
         stop = asyncio.Event()
         workers = [asyncio.create_task(_party(demo, p.party_id, stop)) for p in PARTIES]
+        console = None
         try:
+            if console_listen is not None:
+                console = await _start_console(certs, f"127.0.0.1:{port}", tmp, console_listen)
             for p in PARTIES:
                 await demo.client(p.party_id).whoami()  # each desk connects and is registered
             say(
@@ -661,7 +700,12 @@ async def run_demo(speed: float = 60.0, json_out: Path | None = None) -> int:
             )
             cases = await _play(demo)
             summary = await _summarise(demo, cases, db_url, certs / "ca.pem")
+            if console is not None:
+                say(f"\nthe console stays up at {console.url} with the cases; Ctrl-C ends the demo")
+                await _until_interrupted()
         finally:
+            if console is not None:
+                await console.stop()
             stop.set()
             await asyncio.gather(*workers, return_exceptions=True)
             for client in demo.clients.values():
