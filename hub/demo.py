@@ -76,6 +76,11 @@ PARTIES = [
     PartyIdentity("hospital-anding", Role.HOSPITAL),
     PartyIdentity("hospital-online", Role.HOSPITAL),
 ]
+# The console watches as a platform party of its own: the demo's scripted duty desk
+# keeps duty-desk's inbox, and every platform party sees every case.
+CONSOLE_PARTY = PartyIdentity("duty-console", Role.PLATFORM)
+# Every party's role; the console's too, as duty alerts fanned out reach it.
+_ROLES = {p.party_id: p.role for p in [*PARTIES, CONSOLE_PARTY]}
 # The Pudong district desk is out on another call: it never acknowledges.
 SILENT = {"police-310115"}
 THREAT = (
@@ -156,7 +161,7 @@ class Demo:
 async def _party(demo: Demo, party_id: str, stop: asyncio.Event) -> None:
     """One party's connector at work: it answers what arrives on its inbox."""
     client = demo.client(party_id)
-    role = next(p.role for p in PARTIES if p.party_id == party_id)
+    role = _ROLES[party_id]
 
     async def handle(message: inbox_service_pb2.InboxMessage) -> None:
         async with demo.changed:
@@ -629,7 +634,7 @@ def _night_shift(db_url: str) -> None:
 
 def _knew(h: handoff_pb2.Handoff) -> str:
     """What the disclosure policy let this assignee see of the case."""
-    role = next(p.role for p in PARTIES if p.party_id == h.assignee_party_id)
+    role = _ROLES[h.assignee_party_id]
     rule = POLICY.get((role, handoff_kind_key(h.kind)), Rule())
     if "*" in rule.fields:
         return "everything (duty desk)"
@@ -642,9 +647,6 @@ def _knew(h: handoff_pb2.Handoff) -> str:
 
 
 DEMO_OPERATOR, DEMO_PASSWORD = "Demo", "lifeline-demo"
-# The console watches as a platform party of its own: the demo's scripted duty desk
-# keeps duty-desk's inbox, and every platform party sees every case.
-CONSOLE_PARTY = PartyIdentity("duty-console", Role.PLATFORM)
 
 
 async def _start_console(certs: Path, hub_address: str, tmp: str, listen: str) -> Any:
