@@ -249,7 +249,7 @@ class Accounts:
         ):
             count, oldest = session.exec(
                 select(func.count(), func.min(SignInFailureRow.time)).where(
-                    column == value, col(SignInFailureRow.time) >= window_start
+                    column == value, col(SignInFailureRow.time) > window_start
                 )
             ).one()
             if count >= limit:

@@ -188,8 +188,9 @@ ConsoleFactory = Callable[..., Awaitable[Any]]
 
 @pytest.fixture
 async def start_console(tmp_path: Path) -> AsyncIterator[ConsoleFactory]:
-    """Starts consoles on port 0 for a hub, each with its own accounts database holding
-    the operators asked for (password CONSOLE_PASSWORD); stopped after the test."""
+    """Starts consoles on port 0 for a hub, each with its own accounts database (or the
+    one given) holding the operators asked for (password CONSOLE_PASSWORD); stopped
+    after the test."""
     from console import server
     from console.accounts import Accounts
 
@@ -200,11 +201,16 @@ async def start_console(tmp_path: Path) -> AsyncIterator[ConsoleFactory]:
         certs: Path,
         party_id: str,
         operators: dict[str, str] | None = None,
+        *,
+        accounts_db: Path | None = None,
         **options: Any,
     ) -> Any:
-        accounts = Accounts(f"sqlite:///{tmp_path}/console-{len(consoles)}.db")
+        database = accounts_db or tmp_path / f"console-{len(consoles)}.db"
+        accounts = Accounts(f"sqlite:///{database}")
+        known = {operator.name for operator in accounts.operators()}
         for name, language in (operators or {"Li Wei": "en"}).items():
-            accounts.add(name, CONSOLE_PASSWORD, language=language)
+            if name not in known:
+                accounts.add(name, CONSOLE_PASSWORD, language=language)
         running = await server.start(
             ConnectorConfig.for_party(certs, party_id, f"127.0.0.1:{hub.port}"),
             listen="127.0.0.1:0",

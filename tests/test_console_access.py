@@ -116,3 +116,22 @@ async def test_a_new_case_appears_on_the_board_without_reloading(
     reported = await shop.report_signal(**imminent("buyer-live"))
     await expect(page.get_by_text(reported.case.case_id)).to_be_visible(timeout=5000)
     await page.close()
+
+
+async def test_restarting_the_console_loses_nothing(
+    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any, connect: Any, tmp_path: Path
+) -> None:
+    hub = await start_hub(certs_dir)
+    accounts_db = tmp_path / "accounts.db"
+    first = await start_console(hub, certs_dir, "duty-desk", accounts_db=accounts_db)
+    reported = await connect(hub, certs_dir, "shop-1").report_signal(**imminent("buyer-restart"))
+    page = await sign_in(browser, first)
+    await expect(page.get_by_text(reported.case.case_id).first).to_be_visible()
+    await first.stop()
+    # A new process with the same accounts: the operator is still signed in, and the
+    # case is still on the board, because the hub is the record.
+    second = await start_console(hub, certs_dir, "duty-desk", accounts_db=accounts_db)
+    await page.goto(second.url + "/")
+    assert "/signin" not in page.url
+    await expect(page.get_by_text(reported.case.case_id).first).to_be_visible()
+    await page.close()
