@@ -37,7 +37,12 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from connectors.errors import LifelineError
+from connectors.errors import (
+    HubUnavailableError,
+    LifelineError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from console import i18n
 from console.accounts import (
     DEFAULT_TIME_ZONE,
@@ -191,7 +196,11 @@ def page(path: str, handler: PageHandler) -> Route:
         if signed_in is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return redirect("/signin?" + urllib.parse.urlencode({"next": target}))
-        return await handler(_view(request, signed_in))
+        view = _view(request, signed_in)
+        try:
+            return await handler(view)
+        except LifelineError as e:
+            return _refused_page(view, e)
 
     return Route(path, endpoint, methods=["GET"])
 
@@ -218,6 +227,24 @@ def action(path: str, handler: ActionHandler) -> Route:
 
     endpoint.is_action = True  # type: ignore[attr-defined]
     return Route(path, endpoint, methods=["POST"])
+
+
+# How a page says the hub refused or could not be reached, instead of a stack trace.
+_PAGE_STATUS = [
+    (NotFoundError, 404, "Not found, or not yours to see."),
+    (PermissionDeniedError, 403, "This desk may not see that."),
+    (HubUnavailableError, 503, "The hub cannot be reached. Try again in a moment."),
+]
+
+
+def _refused_page(view: View, error: LifelineError) -> Response:
+    status, message = next(
+        ((status, message) for kind, status, message in _PAGE_STATUS if isinstance(error, kind)),
+        (502, "The hub refused: {reason}"),
+    )
+    return view.render(
+        "refused.html", status, message=view._(message).format(reason=str(error)), error=error
+    )
 
 
 def back(request: Request) -> str:

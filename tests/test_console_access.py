@@ -135,3 +135,15 @@ async def test_restarting_the_console_loses_nothing(
     assert "/signin" not in page.url
     await expect(page.get_by_text(reported.case.case_id).first).to_be_visible()
     await page.close()
+
+
+async def test_a_hub_that_is_down_is_said_not_crashed(
+    start_hub: Any, start_console: Any, certs_dir: Path
+) -> None:
+    hub, console = await _hub_and_console(start_hub, start_console, certs_dir)
+    async with httpx.AsyncClient(base_url=console.url) as client:
+        await _session(client)
+        await hub.stop()
+        page = await client.get("/")
+        assert page.status_code == 503
+        assert "The hub cannot be reached" in page.text and "Traceback" not in page.text
