@@ -77,7 +77,11 @@ class HubLink:
         async with self._changed:
             self._changed.notify_all()
         if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
+            # work() ends by itself once told to stop (acknowledging what it handled);
+            # cancelling it mid-read would tear its stream down twice.
+            done, _ = await asyncio.wait({self._worker}, timeout=5)
+            if not done:
+                self._worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._worker
         await self.hub.close()
