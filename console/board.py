@@ -186,12 +186,15 @@ async def read_board(view: View) -> Board:
     cases, handoffs, parties = await asyncio.gather(
         desk.case_board(), _open_handoffs(view), desk.parties()
     )
-    details = await asyncio.gather(*(desk.case(c.case_id) for c in cases))
-    timelines = await asyncio.gather(*(desk.timeline(c.case_id) for c in cases))
+    # Signals (for the situation) and the timeline (for the last event, and whether
+    # someone took the case) are per case: all cases' reads at once.
+    reads = await asyncio.gather(
+        *(asyncio.gather(desk.case(c.case_id), desk.timeline(c.case_id)) for c in cases)
+    )
     platform = {p.party_id for p in parties if p.role == party_pb2.ROLE_PLATFORM}
     rows = [
         Row(case, handoffs.get(case.case_id, []), events, taken(events, platform))
-        for case, events in zip(details, timelines, strict=True)
+        for case, events in reads
     ]
     rows.sort(key=lambda r: urgency(r.case, r.handoffs))
     board = Board(rows, {p.party_id: p for p in parties})
