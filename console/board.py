@@ -62,6 +62,12 @@ def urgency(
     )
 
 
+def alert_why(alert: handoff_pb2.Handoff) -> str:
+    """What the hub said about the alert beyond its reason (its instruction reads
+    "<reason>: <why>"), as the hub wrote it."""
+    return alert.details.instruction.removeprefix(f"{wording.alert_reason(alert.alert_reason)}: ")
+
+
 def taken(events: Iterable[case_pb2.CaseEvent], platform_parties: set[str]) -> bool:
     """Whether a person at a platform desk has acted on the case (a note, a grade, a
     handoff, closing it): the hub's own rule and policy, and other desks, do not count."""
@@ -202,12 +208,16 @@ async def read_board(view: View) -> Board:
     return board
 
 
+async def _values(view: View) -> dict[str, object]:
+    return {"board": await read_board(view), "wording": wording, "alert_why": alert_why}
+
+
 async def board_page(view: View) -> Response:
-    return view.render("board.html", board=await read_board(view), wording=wording)
+    return view.render("board.html", **await _values(view))
 
 
 async def _live(view: View) -> Response:
-    return view.render("_board_live.html", board=await read_board(view), wording=wording)
+    return view.render("_board_live.html", **await _values(view))
 
 
 async def _take_alert(view: View, form: FormData) -> Response:
