@@ -15,6 +15,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from lifeline.hub.v1 import (
     case_pb2,
@@ -208,7 +209,7 @@ async def read_board(view: View) -> Board:
     return board
 
 
-async def _values(view: View) -> dict[str, object]:
+async def _values(view: View) -> dict[str, Any]:
     return {"board": await read_board(view), "wording": wording, "alert_why": alert_why}
 
 

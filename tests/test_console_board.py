@@ -4,6 +4,7 @@ the banner, with the hub recording who took them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from playwright.async_api import expect
 
 from connectors.duty_desk import DutyDeskConnector
 from console.board import taken, urgency
+from hub import rota
 from tests.browser import sign_in
 from tests.flows import MERCHANT, imminent, signal
 
@@ -183,6 +185,17 @@ async def test_a_duty_alert_comes_first_and_is_taken_from_the_banner(
     hub, _, english, chinese = await _board_for(
         start_hub, start_console, certs_dir, browser, connect
     )
+    # Tonight's rota: the duty desk is on call, so its alerts say whose shift they are on.
+    local = dt.datetime.now(rota.zone("Asia/Shanghai")).replace(tzinfo=None, microsecond=0)
+    hub.db.transaction(
+        lambda s: rota.add_shift(
+            s,
+            "duty-desk",
+            local - dt.timedelta(hours=1),
+            local + dt.timedelta(hours=9),
+            "Asia/Shanghai",
+        )
+    )
     case_id = await _report_the_evening(
         connect(hub, certs_dir, "shop-1"), connect(hub, certs_dir, "shop-2")
     )
@@ -190,8 +203,9 @@ async def test_a_duty_alert_comes_first_and_is_taken_from_the_banner(
     banner = english.get_by_role("alert")
     alert = banner.locator("[data-alarm-id^='alert:']").filter(has_text=case_id)
     await expect(alert).to_contain_text("Duty alert: unroutable")
-    await expect(alert).to_contain_text("for duty-desk")
+    await expect(alert).to_contain_text("for duty-desk (on call)")
     await expect(chinese.get_by_role("alert")).to_contain_text("值班告警: 无法派送")
+    await expect(chinese.get_by_role("alert")).to_contain_text("duty-desk (值班)")
     rows = english.get_by_role("row")
     await expect(rows).to_have_count(5)  # the header and four cases
     await expect(rows.nth(1)).to_contain_text(case_id)  # IMMINENT too, but alerted first
