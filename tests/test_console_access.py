@@ -114,7 +114,8 @@ async def test_a_new_case_appears_on_the_board_without_reloading(
     await expect(page.locator("body[data-live=on]")).to_have_count(1)
     shop = connect(hub, certs_dir, "shop-1")
     reported = await shop.report_signal(**imminent("buyer-live"))
-    await expect(page.get_by_text(reported.case.case_id)).to_be_visible(timeout=5000)
+    board = page.get_by_role("table")
+    await expect(board.get_by_role("link", name=reported.case.case_id)).to_be_visible(timeout=5000)
     await page.close()
 
 
