@@ -2,7 +2,8 @@
 // Pages work without it (forms post and redirect); with it they stay current.
 "use strict";
 
-// Countdowns: <span data-due="ISO"> shows "2h05m" left, or "overdue 4m05s", every second.
+// Countdowns: <span data-due="ISO"> shows "2h05m left", or "overdue 4m05s", every second,
+// in the page's language (the body's data-left / data-overdue, with {time} in them).
 function duration(seconds) {
   let s = Math.floor(Math.max(seconds, 0));
   const d = Math.floor(s / 86400); s -= d * 86400;
@@ -20,8 +21,8 @@ function tick() {
   for (const el of document.querySelectorAll("[data-due]")) {
     const left = (Date.parse(el.dataset.due) - Date.now()) / 1000;
     el.textContent = left < 0
-      ? `${words.overdue} ${duration(-left)}`
-      : `${duration(left)} ${words.left}`;
+      ? words.overdue.replace("{time}", duration(-left))
+      : words.left.replace("{time}", duration(left));
     el.classList.toggle("overdue", left < 0);
   }
 }
