@@ -54,6 +54,9 @@ function listenForAlarms(first) {
 }
 
 // Live regions: <div data-live="/path"> is re-read from the console on every change.
+// A region whose HTML came back the same is left alone, so a standing alert is not
+// announced again to screen readers each time something else changes.
+const lastHtml = new WeakMap();
 let refreshing = null;
 async function refresh() {
   if (refreshing) { refreshing.again = true; return; }
@@ -66,6 +69,8 @@ async function refresh() {
       const html = await response.text();
       // Keep what the operator is typing: a region with a focused field waits.
       if (region.contains(document.activeElement) && document.activeElement.matches("input, textarea, select")) continue;
+      if (lastHtml.get(region) === html) continue;
+      lastHtml.set(region, html);
       region.innerHTML = html;
     }
     tick();
