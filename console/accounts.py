@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import registry
 from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, func, select
 
 from console.i18n import LANGUAGES
@@ -35,7 +36,11 @@ FAILURE_WINDOW = dt.timedelta(minutes=15)
 _TOUCH_EVERY = dt.timedelta(seconds=30)  # how stale last_seen may get before a write
 
 
-class OperatorRow(SQLModel, table=True):
+class _ConsoleTable(SQLModel, registry=registry()):
+    """The console's own tables, in a metadata of their own: never the hub's schema."""
+
+
+class OperatorRow(_ConsoleTable, table=True):
     __tablename__ = "console_operator"
     name: str = Field(primary_key=True)
     password_hash: str
@@ -47,7 +52,7 @@ class OperatorRow(SQLModel, table=True):
     """The last time this operator did anything: the start of "since your last shift"."""
 
 
-class SessionRow(SQLModel, table=True):
+class SessionRow(_ConsoleTable, table=True):
     __tablename__ = "console_session"
     token_hash: str = Field(primary_key=True)
     operator: str = Field(index=True, foreign_key="console_operator.name")
@@ -58,15 +63,12 @@ class SessionRow(SQLModel, table=True):
     """The operator's last activity before this sign-in, for the handover page."""
 
 
-class SignInFailureRow(SQLModel, table=True):
+class SignInFailureRow(_ConsoleTable, table=True):
     __tablename__ = "console_sign_in_failure"
     id: int | None = Field(default=None, primary_key=True)
     operator: str = Field(index=True)
     client: str = Field(index=True)
     time: dt.datetime = Field(index=True)
-
-
-_TABLES = [OperatorRow.__table__, SessionRow.__table__, SignInFailureRow.__table__]  # type: ignore[attr-defined]
 
 
 class AccountError(Exception):
@@ -144,7 +146,7 @@ class Accounts:
         hasher: PasswordHasher | None = None,
     ) -> None:
         self._engine = create_engine(db_url)
-        SQLModel.metadata.create_all(self._engine, tables=_TABLES)
+        _ConsoleTable.metadata.create_all(self._engine)
         self._now = now
         self._hasher = hasher or PasswordHasher()
 
