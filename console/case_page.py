@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from connectors import wording
 from connectors.errors import LifelineError, NotFoundError
+from connectors.party import awaits_acknowledgement
 from console.web import View, action, page, redirect
 
 K = handoff_pb2
@@ -44,8 +45,9 @@ HAND_OFF_KINDS = (
 ALERT_OUTCOMES = (K.OUTCOME_CODE_ALERT_HANDLED,)
 RESOLUTIONS = tuple(code for code in case_pb2.CaseResolution.Code.values() if code)
 # The roles a note may be shared with, and the roles the directory search offers.
-SHARE_ROLES = ("police", "committee", "merchant", "hospital", "courier")
-_OPEN = (H.STATE_PENDING, H.STATE_DELIVERED, H.STATE_ACKNOWLEDGED)
+DESK_ROLES = ("police", "committee", "merchant", "hospital", "courier")
+# An alert in these states still needs an operator: to take it, then to complete it.
+_ALERT_WAITING = (H.STATE_PENDING, H.STATE_DELIVERED, H.STATE_ACKNOWLEDGED)
 
 
 def _role(name: str) -> int:
@@ -65,7 +67,9 @@ class CaseView:
     def alerts(self) -> list[handoff_pb2.Handoff]:
         """Duty alerts still to take or complete."""
         return [
-            h for h in self.handoffs if h.kind == K.HANDOFF_KIND_DUTY_ALERT and h.state in _OPEN
+            h
+            for h in self.handoffs
+            if h.kind == K.HANDOFF_KIND_DUTY_ALERT and h.state in _ALERT_WAITING
         ]
 
     @property
@@ -120,7 +124,7 @@ async def _directory(view: View) -> tuple[list[party_pb2.Party], str]:
     role = asked.get("role", "")
     try:
         parties = await view.link.duty_desk.parties(
-            role=_role(role) if role in SHARE_ROLES else party_pb2.ROLE_UNSPECIFIED,
+            role=_role(role) if role in DESK_ROLES else party_pb2.ROLE_UNSPECIFIED,
             jurisdiction_code=asked.get("jurisdiction", "").strip(),
         )
     except LifelineError as e:
@@ -146,7 +150,7 @@ async def _case_page(view: View) -> Response:
         risk_levels=RISK_LEVELS,
         hand_off_kinds=HAND_OFF_KINDS,
         resolutions=RESOLUTIONS,
-        share_roles=SHARE_ROLES,
+        desk_roles=DESK_ROLES,
     )
 
 
@@ -166,6 +170,9 @@ def _values(view: View, shown: CaseView) -> dict[str, Any]:
         "case": shown.case,
         "words": wording,
         "alert_outcomes": ALERT_OUTCOMES,
+        "closed": shown.case.state == case_pb2.Case.STATE_CLOSED,
+        "acknowledged": H.STATE_ACKNOWLEDGED,
+        "awaits_acknowledgement": awaits_acknowledgement,
         "here": _here(view),
     }
 
@@ -237,7 +244,7 @@ async def _hand_off(view: View, form: FormData) -> Response:
 
 async def _note(view: View, form: FormData) -> Response:
     text = _text(view, form, "text", "Write the note first.")
-    roles = [_role(r) for r in form.getlist("share_with") if r in SHARE_ROLES]
+    roles = [_role(r) for r in form.getlist("share_with") if r in DESK_ROLES]
     await view.link.duty_desk.note(
         _case_id(view), text, share_with=roles, operator=view.operator.name
     )
