@@ -9,12 +9,13 @@ with a message in the operator's language.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lifeline.hub.v1 import case_pb2, handoff_pb2, handoff_service_pb2, party_pb2
+from lifeline.hub.v1 import case_pb2, handoff_pb2, party_pb2
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -92,21 +93,10 @@ class CaseView:
 
 async def _read(view: View, case_id: str) -> CaseView:
     duty = view.link.duty_desk
-    case = await duty.case(case_id)
-    handoffs: list[handoff_pb2.Handoff] = []
-    request = handoff_service_pb2.ListHandoffsRequest(case_id=case_id, page_size=500)
-    while True:
-        listed = await view.link.hub.handoffs.ListHandoffs(request)
-        handoffs += listed.handoffs
-        if not listed.next_page_token:
-            break
-        request.page_token = listed.next_page_token
-    events = await duty.timeline(case_id)
-    return CaseView(
-        case,
-        sorted(events, key=lambda e: -e.sequence),
-        sorted(handoffs, key=lambda h: h.create_time.ToNanoseconds()),
+    case, handoffs, events = await asyncio.gather(
+        duty.case(case_id), duty.handoffs(case_id), duty.timeline(case_id)
     )
+    return CaseView(case, sorted(events, key=lambda e: -e.sequence), handoffs)
 
 
 def _case_id(view: View) -> str:
