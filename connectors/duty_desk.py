@@ -62,6 +62,16 @@ class DutyDeskConnector(PartyConnector):
         response = await self.hub.cases.GetCase(case_service_pb2.GetCaseRequest(case_id=case_id))
         return response.case
 
+    async def handoffs(self, case_id: str) -> list[handoff_pb2.Handoff]:
+        """Every handoff of the case, in every state, oldest first (escalations after
+        the work they took over)."""
+        found: list[handoff_pb2.Handoff] = await _every_page(
+            self.hub.handoffs.ListHandoffs,
+            handoff_service_pb2.ListHandoffsRequest(case_id=case_id),
+            "handoffs",
+        )
+        return sorted(found, key=lambda h: h.create_time.ToNanoseconds())
+
     async def parties(
         self, role: int = party_pb2.ROLE_UNSPECIFIED, jurisdiction_code: str = ""
     ) -> list[party_pb2.Party]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lifeline.hub.v1 import case_pb2, handoff_pb2
+from lifeline.hub.v1 import case_pb2, handoff_pb2, party_pb2
 
 H = handoff_pb2.Handoff
 
@@ -58,6 +58,16 @@ def resolution(value: int | str) -> str:
     "resolved safe"."""
     name = value if isinstance(value, str) else case_pb2.CaseResolution.Code.Name(value)
     return _words(name, "CODE_")
+
+
+def stage(value: int) -> str:
+    """PROGRESS_STAGE_ON_SCENE -> "on scene"."""
+    return _words(handoff_pb2.ProgressStage.Name(value), "PROGRESS_STAGE_")
+
+
+def role(value: int) -> str:
+    """ROLE_POLICE -> "police"."""
+    return _words(party_pb2.Role.Name(value), "ROLE_")
 
 
 def duration(seconds: float) -> str:

@@ -116,7 +116,10 @@ class View:
         return i18n.local_time(as_datetime(value), self.zone, self.now)
 
     def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
-        flash = self.request.cookies.get(FLASH_COOKIE, "")
+        # A live fragment (_name.html) leaves the flash to the page it is part of: the
+        # refresh an action sets off must not take the message meant for its redirect.
+        partial = template.rsplit("/", 1)[-1].startswith("_")
+        flash = "" if partial else self.request.cookies.get(FLASH_COOKIE, "")
         html = self.console.templates.get_template(template).render(
             view=self,
             _=self._,
