@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lifeline.hub.v1 import case_pb2, handoff_pb2
+from lifeline.hub.v1 import case_pb2, handoff_pb2, inbox_service_pb2
 
 H = handoff_pb2.Handoff
 
@@ -58,6 +58,16 @@ def resolution(value: int | str) -> str:
     "resolved safe"."""
     name = value if isinstance(value, str) else case_pb2.CaseResolution.Code.Name(value)
     return _words(name, "CODE_")
+
+
+def stage(value: int) -> str:
+    """PROGRESS_STAGE_ON_THE_WAY -> "on the way"."""
+    return _words(handoff_pb2.ProgressStage.Name(value), "PROGRESS_STAGE_")
+
+
+def update_kind(value: int) -> str:
+    """CaseUpdate.KIND_SHARED_NOTE -> "shared note"."""
+    return _words(inbox_service_pb2.CaseUpdate.Kind.Name(value), "KIND_")
 
 
 def duration(seconds: float) -> str:

@@ -87,10 +87,10 @@ window.addEventListener("DOMContentLoaded", () => {
     stream.addEventListener("open", () => { document.body.dataset.live = "on"; });
     stream.addEventListener("error", () => { document.body.dataset.live = "off"; });
   }
-  // Confirm before actions that cannot be undone lightly (close a case, decline).
-  for (const form of document.querySelectorAll("form[data-confirm]")) {
-    form.addEventListener("submit", (event) => {
-      if (!confirm(form.dataset.confirm)) event.preventDefault();
-    });
-  }
+  // Confirm before actions that cannot be undone lightly (close a case, decline); on the
+  // document, so forms a live region brings in later ask too.
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-confirm]");
+    if (form && !confirm(form.dataset.confirm)) event.preventDefault();
+  });
 });
