@@ -46,7 +46,7 @@ async def test_the_handover_tells_what_changed_since_the_last_shift(
     # While the operator is away: a case in a covered area, and one nobody serves.
     shop = connect(hub, certs_dir, "shop-1")
     opened = (await shop.report_signal(**imminent("b-away"))).case.case_id
-    nowhere = (await shop.report_signal(**imminent("b-nowhere", "999999"))).case.case_id
+    nowhere = (await shop.report_signal(**imminent("b-nowhere", "310101"))).case.case_id
 
     await page.close()
     page = await sign_in(browser, console)

@@ -65,7 +65,10 @@ async function refresh() {
       const html = await response.text();
       // Keep what the operator is typing: a region with a focused field waits.
       if (region.contains(document.activeElement) && document.activeElement.matches("input, textarea, select")) continue;
+      // Details the operator opened (those with an id) stay open across the refresh.
+      const open = [...region.querySelectorAll("details[open][id]")].map((d) => d.id);
       region.innerHTML = html;
+      for (const id of open) { const d = document.getElementById(id); if (d) d.open = true; }
     }
     tick();
     listenForAlarms(false);
