@@ -46,6 +46,9 @@ OUTCOME_CODE = "outcome_code"
 NOTE = "note"
 STAGE = "stage"
 
+# Who at the signing party acted (a person at a desk); absent when the request names nobody.
+OPERATOR = "operator"
+
 # Claim names of a case update (besides SITUATION and NOTE): a signal's situation
 # and a note are separate claims, so a party may be shown the one and not the other.
 UPDATE_KIND = "update_kind"
@@ -75,6 +78,7 @@ SCHEMA: dict[int, dict[str, ClaimType]] = {
         CLINICAL_FACTS: TEXT,
         HOSPITAL: TEXT,
         OBSERVE_TIME: TIME,
+        OPERATOR: TEXT,
     },
     signed.KIND_HANDOFF: {
         HANDOFF_KIND: enum(handoff_pb2.HandoffKind.DESCRIPTOR),
@@ -83,14 +87,19 @@ SCHEMA: dict[int, dict[str, ClaimType]] = {
         DUE_TIME: TIME,
         ESCALATED_FROM: message(handoff_pb2.EscalatedFrom),
     },
-    signed.KIND_ACKNOWLEDGEMENT: {STATE: TEXT},
-    signed.KIND_DECLINE: {STATE: TEXT, REASON: TEXT},
+    signed.KIND_ACKNOWLEDGEMENT: {STATE: TEXT, OPERATOR: TEXT},
+    signed.KIND_DECLINE: {STATE: TEXT, REASON: TEXT, OPERATOR: TEXT},
     signed.KIND_OUTCOME: {
         STATE: TEXT,
         OUTCOME_CODE: enum(handoff_pb2.OutcomeCode.DESCRIPTOR),
         NOTE: TEXT,
+        OPERATOR: TEXT,
     },
-    signed.KIND_PROGRESS: {STAGE: enum(handoff_pb2.ProgressStage.DESCRIPTOR), NOTE: TEXT},
+    signed.KIND_PROGRESS: {
+        STAGE: enum(handoff_pb2.ProgressStage.DESCRIPTOR),
+        NOTE: TEXT,
+        OPERATOR: TEXT,
+    },
     signed.KIND_CASE_UPDATE: {
         UPDATE_KIND: enum(inbox_service_pb2.CaseUpdate.Kind.DESCRIPTOR),
         AUTHOR: TEXT,
@@ -137,7 +146,12 @@ def difference(kind: int, signed_claims: Sequence[Claim], request: Sequence[Clai
     return None
 
 
-def signal_claims(signal: case_pb2.Signal) -> list[Claim]:
+def _operator(kind: int, operator: str) -> list[Claim]:
+    """The operator claim, only when a person is named: an old client's message has none."""
+    return [_claim(kind, OPERATOR, operator)] if operator else []
+
+
+def signal_claims(signal: case_pb2.Signal, operator: str = "") -> list[Claim]:
     kind = signed.KIND_SIGNAL
     claims = [_claim(kind, SIGNAL_SOURCE, signal.source)]
     subject = signal.subject
@@ -156,7 +170,7 @@ def signal_claims(signal: case_pb2.Signal) -> list[Claim]:
             claims.append(_claim(kind, name, getattr(signal, name)))
     if signal.HasField("observe_time"):
         claims.append(_claim(kind, OBSERVE_TIME, signal.observe_time))
-    return claims
+    return claims + _operator(kind, operator)
 
 
 def signal_from_claims(claims: Sequence[Claim]) -> case_pb2.Signal:
@@ -180,6 +194,8 @@ def signal_from_claims(claims: Sequence[Claim]) -> case_pb2.Signal:
             signal.observe_time.FromJsonString(TIME.read(value))
         elif name in (SITUATION, CLINICAL_FACTS, HOSPITAL):
             setattr(signal, name, value)
+        elif name == OPERATOR:
+            continue  # the request's, not the signal's
         else:
             raise ValueError(f"unknown signal claim {name!r}")
     return signal
@@ -220,29 +236,34 @@ def details_from_claims(claims: Sequence[Claim]) -> handoff_pb2.HandoffDetails:
     )
 
 
-def acknowledgement_claims() -> list[Claim]:
-    return [_claim(signed.KIND_ACKNOWLEDGEMENT, STATE, "ACKNOWLEDGED")]
+def acknowledgement_claims(operator: str = "") -> list[Claim]:
+    kind = signed.KIND_ACKNOWLEDGEMENT
+    return [_claim(kind, STATE, "ACKNOWLEDGED"), *_operator(kind, operator)]
 
 
-def decline_claims(reason: str) -> list[Claim]:
+def decline_claims(reason: str, operator: str = "") -> list[Claim]:
     kind = signed.KIND_DECLINE
-    return [_claim(kind, STATE, "DECLINED"), _claim(kind, REASON, reason)]
+    return [
+        _claim(kind, STATE, "DECLINED"),
+        _claim(kind, REASON, reason),
+        *_operator(kind, operator),
+    ]
 
 
-def outcome_claims(outcome: handoff_pb2.Outcome) -> list[Claim]:
+def outcome_claims(outcome: handoff_pb2.Outcome, operator: str = "") -> list[Claim]:
     kind = signed.KIND_OUTCOME
     claims = [_claim(kind, STATE, "COMPLETED"), _claim(kind, OUTCOME_CODE, outcome.code)]
     if outcome.note:
         claims.append(_claim(kind, NOTE, outcome.note))
-    return claims
+    return claims + _operator(kind, operator)
 
 
-def progress_claims(stage: int, note: str) -> list[Claim]:
+def progress_claims(stage: int, note: str, operator: str = "") -> list[Claim]:
     kind = signed.KIND_PROGRESS
     claims = [_claim(kind, STAGE, stage)]
     if note:
         claims.append(_claim(kind, NOTE, note))
-    return claims
+    return claims + _operator(kind, operator)
 
 
 def case_update_claims(

@@ -26,6 +26,7 @@ from lifeline.hub.v1 import (
     party_pb2,
     party_service_pb2,
     party_service_pb2_grpc,
+    rota_service_pb2_grpc,
 )
 
 from connectors import claims, signed
@@ -57,10 +58,13 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def default_request_id(verb: str, handoff_id: str) -> str:
+def default_request_id(verb: str, handoff_id: str, operator: str = "") -> str:
     """The request_id of a verb on a handoff when the caller gives none: the same each
-    time, so doing it again (a redelivered message handled again) is answered, not redone."""
-    return f"{verb}-{handoff_id}"
+    time, so doing it again (a redelivered message handled again) is answered, not redone.
+    Another operator's attempt is another request, so the hub answers it with the handoff
+    as it is (see _once) instead of refusing a reused request_id."""
+    said = f"-{hashlib.sha256(operator.encode()).hexdigest()[:12]}" if operator else ""
+    return f"{verb}-{handoff_id}{said}"
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,7 @@ class HubClient:
         self._inbox_stub = inbox_service_pb2_grpc.InboxServiceStub(self.channel)
         self.inbox = _Guarded(self._inbox_stub)
         self.parties = _Guarded(party_service_pb2_grpc.PartyServiceStub(self.channel))
+        self.rota = _Guarded(rota_service_pb2_grpc.RotaServiceStub(self.channel))
         self._health = _Guarded(health_pb2_grpc.HealthStub(self.channel))
 
     async def subscribe(
@@ -222,15 +227,23 @@ class HubClient:
         return self.signer.sign(kind, signed.HUB, message_claims, _now(), handoff_id=handoff_id)
 
     async def report_signal(
-        self, signal: case_pb2.Signal, request_id: str = "", case_id: str = ""
+        self,
+        signal: case_pb2.Signal,
+        request_id: str = "",
+        case_id: str = "",
+        *,
+        operator: str = "",
     ) -> case_service_pb2.ReportSignalResponse:
         """Reports a signal, signed by this party; with a case_id, against that case (one
-        this party is on, even closed) instead of the one the hub would match."""
+        this party is on, even closed) instead of the one the hub would match. Every verb's
+        `operator` names the person at this party who acted; it is signed where the verb
+        signs, and the timeline says "shop-1 (Li Wei)"."""
         request = case_service_pb2.ReportSignalRequest(
             request_id=request_id,
             case_id=case_id,
             signal=signal,
-            signed_signal=self._sign(signed.KIND_SIGNAL, claims.signal_claims(signal)),
+            signed_signal=self._sign(signed.KIND_SIGNAL, claims.signal_claims(signal, operator)),
+            operator=operator,
         )
         return await self.cases.ReportSignal(request)
 
@@ -258,15 +271,16 @@ class HubClient:
             return response_type(handoff=current)
 
     async def acknowledge_handoff(
-        self, handoff_id: str, request_id: str = ""
+        self, handoff_id: str, request_id: str = "", *, operator: str = ""
     ) -> handoff_service_pb2.AcknowledgeHandoffResponse:
         """Takes a handoff on, with a signed receipt; again is a no-op (see _once)."""
         request = handoff_service_pb2.AcknowledgeHandoffRequest(
-            request_id=request_id or default_request_id("acknowledge", handoff_id),
+            request_id=request_id or default_request_id("acknowledge", handoff_id, operator),
             handoff_id=handoff_id,
             receipt=self._sign(
-                signed.KIND_ACKNOWLEDGEMENT, claims.acknowledgement_claims(), handoff_id
+                signed.KIND_ACKNOWLEDGEMENT, claims.acknowledgement_claims(operator), handoff_id
             ),
+            operator=operator,
         )
         return await self._once(
             handoff_id,
@@ -276,14 +290,17 @@ class HubClient:
         )
 
     async def decline_handoff(
-        self, handoff_id: str, reason: str, request_id: str = ""
+        self, handoff_id: str, reason: str, request_id: str = "", *, operator: str = ""
     ) -> handoff_service_pb2.DeclineHandoffResponse:
         """Refuses a handoff, with a signed reason; again is a no-op."""
         request = handoff_service_pb2.DeclineHandoffRequest(
-            request_id=request_id or default_request_id("decline", handoff_id),
+            request_id=request_id or default_request_id("decline", handoff_id, operator),
             handoff_id=handoff_id,
             reason=reason,
-            receipt=self._sign(signed.KIND_DECLINE, claims.decline_claims(reason), handoff_id),
+            receipt=self._sign(
+                signed.KIND_DECLINE, claims.decline_claims(reason, operator), handoff_id
+            ),
+            operator=operator,
         )
         return await self._once(
             handoff_id,
@@ -293,15 +310,23 @@ class HubClient:
         )
 
     async def complete_handoff(
-        self, handoff_id: str, outcome: handoff_pb2.Outcome, request_id: str = ""
+        self,
+        handoff_id: str,
+        outcome: handoff_pb2.Outcome,
+        request_id: str = "",
+        *,
+        operator: str = "",
     ) -> handoff_service_pb2.CompleteHandoffResponse:
         """Reports a handoff's outcome, with a signed receipt; the same outcome again is a
         no-op, another one is refused."""
         request = handoff_service_pb2.CompleteHandoffRequest(
-            request_id=request_id or default_request_id("complete", handoff_id),
+            request_id=request_id or default_request_id("complete", handoff_id, operator),
             handoff_id=handoff_id,
             outcome=outcome,
-            receipt=self._sign(signed.KIND_OUTCOME, claims.outcome_claims(outcome), handoff_id),
+            receipt=self._sign(
+                signed.KIND_OUTCOME, claims.outcome_claims(outcome, operator), handoff_id
+            ),
+            operator=operator,
         )
         return await self._once(
             handoff_id,
@@ -311,19 +336,26 @@ class HubClient:
         )
 
     async def report_progress(
-        self, handoff_id: str, stage: int, note: str = "", request_id: str = ""
+        self,
+        handoff_id: str,
+        stage: int,
+        note: str = "",
+        request_id: str = "",
+        *,
+        operator: str = "",
     ) -> handoff_service_pb2.ReportProgressResponse:
         """Reports progress on acknowledged work (on the way, on scene), with a signed
         statement; the same report again is answered, not recorded twice."""
         said = hashlib.sha256(f"{stage}:{note}".encode()).hexdigest()[:16]
         request = handoff_service_pb2.ReportProgressRequest(
-            request_id=request_id or default_request_id(f"progress-{said}", handoff_id),
+            request_id=request_id or default_request_id(f"progress-{said}", handoff_id, operator),
             handoff_id=handoff_id,
             stage=stage,  # type: ignore[arg-type]
             note=note,
             receipt=self._sign(
-                signed.KIND_PROGRESS, claims.progress_claims(stage, note), handoff_id
+                signed.KIND_PROGRESS, claims.progress_claims(stage, note, operator), handoff_id
             ),
+            operator=operator,
         )
         return await self.handoffs.ReportProgress(request)
 

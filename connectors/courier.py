@@ -9,22 +9,34 @@ from connectors.party import PartyConnector
 
 class CourierConnector(PartyConnector):
     async def intercepted(
-        self, handoff_id: str, note: str = "", request_id: str = ""
+        self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
         return await self.finish(
-            handoff_id, handoff_pb2.OUTCOME_CODE_PARCEL_INTERCEPTED, note, request_id
+            handoff_id,
+            handoff_pb2.OUTCOME_CODE_PARCEL_INTERCEPTED,
+            note,
+            request_id,
+            operator=operator,
         )
 
     async def already_delivered(
-        self, handoff_id: str, note: str = "", request_id: str = ""
+        self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
         return await self.finish(
-            handoff_id, handoff_pb2.OUTCOME_CODE_PARCEL_ALREADY_DELIVERED, note, request_id
+            handoff_id,
+            handoff_pb2.OUTCOME_CODE_PARCEL_ALREADY_DELIVERED,
+            note,
+            request_id,
+            operator=operator,
         )
 
     async def failed(
-        self, handoff_id: str, note: str = "", request_id: str = ""
+        self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
         return await self.finish(
-            handoff_id, handoff_pb2.OUTCOME_CODE_PARCEL_INTERCEPT_FAILED, note, request_id
+            handoff_id,
+            handoff_pb2.OUTCOME_CODE_PARCEL_INTERCEPT_FAILED,
+            note,
+            request_id,
+            operator=operator,
         )

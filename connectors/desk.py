@@ -11,26 +11,36 @@ codes = handoff_pb2
 
 class DeskConnector(PartyConnector):
     async def found_safe(
-        self, handoff_id: str, note: str = "", request_id: str = ""
-    ) -> handoff_pb2.Handoff:
-        return await self.finish(handoff_id, codes.OUTCOME_CODE_PERSON_FOUND_SAFE, note, request_id)
-
-    async def taken_to_hospital(
-        self, handoff_id: str, note: str = "", request_id: str = ""
+        self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
         return await self.finish(
-            handoff_id, codes.OUTCOME_CODE_PERSON_TAKEN_TO_HOSPITAL, note, request_id
+            handoff_id, codes.OUTCOME_CODE_PERSON_FOUND_SAFE, note, request_id, operator=operator
+        )
+
+    async def taken_to_hospital(
+        self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
+    ) -> handoff_pb2.Handoff:
+        return await self.finish(
+            handoff_id,
+            codes.OUTCOME_CODE_PERSON_TAKEN_TO_HOSPITAL,
+            note,
+            request_id,
+            operator=operator,
         )
 
     async def not_found(
-        self, handoff_id: str, note: str = "", request_id: str = ""
+        self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
-        return await self.finish(handoff_id, codes.OUTCOME_CODE_PERSON_NOT_FOUND, note, request_id)
+        return await self.finish(
+            handoff_id, codes.OUTCOME_CODE_PERSON_NOT_FOUND, note, request_id, operator=operator
+        )
 
     async def false_report(
-        self, handoff_id: str, note: str = "", request_id: str = ""
+        self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
-        return await self.finish(handoff_id, codes.OUTCOME_CODE_FALSE_REPORT, note, request_id)
+        return await self.finish(
+            handoff_id, codes.OUTCOME_CODE_FALSE_REPORT, note, request_id, operator=operator
+        )
 
     async def followed_up(
         self,
@@ -38,6 +48,8 @@ class DeskConnector(PartyConnector):
         code: int = codes.OUTCOME_CODE_FOLLOW_UP_PERSON_WELL,
         note: str = "",
         request_id: str = "",
+        *,
+        operator: str = "",
     ) -> handoff_pb2.Handoff:
         """A FOLLOW_UP done: the person is well, needs support, or was unreachable."""
-        return await self.finish(handoff_id, code, note, request_id)
+        return await self.finish(handoff_id, code, note, request_id, operator=operator)

@@ -17,6 +17,7 @@ class HospitalConnector(PartyConnector):
         phone: str = "",
         address: case_pb2.Address | None = None,
         request_id: str = "",
+        operator: str = "",
     ) -> case_service_pb2.ReportSignalResponse:
         signal = case_pb2.Signal(
             source=case_pb2.SIGNAL_SOURCE_HOSPITAL,
@@ -25,25 +26,37 @@ class HospitalConnector(PartyConnector):
             situation=situation,
             clinical_facts=clinical_facts,
         )
-        return await self.hub.report_signal(signal, request_id)
+        return await self.hub.report_signal(signal, request_id, operator=operator)
 
     async def drug_identified(
-        self, handoff_id: str, note: str, request_id: str = ""
+        self, handoff_id: str, note: str, request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
         return await self.finish(
-            handoff_id, handoff_pb2.OUTCOME_CODE_DRUG_IDENTIFIED, note, request_id
+            handoff_id,
+            handoff_pb2.OUTCOME_CODE_DRUG_IDENTIFIED,
+            note,
+            request_id,
+            operator=operator,
         )
 
     async def drug_not_identified(
-        self, handoff_id: str, note: str = "", request_id: str = ""
+        self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
         return await self.finish(
-            handoff_id, handoff_pb2.OUTCOME_CODE_DRUG_NOT_IDENTIFIED, note, request_id
+            handoff_id,
+            handoff_pb2.OUTCOME_CODE_DRUG_NOT_IDENTIFIED,
+            note,
+            request_id,
+            operator=operator,
         )
 
     async def referral_accepted(
-        self, handoff_id: str, note: str = "", request_id: str = ""
+        self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
         return await self.finish(
-            handoff_id, handoff_pb2.OUTCOME_CODE_REFERRAL_ACCEPTED, note, request_id
+            handoff_id,
+            handoff_pb2.OUTCOME_CODE_REFERRAL_ACCEPTED,
+            note,
+            request_id,
+            operator=operator,
         )

@@ -21,6 +21,7 @@ class MerchantConnector(PartyConnector):
         parcels: list[case_pb2.ParcelReference] | None = None,
         request_id: str = "",
         case_id: str = "",
+        operator: str = "",
     ) -> case_service_pb2.ReportSignalResponse:
         """Reports risk seen in a chat; this shop's orders are filled in as its own. With a
         case_id, a message after the case closed joins that case (see HubClient)."""
@@ -34,25 +35,35 @@ class MerchantConnector(PartyConnector):
         )
         for order in signal.orders:
             order.merchant_party_id = order.merchant_party_id or self.hub.party_id
-        return await self.hub.report_signal(signal, request_id, case_id)
+        return await self.hub.report_signal(signal, request_id, case_id, operator=operator)
 
     async def confirm_held(
-        self, handoff_id: str, note: str = "", request_id: str = ""
-    ) -> handoff_pb2.Handoff:
-        return await self.finish(handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_HELD, note, request_id)
-
-    async def confirm_cancelled(
-        self, handoff_id: str, note: str = "", request_id: str = ""
+        self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
         return await self.finish(
-            handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_CANCELLED, note, request_id
+            handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_HELD, note, request_id, operator=operator
+        )
+
+    async def confirm_cancelled(
+        self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
+    ) -> handoff_pb2.Handoff:
+        return await self.finish(
+            handoff_id,
+            handoff_pb2.OUTCOME_CODE_ORDER_CANCELLED,
+            note,
+            request_id,
+            operator=operator,
         )
 
     async def already_shipped(
-        self, handoff_id: str, note: str = "", request_id: str = ""
+        self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
         return await self.finish(
-            handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_ALREADY_SHIPPED, note, request_id
+            handoff_id,
+            handoff_pb2.OUTCOME_CODE_ORDER_ALREADY_SHIPPED,
+            note,
+            request_id,
+            operator=operator,
         )
 
     async def stayed_in_contact(
@@ -61,7 +72,9 @@ class MerchantConnector(PartyConnector):
         code: int = handoff_pb2.OUTCOME_CODE_CONTACT_KEPT,
         note: str = "",
         request_id: str = "",
+        *,
+        operator: str = "",
     ) -> handoff_pb2.Handoff:
         """A STAY_IN_CONTACT done: contact kept until others took over, the person replied
         at the check-in, or contact was lost. Works after the case is closed too."""
-        return await self.finish(handoff_id, code, note, request_id)
+        return await self.finish(handoff_id, code, note, request_id, operator=operator)

@@ -70,35 +70,68 @@ class PartyConnector:
         )
         return list(response.events)
 
+    async def evidence(self, case_id: str) -> tuple[str, str]:
+        """The case's evidence bundle as this party may see it: (file name, JSON), to check
+        offline with `lifeline evidence verify`."""
+        response = await self.hub.cases.ExportEvidence(
+            case_service_pb2.ExportEvidenceRequest(case_id=case_id)
+        )
+        return response.file_name, response.bundle_json
+
     # Each verb takes a request_id; without one it uses the same id each time for the same
     # handoff, and doing again what is already done returns the handoff (HubClient._once),
-    # so a handler that meets a redelivered message may simply act on it again.
+    # so a handler that meets a redelivered message may simply act on it again. `operator`
+    # names the person at this party who acted (signed with the receipt).
 
-    async def acknowledge(self, handoff_id: str, request_id: str = "") -> handoff_pb2.Handoff:
+    async def acknowledge(
+        self, handoff_id: str, request_id: str = "", *, operator: str = ""
+    ) -> handoff_pb2.Handoff:
         """Takes the work on (a signed receipt); stops the hub's chase."""
-        return (await self.hub.acknowledge_handoff(handoff_id, request_id)).handoff
+        return (
+            await self.hub.acknowledge_handoff(handoff_id, request_id, operator=operator)
+        ).handoff
 
     async def decline(
-        self, handoff_id: str, reason: str, request_id: str = ""
+        self, handoff_id: str, reason: str, request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
         """Refuses the work, saying why; the hub hands it to the next party at once."""
-        return (await self.hub.decline_handoff(handoff_id, reason, request_id)).handoff
+        return (
+            await self.hub.decline_handoff(handoff_id, reason, request_id, operator=operator)
+        ).handoff
 
     async def progress(
-        self, handoff_id: str, stage: int, note: str = "", request_id: str = ""
+        self,
+        handoff_id: str,
+        stage: int,
+        note: str = "",
+        request_id: str = "",
+        *,
+        operator: str = "",
     ) -> handoff_pb2.Handoff:
         """Tells the hub how acknowledged work is going; restarts the time it allows
         without news."""
-        return (await self.hub.report_progress(handoff_id, stage, note, request_id)).handoff
+        return (
+            await self.hub.report_progress(handoff_id, stage, note, request_id, operator=operator)
+        ).handoff
 
     async def finish(
-        self, handoff_id: str, code: int, note: str = "", request_id: str = ""
+        self,
+        handoff_id: str,
+        code: int,
+        note: str = "",
+        request_id: str = "",
+        *,
+        operator: str = "",
     ) -> handoff_pb2.Handoff:
         """Reports the outcome, acknowledging first if that was not done yet."""
         current = await self.hub.handoffs.GetHandoff(
             handoff_service_pb2.GetHandoffRequest(handoff_id=handoff_id)
         )
         if current.handoff.state not in (H.STATE_ACKNOWLEDGED, H.STATE_COMPLETED):
-            await self.acknowledge(handoff_id, f"{request_id}:ack" if request_id else "")
+            await self.acknowledge(
+                handoff_id, f"{request_id}:ack" if request_id else "", operator=operator
+            )
         outcome = handoff_pb2.Outcome(code=code, note=note)  # type: ignore[arg-type]
-        return (await self.hub.complete_handoff(handoff_id, outcome, request_id)).handoff
+        return (
+            await self.hub.complete_handoff(handoff_id, outcome, request_id, operator=operator)
+        ).handoff

@@ -129,5 +129,11 @@ def progress(handoff_id: str, reporter: str, stage_value: int | str) -> str:
 
 
 def graded(level_value: int | str, by: str, why: str = "") -> str:
-    """ "graded IMMINENT by the rule (signal sig-1)", "graded HIGH by duty-1 (override)"."""
+    """ "graded IMMINENT by the rule (signal sig-1)"."""
     return f"graded {level(level_value)} by {by}" + (f" ({why})" if why else "")
+
+
+def overridden(level_value: int | str, by: str) -> str:
+    """ "duty-1 graded HIGH (override)": said of the party, as its operator is named
+    ("duty-1 (Li Wei) graded HIGH (override)")."""
+    return f"{by} graded {level(level_value)} (override)"

@@ -49,7 +49,7 @@ _HANDOFF_BASE = frozenset({c.HANDOFF_KIND, c.ASSIGNEE, c.DUE_TIME, "instruction"
 # mental-health detail, for those who act on the person only.
 _UPDATE_BASE = frozenset({c.UPDATE_KIND, c.AUTHOR, c.NOTE})
 _UPDATE_ALL = Rule(fields=_UPDATE_BASE | {c.SITUATION, c.RISK_LEVEL})
-_RECEIPT = frozenset({c.STATE, c.REASON, c.OUTCOME_CODE, c.NOTE, c.STAGE})
+_RECEIPT = frozenset({c.STATE, c.REASON, c.OUTCOME_CODE, c.NOTE, c.STAGE, c.OPERATOR})
 _ALL = Rule(fields=frozenset({"*"}))
 
 POLICY: dict[tuple[Role, str], Rule] = {

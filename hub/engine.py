@@ -44,10 +44,12 @@ from hub import (
     chase,
     db,
     errors,
+    evidence,
     grading,
     inbox,
     limits,
     matching,
+    operators,
     relay,
     rota,
     timeline,
@@ -157,6 +159,8 @@ class _Tx:
     marks: dict[str, int] = field(default_factory=dict)
     actor: PartyIdentity | None = None
     """Who the timeline says acted: the caller, or the hub while it acts by itself."""
+    operator: str = ""
+    """The person at the caller who acted, as the request names them (hub/operators.py)."""
     logs: list[tuple[int, str, dict[str, object]]] = field(default_factory=list)
     """Lines for the operator's log, written once the transaction has committed
     (a unit of work that loses a race runs again, and must not log twice)."""
@@ -167,11 +171,11 @@ class _Tx:
     @contextlib.contextmanager
     def by_hub(self) -> Iterator[None]:
         """What happens inside is the hub's own doing, whoever's call set it off."""
-        before, self.actor = self.actor, _HUB
+        before, self.actor, self.operator = (self.actor, self.operator), _HUB, ""
         try:
             yield
         finally:
-            self.actor = before
+            self.actor, self.operator = before
 
     def log(self, level: int, event: str, message: str, **fields: object) -> None:
         self.logs.append((level, message, {"event": event, **fields}))
@@ -257,7 +261,7 @@ class CaseEngine:
         request_hash = _request_hash(method, request)
 
         def transaction(session: Session) -> tuple[M, _Tx]:
-            tx = _Tx(session, self._clock.now(), caller)
+            tx = _Tx(session, self._clock.now(), caller, operator=getattr(request, "operator", ""))
             if request_id:
                 seen = session.get(IdempotencyRow, (caller.party_id, request_id))
                 if seen is not None:
@@ -326,6 +330,7 @@ class CaseEngine:
         if note:
             data = {**(data or {}), "note_digest": hashlib.sha256(note.encode()).hexdigest()}
         assert tx.actor is not None
+        data, summary = operators.stamp(data, summary, tx.actor.party_id, tx.operator)
         event = timeline.append(tx.session, case, kind, tx.actor.party_id, summary, tx.now, data)
         if note:
             db.append(
@@ -1596,6 +1601,16 @@ class CaseEngine:
             lambda s: self._case_with_addresses(s, self._visible_case(s, caller, case_id), caller)
         )
 
+    async def export_evidence(
+        self, caller: PartyIdentity, case_id: str
+    ) -> case_service_pb2.ExportEvidenceResponse:
+        def work(session: Session) -> case_service_pb2.ExportEvidenceResponse:
+            self._visible_case(session, caller, case_id)
+            name, bundle = evidence.for_caller(session, case_id, caller)
+            return case_service_pb2.ExportEvidenceResponse(bundle_json=bundle, file_name=name)
+
+        return await self._read(work)
+
     def _case_with_addresses(
         self, session: Session, row: CaseRow, caller: PartyIdentity
     ) -> case_pb2.Case:
@@ -1625,6 +1640,10 @@ class CaseEngine:
     ) -> case_service_pb2.ListCasesResponse:
         if request.minimum_risk_level and caller.role not in visibility.SEES_CASE_DETAIL:
             raise errors.invalid_argument("grades are not yours to filter on", "minimum_risk_level")
+        if request.HasField("updated_after") and caller.role not in visibility.SEES_CASE_DETAIL:
+            raise errors.invalid_argument(
+                "update times are not yours to filter on", "updated_after"
+            )
         after = self._pages.after(caller.party_id, request)
 
         def work(session: Session) -> case_service_pb2.ListCasesResponse:
@@ -1641,6 +1660,9 @@ class CaseEngine:
                 )
             if request.minimum_risk_level:
                 query = query.where(col(CaseRow.risk_level) >= request.minimum_risk_level)
+            if request.HasField("updated_after"):
+                since = request.updated_after.ToDatetime(dt.UTC)
+                query = query.where(col(CaseRow.update_time) >= since)
             rows = list(session.exec(query))
             token = (
                 self._pages.next(caller.party_id, request, rows[page_size - 1].case_id)
@@ -1677,7 +1699,7 @@ class CaseEngine:
                 tx,
                 case,
                 E.KIND_GRADE,
-                wording.graded(request.risk_level, tx.caller.party_id, "override"),
+                wording.overridden(request.risk_level, tx.caller.party_id),
                 {
                     "from": case_pb2.RiskLevel.Name(before),
                     "to": case_pb2.RiskLevel.Name(request.risk_level),

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from connectors import signed
 from connectors.signed import SignedMessageError
 from hub import disclosure, timeline, visibility
-from hub.identity import Role
+from hub.identity import PartyIdentity, Role
 from hub.models import CaseRow, HandoffRow, PartyRow, SignedMessageRow
 
 FORMAT = "lifeline-evidence/1"
@@ -127,6 +127,16 @@ def export(
             c: _timeline(session, c, visibility.Reader(party_id or "", viewer)) for c in cases
         },
     }
+
+
+def for_caller(session: Session, case_id: str, caller: PartyIdentity) -> tuple[str, str]:
+    """ExportEvidence: (file name, bundle JSON) as the caller may see the case: the platform
+    everything; another party its role's view, narrowed to its own party."""
+    if caller.role == Role.PLATFORM:
+        bundle = export(session, case_id)
+    else:
+        bundle = export(session, case_id, caller.role, caller.party_id)
+    return f"{case_id}-evidence.json", json.dumps(bundle, indent=1, ensure_ascii=False)
 
 
 def _mine(author: str, viewer: Role, roles: dict[str, Role], party_id: str | None) -> bool:

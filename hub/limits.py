@@ -99,6 +99,8 @@ ITEM_SUMMARY = Text(200)
 DISPLAY_NAME = Text(200)
 NOTE = Text(2000, multiline=True)
 """Every free text a party writes: notes, reasons, situations, instructions, outcomes."""
+OPERATOR = Text(80)
+"""The name of the person at a party who acted, as the timeline shows it."""
 CERTIFICATE_SERIAL = Text(40)
 WEBHOOK_URL = Text(500, pattern=r"https?://[^\s]+", meaning="an http(s) URL")
 """Where a party's pager gateway listens (hub/webhooks.py)."""
@@ -126,17 +128,33 @@ def _fields(message: str, **limits: Limit) -> dict[str, Limit]:
 
 FIELDS: dict[str, Limit] = {
     # Requests.
-    **_fields("ReportSignalRequest", request_id=REQUEST_ID, case_id=HUB_ID),
-    **_fields("ConfirmAddressRequest", request_id=REQUEST_ID, case_id=HUB_ID, candidate_id=HUB_ID),
-    **_fields("GetCaseRequest", case_id=HUB_ID),
-    **_fields("ListCasesRequest", page_size=PAGE_SIZE, page_token=PAGE_TOKEN),
-    **_fields("GradeCaseRequest", request_id=REQUEST_ID, case_id=HUB_ID, reason=NOTE),
+    **_fields("ReportSignalRequest", request_id=REQUEST_ID, case_id=HUB_ID, operator=OPERATOR),
     **_fields(
-        "AddCaseNoteRequest", request_id=REQUEST_ID, case_id=HUB_ID, text=NOTE, signal_id=HUB_ID
+        "ConfirmAddressRequest",
+        request_id=REQUEST_ID,
+        case_id=HUB_ID,
+        candidate_id=HUB_ID,
+        operator=OPERATOR,
+    ),
+    **_fields("GetCaseRequest", case_id=HUB_ID),
+    **_fields("ExportEvidenceRequest", case_id=HUB_ID),
+    **_fields("ListCasesRequest", page_size=PAGE_SIZE, page_token=PAGE_TOKEN),
+    **_fields(
+        "GradeCaseRequest", request_id=REQUEST_ID, case_id=HUB_ID, reason=NOTE, operator=OPERATOR
+    ),
+    **_fields(
+        "AddCaseNoteRequest",
+        request_id=REQUEST_ID,
+        case_id=HUB_ID,
+        text=NOTE,
+        signal_id=HUB_ID,
+        operator=OPERATOR,
     ),
     **_fields("ListCaseEventsRequest", case_id=HUB_ID, page_size=PAGE_SIZE, page_token=PAGE_TOKEN),
-    **_fields("CloseCaseRequest", request_id=REQUEST_ID, case_id=HUB_ID),
-    **_fields("ReopenCaseRequest", request_id=REQUEST_ID, case_id=HUB_ID, reason=NOTE),
+    **_fields("CloseCaseRequest", request_id=REQUEST_ID, case_id=HUB_ID, operator=OPERATOR),
+    **_fields(
+        "ReopenCaseRequest", request_id=REQUEST_ID, case_id=HUB_ID, reason=NOTE, operator=OPERATOR
+    ),
     **_fields(
         "CreateHandoffRequest",
         request_id=REQUEST_ID,
@@ -145,13 +163,30 @@ FIELDS: dict[str, Limit] = {
         instruction=NOTE,
         order_id=ORDER_ID,
         tracking_number=TRACKING_NUMBER,
+        operator=OPERATOR,
     ),
     **_fields("GetHandoffRequest", handoff_id=HUB_ID),
     **_fields("ListHandoffsRequest", page_size=PAGE_SIZE, page_token=PAGE_TOKEN, case_id=HUB_ID),
-    **_fields("AcknowledgeHandoffRequest", request_id=REQUEST_ID, handoff_id=HUB_ID),
-    **_fields("DeclineHandoffRequest", request_id=REQUEST_ID, handoff_id=HUB_ID, reason=NOTE),
-    **_fields("CompleteHandoffRequest", request_id=REQUEST_ID, handoff_id=HUB_ID),
-    **_fields("ReportProgressRequest", request_id=REQUEST_ID, handoff_id=HUB_ID, note=NOTE),
+    **_fields(
+        "AcknowledgeHandoffRequest", request_id=REQUEST_ID, handoff_id=HUB_ID, operator=OPERATOR
+    ),
+    **_fields(
+        "DeclineHandoffRequest",
+        request_id=REQUEST_ID,
+        handoff_id=HUB_ID,
+        reason=NOTE,
+        operator=OPERATOR,
+    ),
+    **_fields(
+        "CompleteHandoffRequest", request_id=REQUEST_ID, handoff_id=HUB_ID, operator=OPERATOR
+    ),
+    **_fields(
+        "ReportProgressRequest",
+        request_id=REQUEST_ID,
+        handoff_id=HUB_ID,
+        note=NOTE,
+        operator=OPERATOR,
+    ),
     **_fields("SubscribeInboxRequest", after_sequence=SEQUENCE),
     **_fields("AcknowledgeInboxRequest", through_sequence=SEQUENCE),
     **_fields("GetPartyRequest", party_id=PARTY_ID),
@@ -162,6 +197,7 @@ FIELDS: dict[str, Limit] = {
         jurisdiction_code=JURISDICTION,
     ),
     **_fields("DeactivatePartyRequest", party_id=PARTY_ID, reason=NOTE),
+    **_fields("ListShiftsRequest", page_size=PAGE_SIZE, page_token=PAGE_TOKEN),
     # What requests carry.
     **_fields(
         "Signal",

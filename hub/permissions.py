@@ -16,6 +16,7 @@ _CASE = "/lifeline.hub.v1.CaseService/"
 _HANDOFF = "/lifeline.hub.v1.HandoffService/"
 _INBOX = "/lifeline.hub.v1.InboxService/"
 _PARTY = "/lifeline.hub.v1.PartyService/"
+_ROTA = "/lifeline.hub.v1.RotaService/"
 
 PERMISSIONS: dict[str, frozenset[Role]] = {
     _CASE + "ReportSignal": _REPORTERS,
@@ -28,6 +29,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     _CASE + "CloseCase": _PLATFORM,
     _CASE + "ReopenCase": _PLATFORM,
     _CASE + "ConfirmAddress": _PLATFORM,
+    # Its own view of the case, as GetCase and ListCaseEvents give it (hub/evidence.py).
+    _CASE + "ExportEvidence": _ALL,
     _HANDOFF + "CreateHandoff": _PLATFORM,
     _HANDOFF + "GetHandoff": _ALL,
     _HANDOFF + "ListHandoffs": _ALL,
@@ -42,6 +45,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     _PARTY + "GetParty": _PLATFORM,
     _PARTY + "ListParties": _PLATFORM,
     _PARTY + "DeactivateParty": _PLATFORM,
+    _ROTA + "ListShifts": _PLATFORM,
 }
 
 # Infrastructure every certificate holder may use without a party identity:

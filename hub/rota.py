@@ -13,6 +13,7 @@ import datetime as dt
 import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from hub.models import RotaShiftRow
@@ -68,15 +69,33 @@ def add_shift(
     return row
 
 
-def shifts(session: Session, start: dt.datetime, end: dt.datetime) -> list[RotaShiftRow]:
-    """Shifts that overlap [start, end), by start."""
-    return list(
-        session.exec(
-            select(RotaShiftRow)
-            .where(col(RotaShiftRow.start_time) < end, col(RotaShiftRow.end_time) > start)
-            .order_by(col(RotaShiftRow.start_time))
-        )
+def shifts(
+    session: Session,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    after: str | None = None,
+    limit: int | None = None,
+) -> list[RotaShiftRow]:
+    """Shifts that overlap [start, end), by start (then id, so pages are stable); `after`:
+    only those after that shift in this order (ListShifts' pages)."""
+    query = (
+        select(RotaShiftRow)
+        .where(col(RotaShiftRow.start_time) < end, col(RotaShiftRow.end_time) > start)
+        .order_by(col(RotaShiftRow.start_time), col(RotaShiftRow.shift_id))
+        .limit(limit)
     )
+    if after is not None:
+        last = (
+            select(RotaShiftRow.start_time).where(RotaShiftRow.shift_id == after).scalar_subquery()
+        )
+        query = query.where(
+            or_(
+                col(RotaShiftRow.start_time) > last,
+                and_(col(RotaShiftRow.start_time) == last, col(RotaShiftRow.shift_id) > after),
+            )
+        )
+    return list(session.exec(query))
 
 
 def on_call(session: Session, at: dt.datetime) -> RotaShiftRow | None:

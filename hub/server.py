@@ -22,6 +22,8 @@ from lifeline.hub.v1 import (
     inbox_service_pb2_grpc,
     party_service_pb2,
     party_service_pb2_grpc,
+    rota_service_pb2,
+    rota_service_pb2_grpc,
 )
 
 from connectors.signed import Signer
@@ -42,6 +44,7 @@ from hub.services.cases import CaseService
 from hub.services.handoffs import HandoffService
 from hub.services.inbox import InboxService
 from hub.services.party import PartyService
+from hub.services.rota import RotaService
 from hub.sessions import Sessions
 from hub.signatures import MessageChecker
 from hub.webhooks import WebhookDeliverer, WebhookPolicy
@@ -55,6 +58,7 @@ SERVICE_NAMES = tuple(
         (handoff_service_pb2, "HandoffService"),
         (inbox_service_pb2, "InboxService"),
         (party_service_pb2, "PartyService"),
+        (rota_service_pb2, "RotaService"),
     )
 )
 
@@ -200,6 +204,9 @@ class Hub:
         )
         inbox_service_pb2_grpc.add_InboxServiceServicer_to_server(
             InboxService(engine, sessions), server
+        )
+        rota_service_pb2_grpc.add_RotaServiceServicer_to_server(
+            RotaService(db, config.clock, PageTokens.from_secret(secret)), server
         )
         health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -31,7 +31,7 @@ from lifeline.hub.v1 import case_pb2
 from sqlmodel import Session, col, select
 
 from connectors import wording
-from hub import timeline
+from hub import operators, timeline
 from hub.identity import PartyIdentity, Role
 from hub.models import CaseEventRow, CaseNoteRow, CaseRow, HandoffRow
 from hub.timestamps import timestamp
@@ -102,6 +102,8 @@ class EventView:
     time: str
     summary: str
     note: str = ""
+    operator: str = ""
+    """The person at the actor who acted, where the reader may know the actor."""
 
 
 AssigneeOf = Callable[[str], str]
@@ -189,9 +191,16 @@ def event_view(
 ) -> EventView | None:
     """The event as this reader may see it, or None if it is not for the reader."""
     kind = E.Kind.Value(str(body["kind"]))
+    data = body["data"]
+    assert isinstance(data, dict)
     if reader.role == Role.PLATFORM:
         return EventView(
-            str(body["kind"]), str(body["actor"]), str(body["time"]), str(body["summary"]), note
+            str(body["kind"]),
+            str(body["actor"]),
+            str(body["time"]),
+            str(body["summary"]),
+            note,
+            operators.of(data),
         )
     show = EVENT_RULES.get((reader.role, kind), Show.NEVER)
     if show == Show.NEVER or (show == Show.OWN and not _own(reader, kind, body, assignee_of)):
@@ -200,14 +209,16 @@ def event_view(
     if summary is None:
         return None
     # Who acted is the reader's business only when it was the reader: a handoff made
-    # by another shop's signal must not name that shop.
+    # by another shop's signal must not name that shop, nor its operator.
     mine = body["actor"] == reader.party_id
+    operator = operators.of(data) if mine else ""
     return EventView(
         str(body["kind"]),
         reader.party_id if mine else "",
         str(body["time"]),
-        summary,
+        operators.attributed(summary, reader.party_id, operator),
         note if mine else "",
+        operator,
     )
 
 
@@ -276,6 +287,7 @@ def event_to_proto(entry: Entry, role: Role) -> case_pb2.CaseEvent:
         event.actor_party_id = view.actor
         event.summary = view.summary
         event.note = view.note
+        event.operator = view.operator
     return event
 
 

@@ -429,17 +429,25 @@ READS = ("ListCases", "ListCaseEvents", "ListHandoffs", "ListParties")
 
 # Which field of a request carries its signed message, and what the message must say.
 _SIGNED: dict[str, tuple[str, int, Callable[[Any], list[signed.Claim]]]] = {
-    "ReportSignal": ("signed_signal", signed.KIND_SIGNAL, lambda r: claims.signal_claims(r.signal)),
+    "ReportSignal": (
+        "signed_signal",
+        signed.KIND_SIGNAL,
+        lambda r: claims.signal_claims(r.signal, r.operator),
+    ),
     "AcknowledgeHandoff": (
         "receipt",
         signed.KIND_ACKNOWLEDGEMENT,
-        lambda r: claims.acknowledgement_claims(),
+        lambda r: claims.acknowledgement_claims(r.operator),
     ),
-    "DeclineHandoff": ("receipt", signed.KIND_DECLINE, lambda r: claims.decline_claims(r.reason)),
+    "DeclineHandoff": (
+        "receipt",
+        signed.KIND_DECLINE,
+        lambda r: claims.decline_claims(r.reason, r.operator),
+    ),
     "CompleteHandoff": (
         "receipt",
         signed.KIND_OUTCOME,
-        lambda r: claims.outcome_claims(r.outcome),
+        lambda r: claims.outcome_claims(r.outcome, r.operator),
     ),
 }
 # The DER of an X.509 v3 certificate's version field, [0] EXPLICIT INTEGER 2.

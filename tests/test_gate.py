@@ -223,10 +223,12 @@ async def test_health_and_reflection_are_served(start_hub, certs_dir: Path) -> N
 def test_every_rpc_has_a_permission_entry() -> None:
     from lifeline.hub.v1 import case_service_pb2, handoff_service_pb2, inbox_service_pb2
     from lifeline.hub.v1 import party_service_pb2 as party_module
+    from lifeline.hub.v1 import rota_service_pb2 as rota_module
 
+    modules = (case_service_pb2, handoff_service_pb2, inbox_service_pb2, party_module, rota_module)
     methods = {
         f"/{service.full_name}/{method.name}"
-        for module in (case_service_pb2, handoff_service_pb2, inbox_service_pb2, party_module)
+        for module in modules
         for service in module.DESCRIPTOR.services_by_name.values()
         for method in service.methods
     }

@@ -219,7 +219,7 @@ async def test_a_whole_case_reads_in_words_for_every_party(
     assert any(re.match(r"hold order to shop-1 \(ho-\w+, order o-1\)$", s) for s in story)
     assert any("escalated to police-110100" in s for s in story)
     assert f"graded IMMINENT by the rule (signal {reported.signal.signal_id})" in story
-    assert "graded HIGH by duty-desk (override)" in story
+    assert "duty-desk graded HIGH (override)" in story
     assert any(s.startswith("follow up to committee-110105 (ho-") for s in story)
     assert (
         f"police-110100 acknowledged the dispatch ({dispatch.handoff_id})"

@@ -19,6 +19,7 @@ from lifeline.hub.v1 import (
     inbox_service_pb2,
     party_pb2,
     party_service_pb2,
+    rota_service_pb2,
 )
 
 from connectors import HubClient, signed
@@ -62,7 +63,13 @@ def _carried(message: Descriptor, seen: set[str]) -> Iterator[FieldDescriptor]:
 
 
 def test_every_field_a_request_can_carry_has_a_limit() -> None:
-    files = (case_service_pb2, handoff_service_pb2, inbox_service_pb2, party_service_pb2)
+    files = (
+        case_service_pb2,
+        handoff_service_pb2,
+        inbox_service_pb2,
+        party_service_pb2,
+        rota_service_pb2,
+    )
     services = [
         s
         for f in files

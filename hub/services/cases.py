@@ -28,7 +28,7 @@ class CaseService(case_service_pb2_grpc.CaseServiceServicer):
             signed.KIND_SIGNAL,
             caller,
             auth.caller_certificate(),
-            claims.signal_claims(request.signal),
+            claims.signal_claims(request.signal, request.operator),
             field="signed_signal",
         )
         return await self._engine.report_signal(caller, request)
@@ -66,3 +66,8 @@ class CaseService(case_service_pb2_grpc.CaseServiceServicer):
         self, request: pb.ConfirmAddressRequest, context: Any
     ) -> pb.ConfirmAddressResponse:
         return await self._engine.confirm_address(auth.caller(), request)
+
+    async def ExportEvidence(
+        self, request: pb.ExportEvidenceRequest, context: Any
+    ) -> pb.ExportEvidenceResponse:
+        return await self._engine.export_evidence(auth.caller(), request.case_id)

@@ -55,7 +55,7 @@ class HandoffService(handoff_service_pb2_grpc.HandoffServiceServicer):
             request.receipt,
             signed.KIND_ACKNOWLEDGEMENT,
             request.handoff_id,
-            claims.acknowledgement_claims(),
+            claims.acknowledgement_claims(request.operator),
         )
         return await self._engine.acknowledge_handoff(auth.caller(), request)
 
@@ -66,7 +66,7 @@ class HandoffService(handoff_service_pb2_grpc.HandoffServiceServicer):
             request.receipt,
             signed.KIND_DECLINE,
             request.handoff_id,
-            claims.decline_claims(request.reason),
+            claims.decline_claims(request.reason, request.operator),
         )
         return await self._engine.decline_handoff(auth.caller(), request)
 
@@ -77,7 +77,7 @@ class HandoffService(handoff_service_pb2_grpc.HandoffServiceServicer):
             request.receipt,
             signed.KIND_OUTCOME,
             request.handoff_id,
-            claims.outcome_claims(request.outcome),
+            claims.outcome_claims(request.outcome, request.operator),
         )
         return await self._engine.complete_handoff(auth.caller(), request)
 
@@ -88,6 +88,6 @@ class HandoffService(handoff_service_pb2_grpc.HandoffServiceServicer):
             request.receipt,
             signed.KIND_PROGRESS,
             request.handoff_id,
-            claims.progress_claims(request.stage, request.note),
+            claims.progress_claims(request.stage, request.note, request.operator),
         )
         return await self._engine.report_progress(auth.caller(), request)
