@@ -204,9 +204,3 @@ class DutyDeskConnector(PartyConnector):
             )
         )
         return response.case
-
-    async def timeline(self, case_id: str) -> list[case_pb2.CaseEvent]:
-        response = await self.hub.cases.ListCaseEvents(
-            case_service_pb2.ListCaseEventsRequest(case_id=case_id, page_size=1000)
-        )
-        return list(response.events)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 
-from lifeline.hub.v1 import case_service_pb2, handoff_pb2, handoff_service_pb2, inbox_service_pb2
+from lifeline.hub.v1 import (
+    case_pb2,
+    case_service_pb2,
+    handoff_pb2,
+    handoff_service_pb2,
+    inbox_service_pb2,
+)
 
 from connectors.client import HubClient
 
@@ -55,6 +61,14 @@ class PartyConnector:
             token = page.next_page_token
             if not token:
                 return by_time_left(work)
+
+    async def timeline(self, case_id: str) -> list[case_pb2.CaseEvent]:
+        """The case's events as this party may see them (hub/visibility.py): the platform
+        all of them, another party its own work's."""
+        response = await self.hub.cases.ListCaseEvents(
+            case_service_pb2.ListCaseEventsRequest(case_id=case_id, page_size=1000)
+        )
+        return list(response.events)
 
     async def evidence(self, case_id: str) -> tuple[str, str]:
         """The case's evidence bundle as this party may see it: (file name, JSON), to check

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lifeline.hub.v1 import case_pb2, handoff_pb2, party_pb2
+from lifeline.hub.v1 import case_pb2, handoff_pb2, inbox_service_pb2, party_pb2
 
 H = handoff_pb2.Handoff
 
@@ -60,9 +60,15 @@ def resolution(value: int | str) -> str:
     return _words(name, "CODE_")
 
 
-def stage(value: int) -> str:
-    """PROGRESS_STAGE_ON_SCENE -> "on scene"."""
-    return _words(handoff_pb2.ProgressStage.Name(value), "PROGRESS_STAGE_")
+def stage(value: int | str) -> str:
+    """PROGRESS_STAGE_ON_THE_WAY (or its number) -> "on the way"."""
+    name = value if isinstance(value, str) else handoff_pb2.ProgressStage.Name(value)
+    return _words(name, "PROGRESS_STAGE_")
+
+
+def update_kind(value: int) -> str:
+    """CaseUpdate.KIND_SHARED_NOTE -> "shared note"."""
+    return _words(inbox_service_pb2.CaseUpdate.Kind.Name(value), "KIND_")
 
 
 def role(value: int) -> str:
@@ -120,6 +126,11 @@ def handoff_changed(
         "completed": f"{who} completed the {what} ({handoff_id})",
     }.get(words, f"the {what} to {assignee} ({handoff_id}) {words}")
     return f"{said}: {detail}" if detail else said
+
+
+def progress(handoff_id: str, reporter: str, stage_value: int | str) -> str:
+    """ "ho-1 progress from police-110105: on the way"."""
+    return f"{handoff_id} progress from {reporter}: {stage(stage_value)}"
 
 
 def graded(level_value: int | str, by: str, why: str = "") -> str:

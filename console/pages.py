@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from console import board, case_page, desk
+from console import board, case_page, desk, handover
 from console.web import View, page
 
 
@@ -12,4 +12,4 @@ async def _home(view: View) -> Response:
     return await (board.board_page(view) if view.link.is_platform else desk.desk_page(view))
 
 
-ROUTES = [page("/", _home), *board.ROUTES, *case_page.ROUTES, *desk.ROUTES]
+ROUTES = [page("/", _home), *board.ROUTES, *case_page.ROUTES, *desk.ROUTES, *handover.ROUTES]

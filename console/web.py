@@ -302,7 +302,8 @@ async def sign_in(request: Request) -> Response:
             name=name,
             error=view._("Wrong name or password."),
         )
-    landing = redirect(next_url or "/")
+    # The platform's operators start a shift by reading what changed while they were away.
+    landing = redirect(next_url or ("/handover" if view.link.is_platform else "/"))
     _set_cookie(
         landing,
         request,

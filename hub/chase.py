@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from lifeline.hub.v1 import case_pb2, handoff_pb2, handoff_service_pb2
 from sqlmodel import col, select
 
+from connectors import wording
 from hub import alerts, errors, grading
 from hub.deadlines import OUTCOME, PROGRESS, TRIAGE
 from hub.errors import HubError
@@ -49,11 +50,6 @@ def _span(delta: dt.timedelta) -> str:
     """A policy's duration as people write it: "15m", "2h", "1h30m"."""
     hours, minutes = divmod(round(delta.total_seconds() / 60), 60)
     return (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes or not hours else "")
-
-
-def stage_words(stage: int) -> str:
-    """`PROGRESS_STAGE_ON_SCENE` as people say it: "on scene"."""
-    return _STAGE.Name(stage).removeprefix("PROGRESS_STAGE_").replace("_", " ").lower()
 
 
 def expect_work(engine: CaseEngine, tx: _Tx, case: CaseRow, handoff: HandoffRow) -> None:
@@ -114,7 +110,7 @@ def report_progress(
         tx,
         case,
         E.KIND_HANDOFF,
-        f"{handoff.handoff_id} progress from {tx.caller.party_id}: {stage_words(request.stage)}",
+        wording.progress(handoff.handoff_id, tx.caller.party_id, request.stage),
         {"handoff_id": handoff.handoff_id, "stage": _STAGE.Name(request.stage), **receipt},
         note=request.note,
     )

@@ -35,6 +35,7 @@ from sqlmodel import Session, col, select
 
 from connectors import claims as message_claims
 from connectors import signed, wording
+from connectors.outcomes import OUTCOMES
 from connectors.signed import Signer
 from hub import (
     addresses,
@@ -76,7 +77,7 @@ from hub.models import (
     SubjectKeyRow,
 )
 from hub.page_tokens import PageTokens
-from hub.policy import ASSIGNEE_ROLES, OPEN_STATES, OUTCOMES, TRANSITIONS, HandoffPolicy
+from hub.policy import ASSIGNEE_ROLES, OPEN_STATES, TRANSITIONS, HandoffPolicy
 from hub.registry import ACTIVE, REVOKED
 from hub.timestamps import timestamp
 

@@ -1,5 +1,6 @@
-"""The handoff policy: who gets which work automatically, what each kind may end
-in, and which state changes are legal. Documented in docs/handoffs.md.
+"""The handoff policy: who gets which work automatically, and which state changes
+are legal (what each kind may end in is connectors/outcomes.py, which desks' tools
+read too). Documented in docs/handoffs.md.
 
 The defaults follow domain.md; a TOML file (`lifeline serve --policy FILE`)
 can change which grades trigger automatic handoffs, which kinds are created,
@@ -38,53 +39,6 @@ ASSIGNEE_ROLES: dict[int, frozenset[Role]] = {
     K.HANDOFF_KIND_FOLLOW_UP: frozenset({Role.COMMITTEE}),
     K.HANDOFF_KIND_STAY_IN_CONTACT: frozenset({Role.MERCHANT, Role.HOSPITAL}),
     K.HANDOFF_KIND_DUTY_ALERT: frozenset({Role.PLATFORM}),
-}
-
-OUTCOMES: dict[int, frozenset[int]] = {
-    K.HANDOFF_KIND_HOLD_ORDER: frozenset(
-        {
-            K.OUTCOME_CODE_ORDER_HELD,
-            K.OUTCOME_CODE_ORDER_CANCELLED,
-            K.OUTCOME_CODE_ORDER_ALREADY_SHIPPED,
-        }
-    ),
-    K.HANDOFF_KIND_INTERCEPT_PARCEL: frozenset(
-        {
-            K.OUTCOME_CODE_PARCEL_INTERCEPTED,
-            K.OUTCOME_CODE_PARCEL_ALREADY_DELIVERED,
-            K.OUTCOME_CODE_PARCEL_INTERCEPT_FAILED,
-        }
-    ),
-    K.HANDOFF_KIND_DISPATCH: frozenset(
-        {
-            K.OUTCOME_CODE_PERSON_FOUND_SAFE,
-            K.OUTCOME_CODE_PERSON_TAKEN_TO_HOSPITAL,
-            K.OUTCOME_CODE_PERSON_NOT_FOUND,
-            K.OUTCOME_CODE_FALSE_REPORT,
-        }
-    ),
-    K.HANDOFF_KIND_MEDICAL_CONSULT: frozenset(
-        {
-            K.OUTCOME_CODE_DRUG_IDENTIFIED,
-            K.OUTCOME_CODE_DRUG_NOT_IDENTIFIED,
-            K.OUTCOME_CODE_REFERRAL_ACCEPTED,
-        }
-    ),
-    K.HANDOFF_KIND_FOLLOW_UP: frozenset(
-        {
-            K.OUTCOME_CODE_FOLLOW_UP_PERSON_WELL,
-            K.OUTCOME_CODE_FOLLOW_UP_NEEDS_SUPPORT,
-            K.OUTCOME_CODE_FOLLOW_UP_UNREACHABLE,
-        }
-    ),
-    K.HANDOFF_KIND_STAY_IN_CONTACT: frozenset(
-        {
-            K.OUTCOME_CODE_CONTACT_KEPT,
-            K.OUTCOME_CODE_PERSON_REPLIED,
-            K.OUTCOME_CODE_CONTACT_LOST,
-        }
-    ),
-    K.HANDOFF_KIND_DUTY_ALERT: frozenset({K.OUTCOME_CODE_ALERT_HANDLED}),
 }
 
 # Legal state changes. An acknowledgement after escalation is still accepted:

@@ -162,6 +162,9 @@ def _summary(
             actor=reader.party_id if body["actor"] == reader.party_id else "",
         )
         return summary + (" (late)" if data.get("late") else "")
+    if kind == E.KIND_HANDOFF and "stage" in data:
+        # A progress report: the same words the platform's line says.
+        return wording.progress(handoff, assignee_of(handoff), str(data["stage"]))
     if kind == E.KIND_HANDOFF:
         return wording.handoff_created(str(data["kind"]), handoff, str(data["assignee"]))
     if kind == E.KIND_ESCALATION and "retry" in data:

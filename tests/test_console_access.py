@@ -111,6 +111,7 @@ async def test_a_new_case_appears_on_the_board_without_reloading(
 ) -> None:
     hub, console = await _hub_and_console(start_hub, start_console, certs_dir)
     page = await sign_in(browser, console)
+    await page.goto(console.url + "/")  # the platform lands on the shift handover
     await expect(page.locator("body[data-live=on]")).to_have_count(1)
     shop = connect(hub, certs_dir, "shop-1")
     reported = await shop.report_signal(**imminent("buyer-live"))

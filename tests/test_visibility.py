@@ -77,6 +77,7 @@ async def _case2(start_hub, connect, certs_dir: Path, db_url: str):
     police = connect(hub, certs_dir, "police-110105")
     dispatch = handoffs(await read_inbox(police, has_handoff(DISPATCH)))[0]
     await police.acknowledge_handoff(dispatch.handoff_id)
+    await police.report_progress(dispatch.handoff_id, handoff_pb2.PROGRESS_STAGE_ON_SCENE)
     await platform.cases.AddCaseNote(
         case_service_pb2.AddCaseNoteRequest(case_id=case_id, text=DESK_NOTE)
     )
@@ -129,6 +130,7 @@ async def test_each_party_reads_the_timeline_the_policy_gives_it(
     seen = _text(shown)
     assert f"dispatch to police-110105 ({dispatch_id})" in seen
     assert f"police-110105 completed the dispatch ({dispatch_id}): person taken to hospital" in seen
+    assert f"{dispatch_id} progress from police-110105: on scene" in seen
     assert "hold order" not in seen and "order held" not in seen and "shop-" not in seen
     for secret in ("o-shop1-9", "o-shop2-7", "SF77", OVERRIDE_REASON, DESK_NOTE, CLOSE_NOTE):
         assert secret not in seen

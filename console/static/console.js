@@ -71,7 +71,10 @@ async function refresh() {
       if (region.contains(document.activeElement) && document.activeElement.matches("input, textarea, select")) continue;
       if (lastHtml.get(region) === html) continue;
       lastHtml.set(region, html);
+      // Details the operator opened (those with an id) stay open across the refresh.
+      const open = [...region.querySelectorAll("details[open][id]")].map((d) => d.id);
       region.innerHTML = html;
+      for (const id of open) { const d = document.getElementById(id); if (d) d.open = true; }
     }
     tick();
     listenForAlarms(false);
@@ -93,10 +96,10 @@ window.addEventListener("DOMContentLoaded", () => {
     stream.addEventListener("open", () => { document.body.dataset.live = "on"; });
     stream.addEventListener("error", () => { document.body.dataset.live = "off"; });
   }
-  // Confirm before actions that cannot be undone lightly (close a case, decline).
-  for (const form of document.querySelectorAll("form[data-confirm]")) {
-    form.addEventListener("submit", (event) => {
-      if (!confirm(form.dataset.confirm)) event.preventDefault();
-    });
-  }
+  // Confirm before actions that cannot be undone lightly (close a case, decline); on the
+  // document, so forms a live region brings in later ask too.
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-confirm]");
+    if (form && !confirm(form.dataset.confirm)) event.preventDefault();
+  });
 });
