@@ -78,8 +78,8 @@ async def _board_for(
     for desk in ("police-110105", "police-110100", "police-410100", "committee-110105"):
         await connect(hub, certs_dir, desk).whoami()
     console = await start_console(hub, certs_dir, "duty-desk", {"Li Wei": "en", "王芳": "zh-CN"})
-    english = await sign_in(browser, console, "Li Wei")
-    chinese = await sign_in(browser, console, "王芳")
+    english = await sign_in(browser, console, "Li Wei", then="/")
+    chinese = await sign_in(browser, console, "王芳", then="/")
     for page in (english, chinese):
         await expect(page.locator("body[data-live=on]")).to_have_count(1)
     return hub, console, english, chinese

@@ -36,3 +36,15 @@ def test_chinese_keeps_the_placeholders() -> None:
         assert sorted(re.findall(r"\{\w+\}", english)) == sorted(re.findall(r"\{\w+\}", chinese)), (
             english
         )
+
+
+def test_each_text_is_translated_in_one_place() -> None:
+    """A word the hub says (a kind, a state, an outcome) or a label two pages share lives in
+    words.json, once: two part files saying it differently would show it two ways."""
+    import json
+
+    seen: dict[str, str] = {}
+    for part in sorted((ROOT / "locales" / "zh-CN").glob("*.json")):
+        for text in json.loads(part.read_text("utf-8")):
+            assert text not in seen, f"{text!r} is in {seen[text]} and {part.name}"
+            seen[text] = part.name
