@@ -27,6 +27,7 @@ from typing import Any
 
 from google.protobuf import timestamp_pb2
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from sse_starlette.sse import EventSourceResponse
 from starlette.applications import Starlette
 from starlette.datastructures import FormData
@@ -120,12 +121,15 @@ class View:
         # refresh an action sets off must not take the message meant for its redirect.
         partial = template.rsplit("/", 1)[-1].startswith("_")
         flash = "" if partial else self.request.cookies.get(FLASH_COOKIE, "")
+        csrf = self.signed_in.csrf_token if self.signed_in else ""
         html = self.console.templates.get_template(template).render(
             view=self,
             _=self._,
             operator=self.signed_in.operator if self.signed_in else None,
             csrf_field=CSRF_FIELD,
-            csrf_token=self.signed_in.csrf_token if self.signed_in else "",
+            csrf_token=csrf,
+            # Every form of a signed-in page carries this (action() refuses one without it).
+            csrf_input=Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf)}">'),
             party=self.link.party,
             is_platform=self.link.is_platform,
             language=self.language,
