@@ -85,17 +85,32 @@ def updates_from_bundle(bundle_json: str) -> list[Update]:
     return found
 
 
-async def _case_reads(view: View, case_id: str) -> tuple[list[case_pb2.CaseEvent], list[Update]]:
+async def _no_updates() -> tuple[str, str]:
+    return "", "{}"
+
+
+async def _case_reads(
+    view: View, case_id: str, taken_on: bool
+) -> tuple[list[case_pb2.CaseEvent], list[Update]]:
+    # Updates go only to a desk that acknowledged work on the case: before that there is
+    # no bundle worth reading.
     desk = view.link.desk
-    events, (_, bundle) = await asyncio.gather(desk.timeline(case_id), desk.evidence(case_id))
+    events, (_, bundle) = await asyncio.gather(
+        desk.timeline(case_id), desk.evidence(case_id) if taken_on else _no_updates()
+    )
     return [e for e in events if not e.withheld], updates_from_bundle(bundle)
 
 
 async def _work(view: View) -> list[Work]:
     handoffs = await view.link.desk.open_work()
     case_ids = list(dict.fromkeys(h.case_id for h in handoffs))
+    taken_on = {h.case_id for h in handoffs if h.state == H.STATE_ACKNOWLEDGED}
     reads = dict(
-        zip(case_ids, await asyncio.gather(*(_case_reads(view, c) for c in case_ids)), strict=True)
+        zip(
+            case_ids,
+            await asyncio.gather(*(_case_reads(view, c, c in taken_on) for c in case_ids)),
+            strict=True,
+        )
     )
     rows = []
     for h in handoffs:
