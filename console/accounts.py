@@ -149,6 +149,7 @@ class Accounts:
         _ConsoleTable.metadata.create_all(self._engine)
         self._now = now
         self._hasher = hasher or PasswordHasher()
+        self._decoy = self._hasher.hash(secrets.token_urlsafe(16))
 
     def close(self) -> None:
         self._engine.dispose()
@@ -211,7 +212,7 @@ class Accounts:
         with Session(self._engine) as session:
             self._refuse_if_throttled(session, name, client, now)
             row = session.get(OperatorRow, name)
-            if row is None or not self._password_matches(row, password):
+            if not self._password_matches(row, password) or row is None:
                 session.add(SignInFailureRow(operator=name, client=client, time=now))
                 session.commit()
                 raise WrongCredentials("wrong name or password")
@@ -235,9 +236,11 @@ class Accounts:
             session.commit()
             return SignedIn(token, _operator(row), csrf, since)
 
-    def _password_matches(self, row: OperatorRow, password: str) -> bool:
+    def _password_matches(self, row: OperatorRow | None, password: str) -> bool:
+        # An unknown name costs a hash check too, so timing does not tell which names exist.
+        stored = row.password_hash if row is not None else self._decoy
         try:
-            return self._hasher.verify(row.password_hash, password)
+            return self._hasher.verify(stored, password) and row is not None
         except (VerificationError, InvalidHashError):
             return False
 

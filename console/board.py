@@ -4,8 +4,10 @@ Everything is read from the hub on each request (the console keeps no case data)
 the open cases and every open handoff in a few list calls, then each case's signals
 and timeline concurrently. What the banner shows is derived from hub state alone,
 so it survives reloads and is the same in every operator's browser until someone
-takes it: an unacknowledged duty alert until it is acknowledged, an IMMINENT case
-until a platform person has acted on it (`taken`).
+takes it: an unacknowledged duty alert until it is acknowledged, a duty alert that
+expired unanswered (the hub's "the duty desk must act") until a platform person acts
+on its case after that, an IMMINENT case until a platform person has acted on it
+(`taken`).
 """
 
 from __future__ import annotations
@@ -46,10 +48,11 @@ def is_unacknowledged_alert(handoff: handoff_pb2.Handoff) -> bool:
 
 
 def urgency(
-    case: case_pb2.Case, handoffs: Iterable[handoff_pb2.Handoff]
+    case: case_pb2.Case, handoffs: Iterable[handoff_pb2.Handoff], missed_alert: bool = False
 ) -> tuple[bool, int, float]:
-    """The board's sort key, smallest first: a case with a duty alert nobody has taken,
-    then the gravest risk, then the nearest deadline of its open handoffs."""
+    """The board's sort key, smallest first: a case with a duty alert nobody has taken
+    (waiting, or `missed_alert`: expired unanswered), then the gravest risk, then the
+    nearest deadline of its open handoffs."""
     handoffs = list(handoffs)
     dues = [
         h.due_time.ToSeconds()
@@ -57,7 +60,7 @@ def urgency(
         if h.state in OPEN_STATES and h.HasField("due_time")
     ]
     return (
-        not any(is_unacknowledged_alert(h) for h in handoffs),
+        not (missed_alert or any(is_unacknowledged_alert(h) for h in handoffs)),
         -case.risk_level,
         min(dues, default=math.inf),
     )
@@ -69,11 +72,19 @@ def alert_why(alert: handoff_pb2.Handoff) -> str:
     return alert.details.instruction.removeprefix(f"{wording.alert_reason(alert.alert_reason)}: ")
 
 
-def taken(events: Iterable[case_pb2.CaseEvent], platform_parties: set[str]) -> bool:
+def taken(
+    events: Iterable[case_pb2.CaseEvent],
+    platform_parties: set[str],
+    since: dt.datetime | None = None,
+) -> bool:
     """Whether a person at a platform desk has acted on the case (a note, a grade, a
-    handoff, closing it): the hub's own rule and policy, and other desks, do not count."""
+    handoff, closing it), at all or `since` a moment: the hub's own rule and policy,
+    and other desks, do not count."""
     return any(
-        e.kind in _ACTS and e.actor_party_id != wording.HUB and e.actor_party_id in platform_parties
+        e.kind in _ACTS
+        and e.actor_party_id != wording.HUB
+        and e.actor_party_id in platform_parties
+        and (since is None or (as_datetime(e.create_time) or since) >= since)
         for e in events
     )
 
@@ -91,6 +102,8 @@ class Row:
     handoffs: list[handoff_pb2.Handoff]
     events: list[case_pb2.CaseEvent]
     taken: bool
+    missed: list[handoff_pb2.Handoff] = field(default_factory=list)
+    """Duty alerts that expired unanswered and nobody at the desk has acted on since."""
 
     @property
     def situation(self) -> str:
@@ -122,7 +135,7 @@ class Row:
 
     @property
     def urgent(self) -> bool:
-        return bool(self.alerts) or self.case.risk_level == IMMINENT
+        return bool(self.alerts or self.missed) or self.case.risk_level == IMMINENT
 
 
 @dataclass
@@ -134,6 +147,10 @@ class Board:
     @property
     def alerts(self) -> list[tuple[Row, handoff_pb2.Handoff]]:
         return [(row, alert) for row in self.rows for alert in row.alerts]
+
+    @property
+    def missed(self) -> list[tuple[Row, handoff_pb2.Handoff]]:
+        return [(row, alert) for row in self.rows for alert in row.missed]
 
     @property
     def untaken(self) -> list[Row]:
@@ -179,6 +196,20 @@ async def _open_handoffs(view: View) -> dict[str, list[handoff_pb2.Handoff]]:
     return by_case
 
 
+async def _expired_alerts(view: View) -> dict[str, list[handoff_pb2.Handoff]]:
+    """Duty alerts that expired without anyone acknowledging them, by case."""
+    by_case: dict[str, list[handoff_pb2.Handoff]] = {}
+    request = handoff_service_pb2.ListHandoffsRequest(state=H.STATE_EXPIRED, page_size=500)
+    while True:
+        page = await view.link.hub.handoffs.ListHandoffs(request)
+        for h in page.handoffs:
+            if h.kind == DUTY_ALERT and not h.HasField("acknowledge_time"):
+                by_case.setdefault(h.case_id, []).append(h)
+        if not page.next_page_token:
+            return by_case
+        request.page_token = page.next_page_token
+
+
 async def _shifts(
     view: View, alerts: Sequence[handoff_pb2.Handoff]
 ) -> list[rota_service_pb2.Shift]:
@@ -190,8 +221,8 @@ async def _shifts(
 
 async def read_board(view: View) -> Board:
     desk = view.link.duty_desk
-    cases, handoffs, parties = await asyncio.gather(
-        desk.case_board(), _open_handoffs(view), desk.parties()
+    cases, handoffs, expired, parties = await asyncio.gather(
+        desk.case_board(), _open_handoffs(view), _expired_alerts(view), desk.parties()
     )
     # Signals (for the situation) and the timeline (for the last event, and whether
     # someone took the case) are per case: all cases' reads at once.
@@ -200,10 +231,20 @@ async def read_board(view: View) -> Board:
     )
     platform = {p.party_id for p in parties if p.role == party_pb2.ROLE_PLATFORM}
     rows = [
-        Row(case, handoffs.get(case.case_id, []), events, taken(events, platform))
+        Row(
+            case,
+            handoffs.get(case.case_id, []),
+            events,
+            taken(events, platform),
+            [
+                alert
+                for alert in expired.get(case.case_id, [])
+                if not taken(events, platform, since=as_datetime(alert.update_time))
+            ],
+        )
         for case, events in reads
     ]
-    rows.sort(key=lambda r: urgency(r.case, r.handoffs))
+    rows.sort(key=lambda r: urgency(r.case, r.handoffs, bool(r.missed)))
     board = Board(rows, {p.party_id: p for p in parties})
     board.shifts = await _shifts(view, [a for _, a in board.alerts])
     return board

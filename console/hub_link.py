@@ -12,13 +12,16 @@ import asyncio
 import contextlib
 import logging
 
+import grpc
 from lifeline.hub.v1 import inbox_service_pb2, party_pb2
 
 from connectors import ConnectorConfig, HubClient
 from connectors.duty_desk import DutyDeskConnector
+from connectors.errors import LifelineError
 from connectors.party import PartyConnector
 
 log = logging.getLogger(__name__)
+HEALTH_CHECK_SECONDS = 3.0
 
 
 class HubLink:
@@ -29,6 +32,9 @@ class HubLink:
         self._changed = asyncio.Condition()
         self._stop = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
+        self._health: asyncio.Task[None] | None = None
+        self.reachable = True
+        """Whether the hub answered its last health check; pages say so when it did not."""
 
     @property
     def is_platform(self) -> bool:
@@ -49,6 +55,25 @@ class HubLink:
     async def start(self) -> None:
         self.party = await self.hub.whoami()
         self._worker = asyncio.create_task(self._follow_inbox(), name="console-inbox")
+        self._health = asyncio.create_task(self._watch_health(), name="console-hub-health")
+
+    async def _watch_health(self, every: float = HEALTH_CHECK_SECONDS) -> None:
+        """Asks the hub how it is every few seconds; a change either way wakes the pages,
+        so an operator learns the board went stale when it did, not at the next click."""
+        while not self._stop.is_set():
+            reachable = await self._reachable(timeout=every)
+            if reachable != self.reachable:
+                self.reachable = reachable
+                log.warning("the hub is %s", "reachable again" if reachable else "unreachable")
+                await self.changed()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=every)
+
+    async def _reachable(self, timeout: float) -> bool:
+        try:
+            return await self.hub.serving(timeout=timeout)
+        except (LifelineError, grpc.RpcError):
+            return False
 
     async def _follow_inbox(self) -> None:
         try:
@@ -76,6 +101,10 @@ class HubLink:
         self._stop.set()
         async with self._changed:
             self._changed.notify_all()
+        if self._health is not None:
+            self._health.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._health
         if self._worker is not None:
             # work() ends by itself once told to stop (acknowledging what it handled);
             # cancelling it mid-read would tear its stream down twice.

@@ -65,6 +65,8 @@ async def start(
         host=host,
         port=port,
         log_level="warning",
+        # Sign-in throttling counts the peer's address; never a header a client can forge.
+        proxy_headers=False,
         ssl_certfile=tls_cert,
         ssl_keyfile=tls_key,
         # Browsers keep a live stream open; let a stop end them instead of waiting.

@@ -40,6 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from connectors.errors import (
     HubUnavailableError,
+    InvalidArgumentError,
     LifelineError,
     NotFoundError,
     PermissionDeniedError,
@@ -219,7 +220,8 @@ def action(path: str, handler: ActionHandler) -> Route:
     async def endpoint(request: Request) -> Response:
         signed_in = _signed_in(request)
         if signed_in is None:
-            return HTMLResponse("Sign in first.", status_code=401)
+            # The session ended (idle, a shift's end): sign in again, then back to the page.
+            return redirect("/signin?" + urllib.parse.urlencode({"next": back(request)}))
         form = await request.form()
         sent = str(form.get(CSRF_FIELD, "") or request.headers.get("x-csrf-token", ""))
         if not hmac.compare_digest(sent.encode(), signed_in.csrf_token.encode()):
@@ -239,6 +241,7 @@ def action(path: str, handler: ActionHandler) -> Route:
 # How a page says the hub refused or could not be reached, instead of a stack trace.
 _PAGE_STATUS = [
     (NotFoundError, 404, "Not found, or not yours to see."),
+    (InvalidArgumentError, 404, "Not found, or not yours to see."),
     (PermissionDeniedError, 403, "This desk may not see that."),
     (HubUnavailableError, 503, "The hub cannot be reached. Try again in a moment."),
 ]

@@ -35,7 +35,8 @@ async def test_pages_need_a_session(start_hub: Any, start_console: Any, certs_di
         page = await client.get("/")
         assert page.status_code == 303 and page.headers["location"].startswith("/signin")
         assert (await client.get("/events")).status_code == 401
-        assert (await client.post("/signout", data={})).status_code == 401
+        refused = await client.post("/signout", data={})
+        assert refused.status_code == 303 and refused.headers["location"].startswith("/signin")
 
 
 async def test_session_cookie_is_httponly_and_strict(
@@ -112,7 +113,7 @@ async def test_a_new_case_appears_on_the_board_without_reloading(
     hub, console = await _hub_and_console(start_hub, start_console, certs_dir)
     page = await sign_in(browser, console)
     await page.goto(console.url + "/")  # the platform lands on the shift handover
-    await expect(page.locator("body[data-live=on]")).to_have_count(1)
+    await expect(page.locator("body[data-stream=on]")).to_have_count(1)
     shop = connect(hub, certs_dir, "shop-1")
     reported = await shop.report_signal(**imminent("buyer-live"))
     board = page.get_by_role("table")
@@ -149,3 +150,51 @@ async def test_a_hub_that_is_down_is_said_not_crashed(
         page = await client.get("/")
         assert page.status_code == 503
         assert "The hub cannot be reached" in page.text and "Traceback" not in page.text
+
+
+async def test_an_open_board_says_when_the_hub_goes_away_and_comes_back(
+    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any, connect: Any
+) -> None:
+    hub, console = await _hub_and_console(start_hub, start_console, certs_dir)
+    page = await sign_in(browser, console, then="/")
+    stale = page.get_by_text("The hub cannot be reached")
+    await expect(stale).to_be_hidden()
+    port = hub.port
+    await hub.stop()
+    await expect(stale).to_be_visible(timeout=15_000)
+    await start_hub(certs_dir, listen=f"127.0.0.1:{port}")
+    await expect(stale).to_be_hidden(timeout=15_000)
+    await page.close()
+
+
+async def test_when_the_session_ends_an_open_page_goes_to_sign_in_and_back(
+    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any, connect: Any
+) -> None:
+    hub, console = await _hub_and_console(start_hub, start_console, certs_dir)
+    page = await sign_in(browser, console, then="/")
+    await expect(page.locator("body[data-stream=on]")).to_have_count(1)
+    cookie = next(c for c in await page.context.cookies() if c["name"] == SESSION_COOKIE)
+    console.console.accounts.sign_out(cookie["value"])  # as an idle hour would end it
+    await connect(hub, certs_dir, "shop-1").report_signal(**imminent("buyer-late"))
+    await page.wait_for_url("**/signin?next=%2F")
+    await page.get_by_label("Name").fill("Li Wei")
+    await page.get_by_label("Password").fill(CONSOLE_PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url(console.url + "/")
+    await expect(page.get_by_role("table")).to_be_visible()
+    await page.close()
+
+
+async def test_a_live_refresh_keeps_the_keyboard_focus(
+    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any, connect: Any
+) -> None:
+    hub, console = await _hub_and_console(start_hub, start_console, certs_dir)
+    shop = connect(hub, certs_dir, "shop-1")
+    first = (await shop.report_signal(**imminent("buyer-first"))).case.case_id
+    page = await sign_in(browser, console, then="/")
+    take = page.get_by_role("button", name=f"Take case {first}")
+    await take.focus()
+    await shop.report_signal(**imminent("buyer-second"))
+    await expect(page.get_by_role("row")).to_have_count(3)
+    assert await take.evaluate("b => b === document.activeElement")
+    await page.close()

@@ -81,7 +81,7 @@ async def _board_for(
     english = await sign_in(browser, console, "Li Wei", then="/")
     chinese = await sign_in(browser, console, "王芳", then="/")
     for page in (english, chinese):
-        await expect(page.locator("body[data-live=on]")).to_have_count(1)
+        await expect(page.locator("body[data-stream=on]")).to_have_count(1)
     return hub, console, english, chinese
 
 
@@ -228,3 +228,41 @@ async def test_a_duty_alert_comes_first_and_is_taken_from_the_banner(
     assert [h.state for h in alerts] == [H.STATE_ACKNOWLEDGED]
     for page in (english, chinese):
         await page.close()
+
+
+async def test_an_alert_that_expires_unanswered_stays_until_someone_takes_the_case(
+    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any, connect: Any, clock: Any
+) -> None:
+    # The hub's clock is moved by the test; parties sign in real time.
+    hub = await start_hub(
+        certs_dir, clock=clock, deadline_sweep_seconds=3600, signature_skew_seconds=90 * 86400
+    )
+    console = await start_console(hub, certs_dir, "duty-desk")
+    page = await sign_in(browser, console, "Li Wei", then="/")
+    shop = connect(hub, certs_dir, "shop-1")
+    # No police desk has ever called the hub: the dispatch cannot be routed.
+    case_id = (await shop.report_signal(**imminent("buyer-nobody"))).case.case_id
+    banner = page.get_by_role("alert")
+    await expect(banner.locator("[data-alarm-id^='alert:']")).to_have_count(1)
+
+    # Nobody at the desk answers: the alert is retried, then expires; the hub says the
+    # duty desk must act, and the board must not fall silent at that moment.
+    duty = DutyDeskConnector(connect(hub, certs_dir, "duty-desk"))
+    for _ in range(20):
+        clock.advance(dt.timedelta(minutes=30))
+        await hub.scheduler.sweep()
+        alerts = [
+            h for h in await duty.handoffs(case_id) if h.kind == handoff_pb2.HANDOFF_KIND_DUTY_ALERT
+        ]
+        if alerts and all(h.state == handoff_pb2.Handoff.STATE_EXPIRED for h in alerts):
+            break
+    else:
+        raise AssertionError("the duty alert never expired")
+    missed = banner.locator("[data-alarm-id^='missed:']")
+    await expect(missed).to_contain_text("Duty alert expired unanswered")
+    await expect(page.get_by_role("row").nth(1)).to_contain_text("Duty alert")
+
+    await page.get_by_role("button", name=f"Take the expired alert on case {case_id}").click()
+    await expect(missed).to_have_count(0)
+    notes = [e for e in await duty.timeline(case_id) if e.kind == case_pb2.CaseEvent.KIND_NOTE]
+    assert notes[-1].operator == "Li Wei"

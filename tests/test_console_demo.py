@@ -63,7 +63,7 @@ async def test_the_demo_plays_on_the_board(browser: Any) -> None:
         await page.get_by_role("button", name="Sign in").click()
         await page.wait_for_url("**/handover")  # the shift handover, then the board
         await page.get_by_role("link", name="Go to the board").click()
-        await expect(page.locator("body[data-live=on]")).to_have_count(1)
+        await expect(page.locator("body[data-stream=on]")).to_have_count(1)
         await page.evaluate(_WATCH_BOARD)
         await _line(demo, r"the console stays up", output)
         played = set(_CASE_ID.findall("".join(output)))

@@ -53,6 +53,17 @@ function listenForAlarms(first) {
   document.body.dataset.alarms = String(document.querySelectorAll("[data-alarm-id]").length);
 }
 
+// What finds the focused control again after its region is redrawn: its id, or its
+// label (every button says what it acts on), or its link target.
+function focusKey(el) {
+  if (el.id) return `#${CSS.escape(el.id)}`;
+  const label = el.getAttribute("aria-label");
+  if (label) return `${el.tagName.toLowerCase()}[aria-label="${CSS.escape(label)}"]`;
+  const href = el.getAttribute("href");
+  if (href) return `a[href="${CSS.escape(href)}"]`;
+  return null;
+}
+
 // Live regions: <div data-live="/path"> is re-read from the console on every change.
 // A region whose HTML came back the same is left alone, so a standing alert is not
 // announced again to screen readers each time something else changes.
@@ -64,7 +75,13 @@ async function refresh() {
   try {
     for (const region of document.querySelectorAll("[data-live]")) {
       const response = await fetch(region.dataset.live, { credentials: "same-origin" });
-      if (response.status === 401) { location.assign("/signin"); return; }
+      if (response.redirected && new URL(response.url).pathname === "/signin") {
+        // The session ended: sign in again, then come back to this page (not its fragment).
+        location.assign("/signin?next=" + encodeURIComponent(location.pathname + location.search));
+        return;
+      }
+      // 503: the console cannot reach the hub; the page says what it shows may be stale.
+      document.body.dataset.hub = response.status === 503 ? "down" : "up";
       if (!response.ok) continue;
       const html = await response.text();
       // Keep what the operator is typing: a region with a focused field waits.
@@ -73,8 +90,10 @@ async function refresh() {
       lastHtml.set(region, html);
       // Details the operator opened (those with an id) stay open across the refresh.
       const open = [...region.querySelectorAll("details[open][id]")].map((d) => d.id);
+      const focused = region.contains(document.activeElement) ? focusKey(document.activeElement) : null;
       region.innerHTML = html;
       for (const id of open) { const d = document.getElementById(id); if (d) d.open = true; }
+      if (focused) { const again = region.querySelector(focused); if (again) again.focus(); }
     }
     tick();
     listenForAlarms(false);
@@ -93,8 +112,8 @@ window.addEventListener("DOMContentLoaded", () => {
   if (document.querySelector("[data-live]")) {
     const stream = new EventSource("/events");
     stream.addEventListener("changed", refresh);
-    stream.addEventListener("open", () => { document.body.dataset.live = "on"; });
-    stream.addEventListener("error", () => { document.body.dataset.live = "off"; });
+    stream.addEventListener("open", () => { document.body.dataset.stream = "on"; });
+    stream.addEventListener("error", () => { document.body.dataset.stream = "off"; });
   }
   // Confirm before actions that cannot be undone lightly (close a case, decline); on the
   // document, so forms a live region brings in later ask too.
