@@ -235,10 +235,29 @@ async def _hand_off(view: View, form: FormData) -> Response:
 async def _note(view: View, form: FormData) -> Response:
     text = _text(view, form, "text", "Write the note first.")
     roles = [_role(r) for r in form.getlist("share_with") if r in DESK_ROLES]
-    await view.link.duty_desk.note(
-        _case_id(view), text, share_with=roles, operator=view.operator.name
+    desk = view.link.duty_desk
+    await desk.note(_case_id(view), text, share_with=roles, operator=view.operator.name)
+    if not roles:
+        return redirect(_here(view), view._("Note added."))
+    # The hub sends a shared note to the desks of those roles that have taken work on the
+    # case; say who that was, so a note nobody received is not mistaken for one delivered.
+    handoffs, parties = await asyncio.gather(desk.handoffs(_case_id(view)), desk.parties())
+    role_of = {p.party_id: p.role for p in parties}
+    sent_to = sorted(
+        {
+            h.assignee_party_id
+            for h in handoffs
+            if h.HasField("acknowledge_time") and role_of.get(h.assignee_party_id) in roles
+        }
     )
-    return redirect(_here(view))
+    if not sent_to:
+        return redirect(
+            _here(view),
+            view._("Note added; no desk of those roles has the case yet, so nobody got it."),
+        )
+    return redirect(
+        _here(view), view._("Note added and shared with {desks}.").format(desks=", ".join(sent_to))
+    )
 
 
 async def _stay_in_contact(view: View, form: FormData) -> Response:

@@ -159,6 +159,9 @@ async def test_a_note_shared_with_the_police_reaches_their_desk_signed(
     await page.get_by_role("checkbox", name="police").check()
     await page.get_by_role("button", name="Add the note").click()
     await expect(page.get_by_role("region", name="Timeline")).to_contain_text(THREAT)
+    await expect(page.get_by_role("status")).to_have_text(
+        "Note added and shared with police-110105."
+    )
 
     def shared(messages: list[Any]) -> bool:
         return any(m.HasField("case_update") and THREAT in m.case_update.text for m in messages)
