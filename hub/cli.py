@@ -464,4 +464,7 @@ def demo(speed: float, json_out: Path | None, with_console: bool, console_listen
     if speed <= 0:
         raise click.ClickException("--speed must be positive")
     listen = console_listen if with_console else None
-    raise SystemExit(asyncio.run(run_demo(speed, json_out, listen)))
+    try:
+        raise SystemExit(asyncio.run(run_demo(speed, json_out, listen)))
+    except asyncio.CancelledError:  # SIGTERM: everything was stopped and removed
+        raise SystemExit(143) from None

@@ -672,6 +672,11 @@ async def _start_console(certs: Path, hub_address: str, tmp: str, listen: str) -
 async def run_demo(
     speed: float = 60.0, json_out: Path | None = None, console_listen: str | None = None
 ) -> int:
+    # SIGTERM unwinds like Ctrl-C: the hub process is stopped and the temporary
+    # directory, dev CA keys included, removed.
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     with tempfile.TemporaryDirectory(prefix="lifeline-demo-") as tmp:
         certs = Path(tmp) / "certs"
         ca = CertificateAuthority(certs)

@@ -83,3 +83,26 @@ async def test_the_demo_plays_on_the_board(browser: Any) -> None:
         pass
     else:
         raise AssertionError(f"the demo's hub (pid {hub_pid}) is still running")
+
+
+async def test_sigterm_stops_the_demo_and_removes_its_files() -> None:
+    demo = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hub",
+        "demo",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output: list[str] = []
+    certs = (await _line(demo, r"certificates in (\S+)/certs", output)).group(1)
+    hub_pid = int((await _line(demo, r"hub running as pid (\d+)", output)).group(1))
+    demo.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(demo.communicate(), timeout=60)
+    assert demo.returncode == 143
+    assert not os.path.exists(certs), "the demo's temporary directory (dev CA keys) is left"
+    try:
+        os.kill(hub_pid, 0)
+    except ProcessLookupError:
+        return
+    raise AssertionError(f"the demo's hub (pid {hub_pid}) is still running")
