@@ -69,7 +69,9 @@ function focusKey(el) {
 // announced again to screen readers each time something else changes.
 const lastHtml = new WeakMap();
 let refreshing = null;
+let leaving = false;  // on the way to sign-in: one navigation, not one per change
 async function refresh() {
+  if (leaving) return;
   if (refreshing) { refreshing.again = true; return; }
   refreshing = { again: false };
   try {
@@ -77,6 +79,7 @@ async function refresh() {
       const response = await fetch(region.dataset.live, { credentials: "same-origin" });
       if (response.redirected && new URL(response.url).pathname === "/signin") {
         // The session ended: sign in again, then come back to this page (not its fragment).
+        leaving = true;
         location.assign("/signin?next=" + encodeURIComponent(location.pathname + location.search));
         return;
       }
