@@ -44,7 +44,6 @@ from hub import (
     chase,
     db,
     errors,
-    evidence,
     grading,
     inbox,
     limits,
@@ -138,11 +137,6 @@ def _by_hub(
 
 def _new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
-
-
-def _not_found(what: str, ident: str) -> HubError:
-    reason = errors.CASE_NOT_FOUND if what == "case" else errors.HANDOFF_NOT_FOUND
-    return HubError(grpc.StatusCode.NOT_FOUND, reason, f"no {what} {ident!r} that you may see")
 
 
 @dataclass
@@ -405,29 +399,6 @@ class CaseEngine:
         ).first()
         if known is None:
             db.append(session, CasePartyRow, {"case_id": case_id, "party_id": party_id})
-
-    @staticmethod
-    def _visible_case(
-        session: Session, caller: PartyIdentity, case_id: str, *, lock: bool = False
-    ) -> CaseRow:
-        case = session.get(CaseRow, case_id, with_for_update=lock)
-        if case is None or (
-            caller.role != Role.PLATFORM
-            and session.get(CasePartyRow, (case_id, caller.party_id)) is None
-        ):
-            raise _not_found("case", case_id)
-        return case
-
-    @staticmethod
-    def _visible_handoff(
-        session: Session, caller: PartyIdentity, handoff_id: str, *, lock: bool = False
-    ) -> HandoffRow:
-        handoff = session.get(HandoffRow, handoff_id, with_for_update=lock)
-        if handoff is None or (
-            caller.role != Role.PLATFORM and handoff.assignee_party_id != caller.party_id
-        ):
-            raise _not_found("handoff", handoff_id)
-        return handoff
 
     @staticmethod
     def _signals(session: Session, case_id: str) -> list[case_pb2.Signal]:
@@ -1366,7 +1337,7 @@ class CaseEngine:
             )
             merged = bool(matched)
             if request.case_id:
-                case = relay.named_case(self, tx, request.case_id)
+                case = relay.named_case(tx, request.case_id)
             elif matched:
                 case = matched[0]
             else:
@@ -1598,18 +1569,10 @@ class CaseEngine:
 
     async def get_case(self, caller: PartyIdentity, case_id: str) -> case_pb2.Case:
         return await self._read(
-            lambda s: self._case_with_addresses(s, self._visible_case(s, caller, case_id), caller)
+            lambda s: self._case_with_addresses(
+                s, visibility.visible_case(s, caller, case_id), caller
+            )
         )
-
-    async def export_evidence(
-        self, caller: PartyIdentity, case_id: str
-    ) -> case_service_pb2.ExportEvidenceResponse:
-        def work(session: Session) -> case_service_pb2.ExportEvidenceResponse:
-            self._visible_case(session, caller, case_id)
-            name, bundle = evidence.for_caller(session, case_id, caller)
-            return case_service_pb2.ExportEvidenceResponse(bundle_json=bundle, file_name=name)
-
-        return await self._read(work)
 
     def _case_with_addresses(
         self, session: Session, row: CaseRow, caller: PartyIdentity
@@ -1722,7 +1685,7 @@ class CaseEngine:
         )
 
     def _open_case(self, tx: _Tx, case_id: str) -> CaseRow:
-        case = self._visible_case(tx.session, tx.caller, case_id, lock=True)
+        case = visibility.visible_case(tx.session, tx.caller, case_id, lock=True)
         if case.state != OPEN:
             raise HubError(
                 grpc.StatusCode.FAILED_PRECONDITION,
@@ -1738,7 +1701,7 @@ class CaseEngine:
         share_with = relay.shared_roles(caller, request)
 
         def work(tx: _Tx) -> case_service_pb2.AddCaseNoteResponse:
-            case = self._visible_case(tx.session, tx.caller, request.case_id, lock=True)
+            case = visibility.visible_case(tx.session, tx.caller, request.case_id, lock=True)
             event = self._event(
                 tx, case, E.KIND_NOTE, f"note from {tx.caller.party_id}", note=request.text
             )
@@ -1761,7 +1724,7 @@ class CaseEngine:
         after_sequence = int(after) if after is not None else 0  # the hub's own, so a number
 
         def work(session: Session) -> case_service_pb2.ListCaseEventsResponse:
-            self._visible_case(session, caller, request.case_id)
+            visibility.visible_case(session, caller, request.case_id)
             page, after = visibility.page_of_events(
                 session, caller, request.case_id, after_sequence, page_size
             )
@@ -1830,7 +1793,7 @@ class CaseEngine:
     ) -> case_service_pb2.ReopenCaseResponse:
 
         def work(tx: _Tx) -> case_service_pb2.ReopenCaseResponse:
-            case = self._visible_case(tx.session, tx.caller, request.case_id, lock=True)
+            case = visibility.visible_case(tx.session, tx.caller, request.case_id, lock=True)
             if case.state == OPEN or case.merged_into:
                 raise HubError(
                     grpc.StatusCode.FAILED_PRECONDITION,
@@ -1916,7 +1879,9 @@ class CaseEngine:
 
     async def get_handoff(self, caller: PartyIdentity, handoff_id: str) -> handoff_pb2.Handoff:
         return await self._read(
-            lambda s: handoff_to_proto(self._visible_handoff(s, caller, handoff_id), caller.role)
+            lambda s: handoff_to_proto(
+                visibility.visible_handoff(s, caller, handoff_id), caller.role
+            )
         )
 
     async def list_handoffs(
@@ -1952,7 +1917,7 @@ class CaseEngine:
 
     def _own_handoff(self, tx: _Tx, handoff_id: str) -> HandoffRow:
         """The caller's own handoff, locked; the platform may act on any."""
-        return self._visible_handoff(tx.session, tx.caller, handoff_id, lock=True)
+        return visibility.visible_handoff(tx.session, tx.caller, handoff_id, lock=True)
 
     async def acknowledge_handoff(
         self, caller: PartyIdentity, request: handoff_service_pb2.AcknowledgeHandoffRequest

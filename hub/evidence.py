@@ -132,6 +132,7 @@ def export(
 def for_caller(session: Session, case_id: str, caller: PartyIdentity) -> tuple[str, str]:
     """ExportEvidence: (file name, bundle JSON) as the caller may see the case: the platform
     everything; another party its role's view, narrowed to its own party."""
+    visibility.visible_case(session, caller, case_id)
     if caller.role == Role.PLATFORM:
         bundle = export(session, case_id)
     else:

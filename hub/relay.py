@@ -40,7 +40,7 @@ from sqlmodel import Session, col, select
 
 from connectors import claims as message_claims
 from connectors import signed
-from hub import alerts, disclosure, errors
+from hub import alerts, disclosure, errors, visibility
 from hub.identity import PartyIdentity, Role
 from hub.models import CaseRow, DeadlineRow, HandoffRow, PartyRow, SignalRow
 from hub.policy import OPEN_STATES
@@ -227,13 +227,13 @@ def share(
 # -- signals after dispatch --------------------------------------------------------
 
 
-def named_case(engine: CaseEngine, tx: _Tx, case_id: str) -> CaseRow:
+def named_case(tx: _Tx, case_id: str) -> CaseRow:
     """The case a signal is reported against (ReportSignalRequest.case_id): one the
     reporter is on, open or closed (any other is not found, like any case it may not
     see); a case merged away stands for the one it was merged into."""
-    case = engine._visible_case(tx.session, tx.caller, case_id, lock=True)
+    case = visibility.visible_case(tx.session, tx.caller, case_id, lock=True)
     if case.merged_into:
-        case = engine._visible_case(tx.session, tx.caller, case.merged_into, lock=True)
+        case = visibility.visible_case(tx.session, tx.caller, case.merged_into, lock=True)
     return case
 
 

@@ -197,7 +197,7 @@ class Hub:
             PartyService(registry, sessions, PageTokens.from_secret(secret)), server
         )
         case_service_pb2_grpc.add_CaseServiceServicer_to_server(
-            CaseService(engine, checker), server
+            CaseService(engine, checker, db), server
         )
         handoff_service_pb2_grpc.add_HandoffServiceServicer_to_server(
             HandoffService(engine, checker), server

@@ -27,13 +27,15 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import grpc
 from lifeline.hub.v1 import case_pb2
 from sqlmodel import Session, col, select
 
 from connectors import wording
-from hub import operators, timeline
+from hub import errors, operators, timeline
+from hub.errors import HubError
 from hub.identity import PartyIdentity, Role
-from hub.models import CaseEventRow, CaseNoteRow, CaseRow, HandoffRow
+from hub.models import CaseEventRow, CaseNoteRow, CasePartyRow, CaseRow, HandoffRow
 from hub.timestamps import timestamp
 
 E = case_pb2.CaseEvent
@@ -366,3 +368,35 @@ def page_of_events(
         page = entries[:page_size]
         following = after + page_size if more else 0
     return [event_to_proto(e, caller.role) for e in page], following
+
+
+def not_found(what: str, ident: str) -> HubError:
+    """The one answer for a case or handoff that does not exist or is not the caller's:
+    the two are not told apart."""
+    reason = errors.CASE_NOT_FOUND if what == "case" else errors.HANDOFF_NOT_FOUND
+    return HubError(grpc.StatusCode.NOT_FOUND, reason, f"no {what} {ident!r} that you may see")
+
+
+def visible_case(
+    session: Session, caller: PartyIdentity, case_id: str, *, lock: bool = False
+) -> CaseRow:
+    """A case the caller may see: any for the platform, else one it takes part in."""
+    case = session.get(CaseRow, case_id, with_for_update=lock)
+    if case is None or (
+        caller.role != Role.PLATFORM
+        and session.get(CasePartyRow, (case_id, caller.party_id)) is None
+    ):
+        raise not_found("case", case_id)
+    return case
+
+
+def visible_handoff(
+    session: Session, caller: PartyIdentity, handoff_id: str, *, lock: bool = False
+) -> HandoffRow:
+    """A handoff the caller may see: any for the platform, else one assigned to it."""
+    handoff = session.get(HandoffRow, handoff_id, with_for_update=lock)
+    if handoff is None or (
+        caller.role != Role.PLATFORM and handoff.assignee_party_id != caller.party_id
+    ):
+        raise not_found("handoff", handoff_id)
+    return handoff

@@ -8,16 +8,18 @@ from lifeline.hub.v1 import case_service_pb2 as pb
 from lifeline.hub.v1 import case_service_pb2_grpc
 
 from connectors import claims, signed
-from hub import auth
+from hub import auth, evidence
+from hub.db import Database
 from hub.engine import CaseEngine
 from hub.services.party import page_size
 from hub.signatures import MessageChecker
 
 
 class CaseService(case_service_pb2_grpc.CaseServiceServicer):
-    def __init__(self, engine: CaseEngine, checker: MessageChecker) -> None:
+    def __init__(self, engine: CaseEngine, checker: MessageChecker, db: Database) -> None:
         self._engine = engine
         self._checker = checker
+        self._db = db
 
     async def ReportSignal(
         self, request: pb.ReportSignalRequest, context: Any
@@ -70,4 +72,8 @@ class CaseService(case_service_pb2_grpc.CaseServiceServicer):
     async def ExportEvidence(
         self, request: pb.ExportEvidenceRequest, context: Any
     ) -> pb.ExportEvidenceResponse:
-        return await self._engine.export_evidence(auth.caller(), request.case_id)
+        caller = auth.caller()
+        name, bundle = await self._db.run(
+            lambda session: evidence.for_caller(session, request.case_id, caller)
+        )
+        return pb.ExportEvidenceResponse(bundle_json=bundle, file_name=name)
