@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from connectors import wording
-from connectors.errors import LifelineError, NotFoundError
+from connectors.errors import LifelineError
 from connectors.party import awaits_acknowledgement
 from console.web import View, action, page, redirect
 
@@ -125,10 +125,8 @@ async def _directory(view: View) -> tuple[list[party_pb2.Party], str]:
 async def _case_page(view: View) -> Response:
     if not view.link.is_platform:
         return redirect("/")
-    try:
-        shown = await _read(view, _case_id(view))
-    except NotFoundError:
-        return view.render("case_missing.html", 404, case_id=_case_id(view))
+    # An unknown case (or one not ours) is web.page()'s 404, like any other refusal.
+    shown = await _read(view, _case_id(view))
     parties, search_error = await _directory(view)
     return view.render(
         "case.html",
@@ -147,10 +145,7 @@ async def _case_page(view: View) -> Response:
 async def _live(view: View) -> Response:
     if not view.link.is_platform:
         return Response(status_code=404)
-    try:
-        shown = await _read(view, _case_id(view))
-    except NotFoundError:
-        return Response(status_code=404)
+    shown = await _read(view, _case_id(view))
     return view.render("_case_live.html", **_values(view, shown))
 
 
@@ -169,10 +164,7 @@ def _values(view: View, shown: CaseView) -> dict[str, Any]:
 
 async def _evidence(view: View) -> Response:
     """The case's evidence bundle, to keep and to check offline."""
-    try:
-        file_name, bundle = await view.link.desk.evidence(_case_id(view))
-    except NotFoundError:
-        return view.render("case_missing.html", 404, case_id=_case_id(view))
+    file_name, bundle = await view.link.desk.evidence(_case_id(view))
     return Response(
         bundle,
         media_type="application/json",
