@@ -62,12 +62,14 @@ class DutyDeskConnector(PartyConnector):
         response = await self.hub.cases.GetCase(case_service_pb2.GetCaseRequest(case_id=case_id))
         return response.case
 
-    async def handoffs(self, case_id: str) -> list[handoff_pb2.Handoff]:
-        """Every handoff of the case, in every state, oldest first (escalations after
-        the work they took over)."""
+    async def handoffs(
+        self, case_id: str = "", state: int = handoff_pb2.Handoff.STATE_UNSPECIFIED
+    ) -> list[handoff_pb2.Handoff]:
+        """Every handoff of a case (or of every case), in a state (or in any), oldest
+        first (escalations after the work they took over)."""
         found: list[handoff_pb2.Handoff] = await _every_page(
             self.hub.handoffs.ListHandoffs,
-            handoff_service_pb2.ListHandoffsRequest(case_id=case_id),
+            handoff_service_pb2.ListHandoffsRequest(case_id=case_id, state=state),  # type: ignore[arg-type]
             "handoffs",
         )
         return sorted(found, key=lambda h: h.create_time.ToNanoseconds())

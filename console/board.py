@@ -22,7 +22,6 @@ from typing import Any
 from lifeline.hub.v1 import (
     case_pb2,
     handoff_pb2,
-    handoff_service_pb2,
     party_pb2,
     rota_service_pb2,
 )
@@ -176,20 +175,10 @@ class Board:
 
 async def _open_handoffs(view: View) -> dict[str, list[handoff_pb2.Handoff]]:
     """Every open handoff of every case (the platform sees all), by case, nearest due first."""
-
-    async def in_state(state: int) -> list[handoff_pb2.Handoff]:
-        found: list[handoff_pb2.Handoff] = []
-        request = handoff_service_pb2.ListHandoffsRequest(state=state, page_size=500)  # type: ignore[arg-type]
-        while True:
-            page = await view.link.hub.handoffs.ListHandoffs(request)
-            found += page.handoffs
-            if not page.next_page_token:
-                return found
-            request.page_token = page.next_page_token
-
+    desk = view.link.duty_desk
     by_case: dict[str, list[handoff_pb2.Handoff]] = {}
-    for states in await asyncio.gather(*(in_state(s) for s in OPEN_STATES)):
-        for handoff in states:
+    for handoffs in await asyncio.gather(*(desk.handoffs(state=s) for s in OPEN_STATES)):
+        for handoff in handoffs:
             by_case.setdefault(handoff.case_id, []).append(handoff)
     for handoffs in by_case.values():
         handoffs.sort(key=lambda h: (h.due_time.ToSeconds() or math.inf, h.handoff_id))
@@ -199,15 +188,10 @@ async def _open_handoffs(view: View) -> dict[str, list[handoff_pb2.Handoff]]:
 async def _expired_alerts(view: View) -> dict[str, list[handoff_pb2.Handoff]]:
     """Duty alerts that expired without anyone acknowledging them, by case."""
     by_case: dict[str, list[handoff_pb2.Handoff]] = {}
-    request = handoff_service_pb2.ListHandoffsRequest(state=H.STATE_EXPIRED, page_size=500)
-    while True:
-        page = await view.link.hub.handoffs.ListHandoffs(request)
-        for h in page.handoffs:
-            if h.kind == DUTY_ALERT and not h.HasField("acknowledge_time"):
-                by_case.setdefault(h.case_id, []).append(h)
-        if not page.next_page_token:
-            return by_case
-        request.page_token = page.next_page_token
+    for h in await view.link.duty_desk.handoffs(state=H.STATE_EXPIRED):
+        if h.kind == DUTY_ALERT and not h.HasField("acknowledge_time"):
+            by_case.setdefault(h.case_id, []).append(h)
+    return by_case
 
 
 async def _shifts(

@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from connectors import wording
 from connectors.errors import LifelineError
+from connectors.outcomes import OUTCOMES
 from connectors.party import awaits_acknowledgement
 from console.web import View, action, page, redirect
 
@@ -43,7 +44,8 @@ HAND_OFF_KINDS = (
     K.HANDOFF_KIND_MEDICAL_CONSULT,
     K.HANDOFF_KIND_STAY_IN_CONTACT,
 )
-ALERT_OUTCOMES = (K.OUTCOME_CODE_ALERT_HANDLED,)
+# The outcomes that end a duty alert, as the hub accepts them.
+ALERT_OUTCOMES = tuple(sorted(OUTCOMES[K.HANDOFF_KIND_DUTY_ALERT]))
 RESOLUTIONS = tuple(code for code in case_pb2.CaseResolution.Code.values() if code)
 # The roles a note may be shared with, and the roles the directory search offers.
 DESK_ROLES = ("police", "committee", "merchant", "hospital", "courier")
