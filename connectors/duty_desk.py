@@ -8,8 +8,7 @@ signed in to the console): the timeline then says "duty-desk (Li Wei) graded HIG
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from lifeline.hub.v1 import (
     case_pb2,
@@ -21,19 +20,7 @@ from lifeline.hub.v1 import (
     rota_service_pb2,
 )
 
-from connectors.party import PartyConnector
-
-
-async def _every_page(call: Callable[[Any], Awaitable[Any]], request: Any, items: str) -> list[Any]:
-    """Every item of a List RPC, page after page (the largest pages the hub allows)."""
-    found: list[Any] = []
-    request.page_size = 500
-    while True:
-        page = await call(request)
-        found += getattr(page, items)
-        if not page.next_page_token:
-            return found
-        request.page_token = page.next_page_token
+from connectors.party import PartyConnector, every_page
 
 
 class DutyDeskConnector(PartyConnector):
@@ -41,7 +28,7 @@ class DutyDeskConnector(PartyConnector):
         self, minimum: int = case_pb2.RISK_LEVEL_UNSPECIFIED
     ) -> list[case_pb2.Case]:
         """Open cases, gravest first."""
-        cases: list[case_pb2.Case] = await _every_page(
+        cases: list[case_pb2.Case] = await every_page(
             self.hub.cases.ListCases,
             case_service_pb2.ListCasesRequest(
                 state=case_pb2.Case.STATE_OPEN,
@@ -55,7 +42,7 @@ class DutyDeskConnector(PartyConnector):
         """Every case, open or closed, updated at or after `time` (a shift handover)."""
         request = case_service_pb2.ListCasesRequest()
         request.updated_after.FromDatetime(time)
-        return await _every_page(self.hub.cases.ListCases, request, "cases")
+        return await every_page(self.hub.cases.ListCases, request, "cases")
 
     async def case(self, case_id: str) -> case_pb2.Case:
         """The case with its signals and, where reporters disagree, address candidates."""
@@ -67,7 +54,7 @@ class DutyDeskConnector(PartyConnector):
     ) -> list[handoff_pb2.Handoff]:
         """Every handoff of a case (or of every case), in a state (or in any), oldest
         first (escalations after the work they took over)."""
-        found: list[handoff_pb2.Handoff] = await _every_page(
+        found: list[handoff_pb2.Handoff] = await every_page(
             self.hub.handoffs.ListHandoffs,
             handoff_service_pb2.ListHandoffsRequest(case_id=case_id, state=state),  # type: ignore[arg-type]
             "handoffs",
@@ -82,7 +69,7 @@ class DutyDeskConnector(PartyConnector):
             role=role,  # type: ignore[arg-type]
             jurisdiction_code=jurisdiction_code,
         )
-        return await _every_page(self.hub.parties.ListParties, request, "parties")
+        return await every_page(self.hub.parties.ListParties, request, "parties")
 
     async def shifts(
         self, start: dt.datetime | None = None, end: dt.datetime | None = None
@@ -94,7 +81,7 @@ class DutyDeskConnector(PartyConnector):
             request.start_time.FromDatetime(start)
         if end is not None:
             request.end_time.FromDatetime(end)
-        return await _every_page(self.hub.rota.ListShifts, request, "shifts")
+        return await every_page(self.hub.rota.ListShifts, request, "shifts")
 
     async def report(
         self, signal: case_pb2.Signal, request_id: str = "", *, operator: str = ""

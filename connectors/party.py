@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from lifeline.hub.v1 import (
     case_pb2,
@@ -16,6 +17,18 @@ from connectors.client import HubClient
 
 H = handoff_pb2.Handoff
 _OPEN = (H.STATE_PENDING, H.STATE_DELIVERED, H.STATE_ACKNOWLEDGED)
+
+
+async def every_page(call: Callable[[Any], Awaitable[Any]], request: Any, items: str) -> list[Any]:
+    """Every item of a List RPC, page after page (the largest pages the hub allows)."""
+    found: list[Any] = []
+    request.page_size = 500
+    while True:
+        page = await call(request)
+        found += getattr(page, items)
+        if not page.next_page_token:
+            return found
+        request.page_token = page.next_page_token
 
 
 def awaits_acknowledgement(handoff: handoff_pb2.Handoff) -> bool:
@@ -50,25 +63,21 @@ class PartyConnector:
 
     async def open_work(self) -> list[handoff_pb2.Handoff]:
         """This party's unfinished handoffs, most urgent first."""
-        work: list[handoff_pb2.Handoff] = []
-        token = ""
-        while True:
-            page = await self.hub.handoffs.ListHandoffs(
-                handoff_service_pb2.ListHandoffsRequest(page_size=500, page_token=token)
-            )
-            mine = (h for h in page.handoffs if h.assignee_party_id == self.hub.party_id)
-            work += [h for h in mine if h.state in _OPEN]
-            token = page.next_page_token
-            if not token:
-                return by_time_left(work)
+        every: list[handoff_pb2.Handoff] = await every_page(
+            self.hub.handoffs.ListHandoffs, handoff_service_pb2.ListHandoffsRequest(), "handoffs"
+        )
+        mine = (h for h in every if h.assignee_party_id == self.hub.party_id)
+        return by_time_left(h for h in mine if h.state in _OPEN)
 
     async def timeline(self, case_id: str) -> list[case_pb2.CaseEvent]:
         """The case's events as this party may see them (hub/visibility.py): the platform
         all of them, another party its own work's."""
-        response = await self.hub.cases.ListCaseEvents(
-            case_service_pb2.ListCaseEventsRequest(case_id=case_id, page_size=1000)
+        events: list[case_pb2.CaseEvent] = await every_page(
+            self.hub.cases.ListCaseEvents,
+            case_service_pb2.ListCaseEventsRequest(case_id=case_id),
+            "events",
         )
-        return list(response.events)
+        return events
 
     async def evidence(self, case_id: str) -> tuple[str, str]:
         """The case's evidence bundle as this party may see it: (file name, JSON), to check

@@ -13,7 +13,7 @@ import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
 
-from lifeline.hub.v1 import case_pb2, handoff_pb2, handoff_service_pb2, rota_service_pb2
+from lifeline.hub.v1 import case_pb2, handoff_pb2, rota_service_pb2
 from starlette.responses import Response
 
 from connectors import wording
@@ -57,11 +57,8 @@ async def _changes(view: View, since: dt.datetime) -> Changes:
     cases = await desk.changed_since(since)
 
     async def reads(case_id: str) -> tuple[list[case_pb2.CaseEvent], list[handoff_pb2.Handoff]]:
-        listed = view.link.hub.handoffs.ListHandoffs(
-            handoff_service_pb2.ListHandoffsRequest(case_id=case_id, page_size=500)
-        )
-        events, handoffs = await asyncio.gather(desk.timeline(case_id), listed)
-        return events, list(handoffs.handoffs)
+        events, handoffs = await asyncio.gather(desk.timeline(case_id), desk.handoffs(case_id))
+        return events, handoffs
 
     changes = Changes(
         opened=[
