@@ -29,6 +29,26 @@ new MutationObserver(look).observe(document.body, {subtree: true, childList: tru
 """
 
 
+async def _start_demo(*options: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hub",
+        "demo",
+        *options,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
+def _assert_stopped(hub_pid: int) -> None:
+    try:
+        os.kill(hub_pid, 0)
+    except ProcessLookupError:
+        return
+    raise AssertionError(f"the demo's hub (pid {hub_pid}) is still running")
+
+
 async def _line(demo: asyncio.subprocess.Process, pattern: str, seen: list[str]) -> re.Match[str]:
     assert demo.stdout is not None
     while True:
@@ -41,17 +61,7 @@ async def _line(demo: asyncio.subprocess.Process, pattern: str, seen: list[str])
 
 
 async def test_the_demo_plays_on_the_board(browser: Any) -> None:
-    demo = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "hub",
-        "demo",
-        "--console",
-        "--console-listen",
-        "127.0.0.1:0",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    demo = await _start_demo("--console", "--console-listen", "127.0.0.1:0")
     output: list[str] = []
     try:
         hub_pid = int((await _line(demo, r"hub running as pid (\d+)", output)).group(1))
@@ -77,23 +87,11 @@ async def test_the_demo_plays_on_the_board(browser: Any) -> None:
         rest, _ = await asyncio.wait_for(demo.communicate(), timeout=60)
     text = "".join(output) + rest.decode()
     assert "all six cases reached their expected outcome" in text, text
-    try:
-        os.kill(hub_pid, 0)
-    except ProcessLookupError:
-        pass
-    else:
-        raise AssertionError(f"the demo's hub (pid {hub_pid}) is still running")
+    _assert_stopped(hub_pid)
 
 
 async def test_sigterm_stops_the_demo_and_removes_its_files() -> None:
-    demo = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "hub",
-        "demo",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    demo = await _start_demo()
     output: list[str] = []
     certs = (await _line(demo, r"certificates in (\S+)/certs", output)).group(1)
     hub_pid = int((await _line(demo, r"hub running as pid (\d+)", output)).group(1))
@@ -101,8 +99,4 @@ async def test_sigterm_stops_the_demo_and_removes_its_files() -> None:
     await asyncio.wait_for(demo.communicate(), timeout=60)
     assert demo.returncode == 143
     assert not os.path.exists(certs), "the demo's temporary directory (dev CA keys) is left"
-    try:
-        os.kill(hub_pid, 0)
-    except ProcessLookupError:
-        return
-    raise AssertionError(f"the demo's hub (pid {hub_pid}) is still running")
+    _assert_stopped(hub_pid)
