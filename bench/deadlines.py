@@ -30,9 +30,9 @@ from sqlmodel import col
 
 from connectors import ConnectorConfig, HubClient
 from hub import Hub, HubConfig
-from hub.certs import CertificateAuthority
-from hub.identity import PartyIdentity, Role
-from hub.models import DeadlineRow
+from hub.store.certs import CertificateAuthority
+from hub.store.models import DeadlineRow
+from wire.identity import PartyIdentity, Role
 
 CASES = 50
 INSERT_BATCH = 5000

@@ -25,10 +25,10 @@ from lifeline.hub.v1 import case_pb2, handoff_pb2, handoff_service_pb2
 
 from bench.suite import UNHURRIED_DEADLINES, _pct, _pki
 from connectors import ConnectorConfig, HubClient
-from connectors.errors import LifelineError
-from hub import caps, limits
-from hub.identity import PartyIdentity, Role
+from hub.domain import caps, limits
 from hub.process import spawn_hub
+from wire.errors import LifelineError
+from wire.identity import PartyIdentity, Role
 
 MERCHANTS = [PartyIdentity(f"shop-flood-{i}", Role.MERCHANT) for i in range(6)]
 COURIER = PartyIdentity("courier-flood", Role.COURIER)

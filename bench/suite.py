@@ -28,6 +28,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,10 @@ from lifeline.hub.v1 import case_pb2, handoff_pb2, inbox_service_pb2
 
 from bench import deadlines as deadline_bench
 from connectors import ConnectorConfig, HubClient
-from connectors.errors import LifelineError
-from hub.certs import CertificateAuthority
-from hub.identity import PartyIdentity, Role
 from hub.process import spawn_hub
+from hub.store.certs import CertificateAuthority
+from wire.errors import LifelineError
+from wire.identity import PartyIdentity, Role
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 PG_URL = os.environ.get(
@@ -55,6 +56,8 @@ BASE_PARTIES = [
     PartyIdentity("police-110105", Role.POLICE, "110105"),
 ]
 PAYLOAD = 1024
+BURST = 3000
+"""Deadlines falling due at the same moment (issue 14: all fired within 2 s)."""
 # The load test's police desk never acknowledges: without this, its handoffs would
 # come due in the middle of a long run, and the retries and escalations they cause
 # would be measured as if they were the cost of signals.
@@ -334,7 +337,7 @@ def _hold_streams(certs: str, address: str, party_ids: list[str], ready: Any, do
             for client in batch:
                 # A raw stream: held open, never read, as an idle desk's would be.
                 request = inbox_service_pb2.SubscribeInboxRequest()
-                streams.append(client._inbox_stub.SubscribeInbox(request))  # noqa: SLF001
+                streams.append(client.inbox.SubscribeInbox(request))
         ready.set()
         await asyncio.get_running_loop().run_in_executor(None, done.wait)
         for stream in streams:
@@ -386,7 +389,7 @@ async def parties(certs: Path, count: int, workers: int, db_url: str) -> dict[st
             if message.handoff.details.situation == token:
                 latencies.append((time.perf_counter() - start) * 1000)
                 break
-    await stream.aclose()  # type: ignore[attr-defined]
+    await stream.aclose()
     await police.close()
     await shop.close()
     done.set()
@@ -416,7 +419,7 @@ async def parties_alone(count: int) -> dict[str, Any]:
 async def main(quick: bool) -> dict[str, Any]:
     seconds = 1.0 if quick else 10.0
     # Highest last: a rate the hub cannot keep up with leaves a backlog behind it.
-    rates = [50, 200, 1000] if quick else [50, 100, 150, 200, 400, 1000]
+    rates = [50, 200, 500, 1000] if quick else [50, 100, 150, 200, 300, 400, 500, 1000]
     with tempfile.TemporaryDirectory(prefix="lifeline-bench-") as tmp:
         certs = Path(tmp) / "certs"
         _pki(certs, BASE_PARTIES)
@@ -431,20 +434,8 @@ async def main(quick: bool) -> dict[str, Any]:
             certs, f"sqlite:///{tmp}/bench.db", rates, seconds, drain
         )
         _say("hub on PostgreSQL...")
-        engine = sa.create_engine(PG_URL)
-        schema = f"bench_{os.getpid()}"
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        pg_url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        try:
-            figures["hub_postgresql"] = await hub_load(
-                certs, pg_url.render_as_string(hide_password=False), rates, seconds, drain
-            )
-        finally:
-            with engine.begin() as conn:
-                conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            engine.dispose()
+        with _pg_schema("load") as pg_url:
+            figures["hub_postgresql"] = await hub_load(certs, pg_url, rates, seconds, drain)
         count = 500 if quick else 10_000
         _say(f"{count:,} connected parties...")
         figures["parties"] = await parties(certs, count, 4, f"sqlite:///{tmp}/parties.db")
@@ -455,7 +446,29 @@ async def main(quick: bool) -> dict[str, Any]:
     figures["deadlines"]["baseline_apscheduler"] = await deadline_bench.baseline(
         [spread * i / probes for i in range(probes)]
     )
+    _say(f"a burst of {BURST:,} deadlines due at one moment...")
+    figures["burst_sqlite"] = await deadline_bench.run(0, BURST, 0.0, None)
+    with _pg_schema("burst") as pg_url:
+        figures["burst_postgresql"] = await deadline_bench.run(0, BURST, 0.0, pg_url)
+    figures["burst_baseline_apscheduler"] = await deadline_bench.baseline([0.0] * BURST)
     return figures
+
+
+@contextlib.contextmanager
+def _pg_schema(name: str) -> Iterator[str]:
+    """A PostgreSQL URL whose tables live in a schema of their own, dropped afterwards."""
+    engine = sa.create_engine(PG_URL)
+    schema = f"bench_{name}_{os.getpid()}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
 
 
 def report(f: dict[str, Any]) -> dict[str, Any]:
@@ -527,6 +540,16 @@ def report(f: dict[str, Any]) -> dict[str, Any]:
         ),
         ("deadlines: restart resume s", summary["deadline_resume_s"], ""),
     ]
+    for db in ("sqlite", "postgresql"):
+        burst = f[f"burst_{db}"]["hub"]
+        rows.append(
+            (
+                f"deadlines: {BURST:,} due at once, {db}: all fired within ms",
+                burst["max_ms"],
+                f"p99 {burst['p99_ms']:.1f} ms, {burst['fired']:,} fired;"
+                f" APScheduler alone max {f['burst_baseline_apscheduler']['max_ms']:.1f} ms",
+            )
+        )
     print(f"\n{'measure':<58}{'value':>12}  beside")
     for name, value, note in rows:
         shown = "-" if value is None else f"{value:,.1f}"

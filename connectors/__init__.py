@@ -5,6 +5,6 @@ Public surface: ConnectorConfig, HubClient, and the exceptions in connectors.err
 
 from connectors.client import HubClient
 from connectors.config import ConnectorConfig
-from connectors.errors import LifelineError
+from wire.errors import LifelineError
 
 __all__ = ["ConnectorConfig", "HubClient", "LifelineError"]

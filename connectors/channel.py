@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import grpc
@@ -13,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from connectors.config import ConnectorConfig
 from connectors.errors import ConfigError
-from connectors.signed import Signer
+from wire.signed import Signer
 
 
 def _read(path: object, what: str) -> bytes:
@@ -94,6 +95,7 @@ def secure_channel(
     config: ConnectorConfig,
     credentials: grpc.ChannelCredentials | None = None,
     address: str | None = None,
+    interceptors: Sequence[grpc.aio.UnaryUnaryClientInterceptor] = (),
 ) -> grpc.aio.Channel:
     options: list[tuple[str, str | int]] = [
         ("grpc.keepalive_time_ms", 30_000),
@@ -102,5 +104,9 @@ def secure_channel(
     if config.server_name:
         options.append(("grpc.ssl_target_name_override", config.server_name))
     return grpc.aio.secure_channel(
-        address or config.addresses[0], credentials or load_credentials(config), options=options
+        address or config.addresses[0],
+        credentials or load_credentials(config),
+        options=options,
+        # grpc-stubs leaves ClientInterceptor a placeholder that nothing matches.
+        interceptors=interceptors,  # type: ignore[arg-type]
     )

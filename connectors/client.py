@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
@@ -29,20 +29,19 @@ from lifeline.hub.v1 import (
     rota_service_pb2_grpc,
 )
 
-from connectors import claims, signed
 from connectors.channel import load_party, secure_channel
 from connectors.config import ConnectorConfig
 from connectors.errors import (
     FailedPreconditionError,
     HubUnavailableError,
-    LifelineError,
     from_rpc_error,
 )
+from wire import claims, reasons, signed
+from wire.errors import LifelineError
 
 log = logging.getLogger(__name__)
 
 H = handoff_pb2.Handoff
-ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
 HANDLER_ATTEMPTS = 3
 """How often work() runs a handler on one message before reporting it and moving on."""
 
@@ -76,7 +75,7 @@ class HandlerFailure:
     error: Exception
 
 
-async def _until(stream: AsyncIterator[Any], stop: asyncio.Event) -> AsyncIterator[Any]:
+async def _until(stream: AsyncGenerator[Any, None], stop: asyncio.Event) -> AsyncIterator[Any]:
     """The stream's items until `stop` is set, even while the stream is idle."""
     stopping = asyncio.ensure_future(stop.wait())
     try:
@@ -95,25 +94,25 @@ async def _until(stream: AsyncIterator[Any], stop: asyncio.Event) -> AsyncIterat
                 return
     finally:
         stopping.cancel()
-        await stream.aclose()  # type: ignore[attr-defined]
+        await stream.aclose()
 
 
-class _Guarded:
-    """A stub whose unary calls raise typed LifelineErrors instead of grpc.RpcError."""
+class _TypedErrors(grpc.aio.UnaryUnaryClientInterceptor):
+    """Every unary call on the channel raises a typed LifelineError instead of grpc.RpcError,
+    so the generated stubs keep their own types (request in, response out)."""
 
-    def __init__(self, stub: object) -> None:
-        self._stub = stub
-
-    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
-        method = getattr(self._stub, name)
-
-        async def call(request: Any, **kwargs: Any) -> Any:
-            try:
-                return await method(request, **kwargs)
-            except grpc.RpcError as e:
-                raise from_rpc_error(e) from None
-
-        return call
+    async def intercept_unary_unary(
+        self,
+        # grpc-stubs types the continuation as returning the call; it returns an awaitable of it.
+        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Any],
+        client_call_details: grpc.aio.ClientCallDetails,
+        request: Any,
+    ) -> Any:
+        try:
+            call = await continuation(client_call_details, request)
+            return await call
+        except grpc.RpcError as e:
+            raise from_rpc_error(e) from None
 
 
 class HubClient:
@@ -130,20 +129,21 @@ class HubClient:
 
     def _connect(self) -> None:
         address = self.config.addresses[self._address % len(self.config.addresses)]
-        self.channel = secure_channel(self.config, self._credentials, address)
-        self.cases = _Guarded(case_service_pb2_grpc.CaseServiceStub(self.channel))
-        self.handoffs = _Guarded(handoff_service_pb2_grpc.HandoffServiceStub(self.channel))
-        self._inbox_stub = inbox_service_pb2_grpc.InboxServiceStub(self.channel)
-        self.inbox = _Guarded(self._inbox_stub)
-        self.parties = _Guarded(party_service_pb2_grpc.PartyServiceStub(self.channel))
-        self.rota = _Guarded(rota_service_pb2_grpc.RotaServiceStub(self.channel))
-        self._health = _Guarded(health_pb2_grpc.HealthStub(self.channel))
+        self.channel = secure_channel(
+            self.config, self._credentials, address, interceptors=[_TypedErrors()]
+        )
+        self.cases = case_service_pb2_grpc.CaseServiceStub(self.channel)
+        self.handoffs = handoff_service_pb2_grpc.HandoffServiceStub(self.channel)
+        self.inbox = inbox_service_pb2_grpc.InboxServiceStub(self.channel)
+        self.parties = party_service_pb2_grpc.PartyServiceStub(self.channel)
+        self.rota = rota_service_pb2_grpc.RotaServiceStub(self.channel)
+        self._health = health_pb2_grpc.HealthStub(self.channel)
 
     async def subscribe(
         self, after_sequence: int = 0
-    ) -> AsyncIterator[inbox_service_pb2.InboxMessage]:
+    ) -> AsyncGenerator[inbox_service_pb2.InboxMessage, None]:
         """This party's inbox from a cursor (0: after the last acknowledged), then live."""
-        call = self._inbox_stub.SubscribeInbox(
+        call = self.inbox.SubscribeInbox(
             inbox_service_pb2.SubscribeInboxRequest(after_sequence=after_sequence)
         )
         try:
@@ -185,7 +185,7 @@ class HubClient:
             != (handoff.escalated_from if handoff.HasField("escalated_from") else None)
         ):
             raise signed.SignedMessageError(
-                signed.SIGNED_CONTENT_MISMATCH,
+                reasons.SIGNED_CONTENT_MISMATCH,
                 f"handoff {handoff.handoff_id} differs from what the hub signed",
             )
 
@@ -219,7 +219,7 @@ class HubClient:
             or said != plain
         ):
             raise signed.SignedMessageError(
-                signed.SIGNED_CONTENT_MISMATCH,
+                reasons.SIGNED_CONTENT_MISMATCH,
                 f"case update {update.update_id} differs from what the hub signed",
             )
 
@@ -259,7 +259,7 @@ class HubClient:
         try:
             return await send()
         except FailedPreconditionError as e:
-            if e.reason != ILLEGAL_TRANSITION:
+            if e.reason != reasons.ILLEGAL_TRANSITION:
                 raise
             current = (
                 await self.handoffs.GetHandoff(

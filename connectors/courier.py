@@ -5,6 +5,7 @@ from __future__ import annotations
 from lifeline.hub.v1 import handoff_pb2
 
 from connectors.party import PartyConnector
+from wire.enums import OutcomeCode
 
 
 class CourierConnector(PartyConnector):
@@ -13,7 +14,7 @@ class CourierConnector(PartyConnector):
     ) -> handoff_pb2.Handoff:
         return await self.finish(
             handoff_id,
-            handoff_pb2.OUTCOME_CODE_PARCEL_INTERCEPTED,
+            OutcomeCode.PARCEL_INTERCEPTED,
             note,
             request_id,
             operator=operator,
@@ -24,7 +25,7 @@ class CourierConnector(PartyConnector):
     ) -> handoff_pb2.Handoff:
         return await self.finish(
             handoff_id,
-            handoff_pb2.OUTCOME_CODE_PARCEL_ALREADY_DELIVERED,
+            OutcomeCode.PARCEL_ALREADY_DELIVERED,
             note,
             request_id,
             operator=operator,
@@ -35,7 +36,7 @@ class CourierConnector(PartyConnector):
     ) -> handoff_pb2.Handoff:
         return await self.finish(
             handoff_id,
-            handoff_pb2.OUTCOME_CODE_PARCEL_INTERCEPT_FAILED,
+            OutcomeCode.PARCEL_INTERCEPT_FAILED,
             note,
             request_id,
             operator=operator,

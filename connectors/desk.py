@@ -5,8 +5,7 @@ from __future__ import annotations
 from lifeline.hub.v1 import handoff_pb2
 
 from connectors.party import PartyConnector
-
-codes = handoff_pb2
+from wire.enums import OutcomeCode
 
 
 class DeskConnector(PartyConnector):
@@ -14,7 +13,7 @@ class DeskConnector(PartyConnector):
         self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
         return await self.finish(
-            handoff_id, codes.OUTCOME_CODE_PERSON_FOUND_SAFE, note, request_id, operator=operator
+            handoff_id, OutcomeCode.PERSON_FOUND_SAFE, note, request_id, operator=operator
         )
 
     async def taken_to_hospital(
@@ -22,7 +21,7 @@ class DeskConnector(PartyConnector):
     ) -> handoff_pb2.Handoff:
         return await self.finish(
             handoff_id,
-            codes.OUTCOME_CODE_PERSON_TAKEN_TO_HOSPITAL,
+            OutcomeCode.PERSON_TAKEN_TO_HOSPITAL,
             note,
             request_id,
             operator=operator,
@@ -32,20 +31,20 @@ class DeskConnector(PartyConnector):
         self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
         return await self.finish(
-            handoff_id, codes.OUTCOME_CODE_PERSON_NOT_FOUND, note, request_id, operator=operator
+            handoff_id, OutcomeCode.PERSON_NOT_FOUND, note, request_id, operator=operator
         )
 
     async def false_report(
         self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
         return await self.finish(
-            handoff_id, codes.OUTCOME_CODE_FALSE_REPORT, note, request_id, operator=operator
+            handoff_id, OutcomeCode.FALSE_REPORT, note, request_id, operator=operator
         )
 
     async def followed_up(
         self,
         handoff_id: str,
-        code: int = codes.OUTCOME_CODE_FOLLOW_UP_PERSON_WELL,
+        code: int = OutcomeCode.FOLLOW_UP_PERSON_WELL,
         note: str = "",
         request_id: str = "",
         *,

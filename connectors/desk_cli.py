@@ -14,34 +14,19 @@ from typing import Any, TypeVar
 
 import click
 from google.protobuf import json_format
-from lifeline.hub.v1 import handoff_pb2, handoff_service_pb2, inbox_service_pb2, party_pb2
+from lifeline.hub.v1 import handoff_pb2, handoff_service_pb2, inbox_service_pb2
 
-from connectors import wording
 from connectors.client import HubClient
 from connectors.config import ConnectorConfig
-from connectors.errors import ConfigError, HandshakeError, HubUnavailableError, LifelineError
+from connectors.errors import ConfigError, HandshakeError, HubUnavailableError
 from connectors.party import PartyConnector, awaits_acknowledgement, by_time_left
+from wire import wording
+from wire.errors import LifelineError
+from wire.identity import Role
+from wire.outcomes import outcomes_for
 
 T = TypeVar("T")
 H = handoff_pb2.Handoff
-ROLES = ["police", "committee", "courier", "merchant", "hospital", "platform"]
-# Outcome codes each role may report, as typed on the command line.
-OUTCOMES = {
-    "police": ["PERSON_FOUND_SAFE", "PERSON_TAKEN_TO_HOSPITAL", "PERSON_NOT_FOUND", "FALSE_REPORT"],
-    "committee": [
-        "PERSON_FOUND_SAFE",
-        "PERSON_TAKEN_TO_HOSPITAL",
-        "PERSON_NOT_FOUND",
-        "FALSE_REPORT",
-        "FOLLOW_UP_PERSON_WELL",
-        "FOLLOW_UP_NEEDS_SUPPORT",
-        "FOLLOW_UP_UNREACHABLE",
-    ],
-    "courier": ["PARCEL_INTERCEPTED", "PARCEL_ALREADY_DELIVERED", "PARCEL_INTERCEPT_FAILED"],
-    "merchant": ["ORDER_HELD", "ORDER_CANCELLED", "ORDER_ALREADY_SHIPPED"],
-    "hospital": ["DRUG_IDENTIFIED", "DRUG_NOT_IDENTIFIED", "REFERRAL_ACCEPTED"],
-    "platform": [n.removeprefix("OUTCOME_CODE_") for n in handoff_pb2.OutcomeCode.keys()[1:]],
-}
 CALL_TIMEOUT = 10.0
 
 
@@ -98,7 +83,7 @@ def _json(message: Any) -> str:
 
 
 class _Desk:
-    def __init__(self, role: str, config: Callable[[], ConnectorConfig], as_json: bool) -> None:
+    def __init__(self, role: Role, config: Callable[[], ConnectorConfig], as_json: bool) -> None:
         self.role = role
         self._config = config
         self.as_json = as_json
@@ -117,9 +102,10 @@ class _Desk:
             async with HubClient(self.config) as client:
                 actual = client.party_id
                 me = await asyncio.wait_for(client.whoami(), CALL_TIMEOUT)
-                role = party_pb2.Role.Name(me.role).removeprefix("ROLE_").lower()
-                if role != self.role:
-                    raise click.ClickException(f"{actual} is a {role}, not a {self.role}")
+                if Role.from_proto(me.role) != self.role:
+                    raise click.ClickException(
+                        f"{actual} is a {wording.role(me.role)}, not a {self.role}"
+                    )
                 return await action(PartyConnector(client))
 
         try:
@@ -154,7 +140,7 @@ def desk() -> None:
     """
 
 
-def _role_group(role: str) -> click.Group:
+def _role_group(role: Role) -> click.Group:
     @click.group(role, help=f"Work as a {role} desk.")
     @click.option(
         "--certs", type=click.Path(file_okay=False, path_type=Path), help="Certificate directory."
@@ -274,13 +260,14 @@ def progress(d: _Desk, handoff_id: str, stage: str, note: str) -> None:
 @click.pass_obj
 def outcome(d: _Desk, handoff_id: str, code: str, note: str) -> None:
     """Report how it ended (signed); acknowledges first if needed."""
-    if code.upper() not in OUTCOMES[d.role]:
-        raise click.ClickException(f"a {d.role} reports one of: {', '.join(OUTCOMES[d.role])}")
-    value = handoff_pb2.OutcomeCode.Value("OUTCOME_CODE_" + code.upper())
-    d.show(d.run(lambda p: p.finish(handoff_id, value, note)))
+    # As typed on the command line: PERSON_FOUND_SAFE for OUTCOME_CODE_PERSON_FOUND_SAFE.
+    may_report = {outcome.name: outcome for outcome in outcomes_for(d.role)}
+    if code.upper() not in may_report:
+        raise click.ClickException(f"a {d.role} reports one of: {', '.join(may_report)}")
+    d.show(d.run(lambda p: p.finish(handoff_id, may_report[code.upper()], note)))
 
 
-for _role in ROLES:
+for _role in Role:
     _group = _role_group(_role)
     for _command in (list_handoffs, watch, acknowledge, decline, progress, outcome):
         _group.add_command(_command)

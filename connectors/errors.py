@@ -1,7 +1,8 @@
 """Typed errors, mapped from the hub's gRPC status and its ErrorInfo reason.
 
 Switch on the class for the kind of failure and on ``reason`` for the exact one
-(the reasons are listed in hub/errors.py and docs/errors.md).
+(the reasons are listed in wire/reasons.py and docs/errors.md). The base,
+LifelineError, is wire/errors.py's, so that wire's SignedMessageError is one too.
 """
 
 from __future__ import annotations
@@ -11,26 +12,7 @@ from typing import Any
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
-
-class LifelineError(Exception):
-    """Base of every error the connectors raise."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: grpc.StatusCode | None = None,
-        reason: str = "",
-        metadata: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.reason = reason
-        self.metadata = metadata or {}
-
-    def __str__(self) -> str:
-        return f"{self.reason}: {self.message}" if self.reason else self.message
+from wire.errors import LifelineError
 
 
 class ConfigError(LifelineError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2
 
 from connectors.party import PartyConnector
+from wire.enums import OutcomeCode
 
 
 class HospitalConnector(PartyConnector):
@@ -33,7 +34,7 @@ class HospitalConnector(PartyConnector):
     ) -> handoff_pb2.Handoff:
         return await self.finish(
             handoff_id,
-            handoff_pb2.OUTCOME_CODE_DRUG_IDENTIFIED,
+            OutcomeCode.DRUG_IDENTIFIED,
             note,
             request_id,
             operator=operator,
@@ -44,7 +45,7 @@ class HospitalConnector(PartyConnector):
     ) -> handoff_pb2.Handoff:
         return await self.finish(
             handoff_id,
-            handoff_pb2.OUTCOME_CODE_DRUG_NOT_IDENTIFIED,
+            OutcomeCode.DRUG_NOT_IDENTIFIED,
             note,
             request_id,
             operator=operator,
@@ -55,7 +56,7 @@ class HospitalConnector(PartyConnector):
     ) -> handoff_pb2.Handoff:
         return await self.finish(
             handoff_id,
-            handoff_pb2.OUTCOME_CODE_REFERRAL_ACCEPTED,
+            OutcomeCode.REFERRAL_ACCEPTED,
             note,
             request_id,
             operator=operator,

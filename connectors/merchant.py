@@ -6,6 +6,7 @@ from __future__ import annotations
 from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2
 
 from connectors.party import PartyConnector
+from wire.enums import OutcomeCode
 
 
 class MerchantConnector(PartyConnector):
@@ -41,7 +42,7 @@ class MerchantConnector(PartyConnector):
         self, handoff_id: str, note: str = "", request_id: str = "", *, operator: str = ""
     ) -> handoff_pb2.Handoff:
         return await self.finish(
-            handoff_id, handoff_pb2.OUTCOME_CODE_ORDER_HELD, note, request_id, operator=operator
+            handoff_id, OutcomeCode.ORDER_HELD, note, request_id, operator=operator
         )
 
     async def confirm_cancelled(
@@ -49,7 +50,7 @@ class MerchantConnector(PartyConnector):
     ) -> handoff_pb2.Handoff:
         return await self.finish(
             handoff_id,
-            handoff_pb2.OUTCOME_CODE_ORDER_CANCELLED,
+            OutcomeCode.ORDER_CANCELLED,
             note,
             request_id,
             operator=operator,
@@ -60,7 +61,7 @@ class MerchantConnector(PartyConnector):
     ) -> handoff_pb2.Handoff:
         return await self.finish(
             handoff_id,
-            handoff_pb2.OUTCOME_CODE_ORDER_ALREADY_SHIPPED,
+            OutcomeCode.ORDER_ALREADY_SHIPPED,
             note,
             request_id,
             operator=operator,
@@ -69,7 +70,7 @@ class MerchantConnector(PartyConnector):
     async def stayed_in_contact(
         self,
         handoff_id: str,
-        code: int = handoff_pb2.OUTCOME_CODE_CONTACT_KEPT,
+        code: int = OutcomeCode.CONTACT_KEPT,
         note: str = "",
         request_id: str = "",
         *,

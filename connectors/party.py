@@ -70,7 +70,7 @@ class PartyConnector:
         return by_time_left(h for h in mine if h.state in _OPEN)
 
     async def timeline(self, case_id: str) -> list[case_pb2.CaseEvent]:
-        """The case's events as this party may see them (hub/visibility.py): the platform
+        """The case's events as this party may see them (hub/store/visibility.py): the platform
         all of them, another party its own work's."""
         events: list[case_pb2.CaseEvent] = await every_page(
             self.hub.cases.ListCaseEvents,

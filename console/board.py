@@ -28,8 +28,8 @@ from lifeline.hub.v1 import (
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from connectors import wording
 from console.web import View, action, as_datetime, page, redirect
+from wire import wording
 
 H = handoff_pb2.Handoff
 E = case_pb2.CaseEvent

@@ -19,11 +19,12 @@ from lifeline.hub.v1 import case_pb2, handoff_pb2, party_pb2
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from connectors import wording
-from connectors.errors import LifelineError
-from connectors.outcomes import OUTCOMES
 from connectors.party import awaits_acknowledgement
 from console.web import View, action, page, redirect
+from wire import wording
+from wire.errors import LifelineError
+from wire.identity import Role
+from wire.outcomes import OUTCOMES
 
 K = handoff_pb2
 H = handoff_pb2.Handoff
@@ -48,13 +49,9 @@ HAND_OFF_KINDS = (
 ALERT_OUTCOMES = tuple(sorted(OUTCOMES[K.HANDOFF_KIND_DUTY_ALERT]))
 RESOLUTIONS = tuple(code for code in case_pb2.CaseResolution.Code.values() if code)
 # The roles a note may be shared with, and the roles the directory search offers.
-DESK_ROLES = ("police", "committee", "merchant", "hospital", "courier")
+DESK_ROLES = (Role.POLICE, Role.COMMITTEE, Role.MERCHANT, Role.HOSPITAL, Role.COURIER)
 # An alert in these states still needs an operator: to take it, then to complete it.
 _ALERT_WAITING = (H.STATE_PENDING, H.STATE_DELIVERED, H.STATE_ACKNOWLEDGED)
-
-
-def _role(name: str) -> int:
-    return party_pb2.Role.Value(f"ROLE_{name.upper()}")
 
 
 # -- reading the case ----------------------------------------------------------------
@@ -116,7 +113,7 @@ async def _directory(view: View) -> tuple[list[party_pb2.Party], str]:
     role = asked.get("role", "")
     try:
         parties = await view.link.duty_desk.parties(
-            role=_role(role) if role in DESK_ROLES else party_pb2.ROLE_UNSPECIFIED,
+            role=Role(role).proto if role in DESK_ROLES else party_pb2.ROLE_UNSPECIFIED,
             jurisdiction_code=asked.get("jurisdiction", "").strip(),
         )
     except LifelineError as e:
@@ -228,7 +225,7 @@ async def _hand_off(view: View, form: FormData) -> Response:
 
 async def _note(view: View, form: FormData) -> Response:
     text = _text(view, form, "text", "Write the note first.")
-    roles = [_role(r) for r in form.getlist("share_with") if r in DESK_ROLES]
+    roles = [Role(r).proto for r in form.getlist("share_with") if r in DESK_ROLES]
     desk = view.link.duty_desk
     await desk.note(_case_id(view), text, share_with=roles, operator=view.operator.name)
     if not roles:

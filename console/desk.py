@@ -22,10 +22,10 @@ from lifeline.hub.v1 import case_pb2, handoff_pb2, signed_pb2
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from connectors import claims, signed, wording
-from connectors.outcomes import OUTCOMES
 from connectors.party import awaits_acknowledgement
 from console.web import View, action, as_datetime, page, redirect
+from wire import claims, signed, wording
+from wire.outcomes import OUTCOMES
 
 H = handoff_pb2.Handoff
 _CASE_UPDATE = signed_pb2.SignedPayload.Kind.Name(signed_pb2.SignedPayload.KIND_CASE_UPDATE)

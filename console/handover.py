@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from lifeline.hub.v1 import case_pb2, handoff_pb2, rota_service_pb2
 from starlette.responses import Response
 
-from connectors import wording
 from console.web import View, as_datetime, page, redirect
+from wire import wording
 
 FIRST_HANDOVER = dt.timedelta(hours=12)
 """How far back a first sign-in looks."""

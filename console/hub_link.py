@@ -17,8 +17,8 @@ from lifeline.hub.v1 import inbox_service_pb2, party_pb2
 
 from connectors import ConnectorConfig, HubClient
 from connectors.duty_desk import DutyDeskConnector
-from connectors.errors import LifelineError
 from connectors.party import PartyConnector
+from wire.errors import LifelineError
 
 log = logging.getLogger(__name__)
 HEALTH_CHECK_SECONDS = 3.0

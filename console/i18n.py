@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo
 
-from connectors import wording
+from wire import wording
 
 LANGUAGES = ("zh-CN", "en")
 LANGUAGE_NAMES = {"zh-CN": "中文", "en": "English"}
@@ -51,5 +51,5 @@ def local_time(value: dt.datetime | None, zone: ZoneInfo, now: dt.datetime) -> s
 
 
 def duration(seconds: float) -> str:
-    """`2h05m`, the same two-unit form the desk CLIs print (connectors/wording.py)."""
+    """`2h05m`, the same two-unit form the desk CLIs print (wire/wording.py)."""
     return wording.duration(max(seconds, 0))

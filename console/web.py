@@ -41,7 +41,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from connectors.errors import (
     HubUnavailableError,
     InvalidArgumentError,
-    LifelineError,
     NotFoundError,
     PermissionDeniedError,
 )
@@ -57,6 +56,7 @@ from console.accounts import (
     WrongCredentials,
 )
 from console.hub_link import HubLink
+from wire.errors import LifelineError
 
 SESSION_COOKIE = "lifeline_session"
 SIGN_IN_CSRF_COOKIE = "lifeline_sign_in_csrf"

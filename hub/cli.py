@@ -13,11 +13,12 @@ from sqlmodel import Session
 
 from connectors.desk_cli import desk
 from console.cli import console
-from hub import certs, logs, rota
-from hub.db import DEFAULT_URL, Database
-from hub.errors import HubError
-from hub.identity import IdentityError, PartyIdentity, Role
-from hub.models import RotaShiftRow
+from hub import logs
+from hub.domain.errors import HubError
+from hub.store import certs, rota
+from hub.store.db import DEFAULT_URL, Database
+from hub.store.models import RotaShiftRow
+from wire.identity import IdentityError, PartyIdentity, Role
 
 
 class _OneLineErrors(click.Group):
@@ -163,10 +164,10 @@ def serve(
     verbose = ctx.find_root().params["verbose"]
     level = log_level.upper() if log_level else ("DEBUG" if verbose else "INFO")
     logs.configure(logging.getLevelNamesMapping()[level], log_format)
-    from hub.deadlines import DeadlinePolicy
-    from hub.policy import HandoffPolicy
-    from hub.server import HubConfig
-    from hub.server import serve as run
+    from hub.api.server import HubConfig
+    from hub.api.server import serve as run
+    from hub.domain.deadlines import DeadlinePolicy
+    from hub.domain.policy import HandoffPolicy
 
     # Both files are read before anything starts: a bad one stops the hub with its line.
     config = HubConfig(
@@ -189,8 +190,8 @@ def audit_group() -> None:
 @click.option("--db", "db_url", default=DEFAULT_URL, show_default=True, help="Database URL.")
 def audit_verify(db_url: str) -> None:
     """Check every case's hash chain; name the first broken link. Exit 1 if any."""
-    from hub.db import Database
-    from hub.timeline import verify_all
+    from hub.store.db import Database
+    from hub.store.timeline import verify_all
 
     db = Database(db_url)
     try:
@@ -329,7 +330,7 @@ def parties_import(file: Path, db_url: str) -> None:
     certificate (`lifeline certs issue`); it gets its work from the moment it is
     imported, waiting in its inbox until it connects.
     """
-    from hub import directory
+    from hub.store import directory
 
     entries = directory.load(file)
     db = _migrated_db(db_url)
@@ -363,7 +364,7 @@ def webhooks_group() -> None:
 def webhooks_log(party_id: str | None, limit: int, db_url: str) -> None:
     """Print each delivery (event, party, case, state) and its attempts (time, HTTP status
     or error), oldest first."""
-    from hub import webhooks
+    from hub.store import webhooks
 
     db = _migrated_db(db_url)
     try:
@@ -399,8 +400,8 @@ def evidence_export(
     """Write CASE_ID's signed messages, receipts, certificates and timeline to a file."""
     import json
 
-    from hub.db import Database
-    from hub.evidence import EvidenceError, export
+    from hub.cases.evidence import EvidenceError, export
+    from hub.store.db import Database
 
     db = Database(db_url)
     try:
@@ -427,7 +428,7 @@ def evidence_verify(bundle_file: Path, ca_pem: Path) -> None:
     """Check a bundle offline against the CA; name the first thing that fails (exit 1)."""
     import json
 
-    from hub.evidence import EvidenceError, verify
+    from hub.cases.evidence import EvidenceError, verify
 
     try:
         report = verify(json.loads(bundle_file.read_text()), certs.load_certificate(ca_pem))

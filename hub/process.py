@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-READY = "lifeline hub serving on port "
-"""The one line `lifeline serve` prints on stdout once it listens."""
+from hub.api.server import READY
 
 
 async def spawn_hub(

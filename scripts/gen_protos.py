@@ -26,6 +26,9 @@ def generate(out: Path) -> None:
     if generated.exists():
         shutil.rmtree(generated)
     out.mkdir(parents=True, exist_ok=True)
+    # mypy-protobuf's plugin types the service stubs (grpc_tools' own *_pb2_grpc.py are
+    # untyped); the hub and the SDK use grpc.aio only, so only the async signatures.
+    grpc_stubs_plugin = Path(sys.executable).parent / "protoc-gen-mypy_grpc"
     status = protoc.main(
         [
             "grpc_tools.protoc",
@@ -34,6 +37,9 @@ def generate(out: Path) -> None:
             f"--python_out={out}",
             f"--pyi_out={out}",
             f"--grpc_python_out={out}",
+            f"--plugin=protoc-gen-mypy_grpc={grpc_stubs_plugin}",
+            "--mypy_grpc_opt=only_async,quiet",
+            f"--mypy_grpc_out={out}",
             *sources,
         ]
     )

@@ -1,5 +1,5 @@
 """Writes the canonical examples of docs/signed-messages.md, one per message kind,
-with their exact bytes, from the code that signs (connectors/signed.py and claims.py).
+with their exact bytes, from the code that signs (wire/signed.py and claims.py).
 
 The keys, salts, decoys, message ids and times are fixed, and signatures are
 deterministic (RFC 6979), so the bytes are the same on every run; a partner can
@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from lifeline.hub.v1 import case_pb2, handoff_pb2, signed_pb2
 
-from connectors import claims, signed
-from connectors.signed import Claim, Signer
+from wire import claims, signed
+from wire.signed import Claim, Signer
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "signed-messages.md"

@@ -7,6 +7,7 @@ under CI (CI=true) they fail instead of skipping.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import uuid
@@ -19,10 +20,10 @@ import sqlalchemy as sa
 
 from connectors import ConnectorConfig, HubClient
 from hub import Hub, HubConfig
-from hub.certs import CertificateAuthority
-from hub.db import normalise_url
-from hub.identity import PartyIdentity, Role
+from hub.store.certs import CertificateAuthority
+from hub.store.db import normalise_url
 from tests.browser import CHROMIUM, CONSOLE_PASSWORD
+from wire.identity import PartyIdentity, Role
 
 PARTIES = {
     "duty-desk": PartyIdentity("duty-desk", Role.PLATFORM),
@@ -144,18 +145,16 @@ class ManualClock:
     """Time that moves only when a test says so."""
 
     def __init__(self) -> None:
-        import datetime as dt
-
         self._now = dt.datetime.now(dt.UTC)
         self._mono = 0.0
 
-    def now(self):  # type: ignore[no-untyped-def]
+    def now(self) -> dt.datetime:
         return self._now
 
     def monotonic(self) -> float:
         return self._mono
 
-    def advance(self, delta) -> None:  # type: ignore[no-untyped-def]
+    def advance(self, delta: dt.timedelta) -> None:
         self._now += delta
         self._mono += delta.total_seconds()
 

@@ -10,14 +10,15 @@ import asyncio
 import sys
 from pathlib import Path
 
-from connectors.signed import Signer
-from hub import certs
-from hub.clock import SystemClock
-from hub.db import Database
-from hub.engine import CaseEngine
-from hub.inbox import Doorbell
-from hub.matching import load_or_create_secret
-from hub.policy import HandoffPolicy
+from hub.cases import chase
+from hub.cases.unit import Cases
+from hub.domain.clock import SystemClock
+from hub.domain.matching import load_or_create_secret
+from hub.domain.policy import HandoffPolicy
+from hub.store import certs
+from hub.store.db import Database
+from hub.store.inbox import Doorbell
+from wire.signed import Signer
 
 
 async def main(db_url: str, certs_dir: Path, name: str) -> None:
@@ -25,7 +26,7 @@ async def main(db_url: str, certs_dir: Path, name: str) -> None:
     signer = Signer(
         certs.load_private_key(certs_dir / "hub.key"), certs.load_certificate(certs_dir / "hub.pem")
     )
-    engine = CaseEngine(
+    cases = Cases(
         db,
         SystemClock(),
         load_or_create_secret(certs_dir / "matching.key"),
@@ -34,7 +35,7 @@ async def main(db_url: str, certs_dir: Path, name: str) -> None:
         signer,
     )
     total = 0
-    while batch := await engine.fire_due(name, batch=50):
+    while batch := await chase.fire_due(cases, name, batch=50):
         total += batch
     db.close()
     print(total, flush=True)

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from lifeline.hub.v1 import case_pb2, inbox_service_pb2
+from lifeline.hub.v1 import case_pb2, handoff_pb2, inbox_service_pb2
 
 from connectors import HubClient
 
@@ -84,7 +84,7 @@ async def read_inbox(
     return received
 
 
-def handoffs(messages: list[inbox_service_pb2.InboxMessage]) -> list:  # type: ignore[type-arg]
+def handoffs(messages: list[inbox_service_pb2.InboxMessage]) -> list[handoff_pb2.Handoff]:
     return [m.handoff for m in messages if m.HasField("handoff")]
 
 

@@ -40,11 +40,13 @@ from lifeline.hub.v1 import inbox_service_pb2 as ib
 from lifeline.hub.v1 import party_service_pb2 as ps
 from sqlmodel import Session, select
 
-from connectors import ConnectorConfig, HubClient, claims, signed
-from connectors.errors import LifelineError
-from connectors.signed import Signer
-from hub import Hub, HubConfig, timeline
-from hub.models import CaseRow
+from connectors import ConnectorConfig, HubClient
+from hub import Hub, HubConfig
+from hub.store import timeline
+from hub.store.models import CaseRow
+from wire import claims, signed
+from wire.errors import LifelineError
+from wire.signed import Signer
 
 T = TypeVar("T")
 
@@ -707,7 +709,7 @@ COLUMNS = ("tried", "accepted", "refused", "unclear", "INTERNAL")
 
 
 def main(urls: list[str], examples: int = 100) -> None:
-    from hub.certs import CertificateAuthority
+    from hub.store.certs import CertificateAuthority
     from tests.conftest import PARTIES
 
     with tempfile.TemporaryDirectory() as scratch:

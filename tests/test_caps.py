@@ -7,15 +7,20 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2, handoff_service_pb2
+from sqlmodel import Session
 
+from connectors import HubClient
 from connectors.errors import InvalidArgumentError
-from hub import caps
-from hub.db import Database
-from hub.fair_share import FairShare
+from hub.domain import caps
+from hub.store.db import Database
+from hub.store.fair_share import FairShare
+from tests.conftest import ClientFactory, HubFactory, ManualClock
 from tests.flows import MERCHANT, signal
 
 
@@ -30,7 +35,7 @@ def _parcels(n: int, courier: str = "courier-1") -> list[case_pb2.ParcelReferenc
     ]
 
 
-async def _cases(desk) -> list[case_pb2.Case]:  # type: ignore[no-untyped-def]
+async def _cases(desk: HubClient) -> list[case_pb2.Case]:
     return list((await desk.cases.ListCases(case_service_pb2.ListCasesRequest())).cases)
 
 
@@ -43,7 +48,13 @@ async def _cases(desk) -> list[case_pb2.Case]:  # type: ignore[no-untyped-def]
     ids=["orders", "parcels"],
 )
 async def test_a_signal_over_its_caps_is_refused_and_nothing_is_written(
-    start_hub, connect, certs_dir: Path, db_url: str, items, field: str, limit: int
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    db_url: str,
+    items: dict[str, Any],
+    field: str,
+    limit: int,
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     desk = connect(hub, certs_dir, "duty-desk")
@@ -61,7 +72,7 @@ async def test_a_signal_over_its_caps_is_refused_and_nothing_is_written(
 
 
 async def test_a_signal_names_only_registered_couriers(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     desk = connect(hub, certs_dir, "duty-desk")
@@ -78,12 +89,12 @@ async def test_a_signal_names_only_registered_couriers(
 
 
 async def test_one_reporter_may_send_so_many_signals_an_hour_about_one_person(
-    start_hub, connect, certs_dir: Path, db_url: str, clock
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str, clock: ManualClock
 ) -> None:
     # The hub's clock moves an hour; the shops' signatures are made on the real one.
     hub = await start_hub(certs_dir, db_url, clock=clock, signature_skew_seconds=7200)
     shop, other = connect(hub, certs_dir, "shop-1"), connect(hub, certs_dir, "shop-2")
-    about_her = dict(buyer="buyer-17", situation="still talking")
+    about_her: dict[str, Any] = dict(buyer="buyer-17", situation="still talking")
     for _ in range(caps.MAX_SIGNALS_PER_CASE_PER_HOUR):
         await shop.report_signal(**signal(MERCHANT, **about_her))
     with pytest.raises(InvalidArgumentError) as refused:
@@ -99,7 +110,11 @@ async def test_one_reporter_may_send_so_many_signals_an_hour_about_one_person(
 
 
 async def test_handoffs_per_case_are_capped_and_the_duty_desk_is_told(
-    start_hub, connect, certs_dir: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(caps, "MAX_HANDOFFS_PER_CASE", 3)
     hub = await start_hub(certs_dir, db_url)
@@ -145,11 +160,11 @@ async def test_a_burst_waits_behind_its_own_work_at_the_writer(db_url: str) -> N
     ran: list[str] = []
     writing, release = threading.Event(), threading.Event()
 
-    def hold(session) -> None:  # type: ignore[no-untyped-def]
+    def hold(session: Session) -> None:
         writing.set()
         release.wait()
 
-    def unit(name: str):  # type: ignore[no-untyped-def]
+    def unit(name: str) -> Callable[[Session], None]:
         return lambda session: ran.append(name)
 
     async def write_as(party: str, name: str) -> None:

@@ -10,6 +10,7 @@ connector over mutual TLS; a manual clock plays the twelve hours.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,11 @@ from sqlmodel import select
 
 from connectors import client as client_module
 from connectors.duty_desk import DutyDeskConnector
-from hub import rota
-from hub.deadlines import DeadlinePolicy
-from hub.models import InboxRow
+from hub import Hub
+from hub.domain.deadlines import DeadlinePolicy
+from hub.store import rota
+from hub.store.models import InboxRow
+from tests.conftest import ClientFactory, HubFactory, ManualClock
 from tests.flows import MERCHANT, handoffs, read_inbox, signal
 
 H = handoff_pb2.Handoff
@@ -43,7 +46,7 @@ def _updates(messages: list[inbox_service_pb2.InboxMessage]) -> list[U]:
     return [m.case_update for m in messages if m.HasField("case_update")]
 
 
-def _mail(hub, party_id: str) -> list[inbox_service_pb2.InboxMessage]:  # type: ignore[no-untyped-def]
+def _mail(hub: Hub, party_id: str) -> list[inbox_service_pb2.InboxMessage]:
     """Everything the hub has put on a party's inbox so far (its outbox rows)."""
     rows = hub.db.transaction(
         lambda s: s.exec(select(InboxRow).where(InboxRow.party_id == party_id)).all()
@@ -51,7 +54,7 @@ def _mail(hub, party_id: str) -> list[inbox_service_pb2.InboxMessage]:  # type: 
     return [inbox_service_pb2.InboxMessage.FromString(r.payload) for r in rows]
 
 
-def _ours(kind: int, assignee: str):  # type: ignore[no-untyped-def]
+def _ours(kind: int, assignee: str) -> Callable[[list[inbox_service_pb2.InboxMessage]], bool]:
     def until(messages: list[inbox_service_pb2.InboxMessage]) -> bool:
         return any(h.kind == kind and h.assignee_party_id == assignee for h in handoffs(messages))
 
@@ -66,7 +69,12 @@ async def _handoffs(duty: DutyDeskConnector, case_id: str) -> list[H]:
 
 
 async def test_case1_the_relay_keeps_everyone_informed(
-    start_hub, connect, certs_dir: Path, clock, db_url: str, monkeypatch: pytest.MonkeyPatch
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    clock: ManualClock,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The parties sign and check signatures on the replay's clock, twelve hours of it.
     monkeypatch.setattr(client_module, "_now", clock.now)

@@ -7,25 +7,29 @@ import asyncio
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2, handoff_service_pb2
 
+from connectors import HubClient
 from connectors.errors import (
     FailedPreconditionError,
     InvalidArgumentError,
-    LifelineError,
     NotFoundError,
     PermissionDeniedError,
 )
+from hub import Hub
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import MERCHANT, handoffs, has_handoff, read_inbox, signal
+from wire.errors import LifelineError
 
 H = handoff_pb2.Handoff
 DISPATCH = handoff_pb2.HANDOFF_KIND_DISPATCH
 
 
-def _high(buyer: str, request_id: str = "") -> case_service_pb2.ReportSignalRequest:
+def _high(buyer: str, request_id: str = "") -> dict[str, Any]:
     return signal(
         MERCHANT,
         request_id=request_id,
@@ -38,12 +42,12 @@ def _high(buyer: str, request_id: str = "") -> case_service_pb2.ReportSignalRequ
     )
 
 
-async def _registered(connect, hub, certs_dir: Path, *parties: str) -> None:
+async def _registered(connect: ClientFactory, hub: Hub, certs_dir: Path, *parties: str) -> None:
     for party in parties:
         await connect(hub, certs_dir, party).whoami()
 
 
-async def _case_count(platform) -> int:
+async def _case_count(platform: HubClient) -> int:
     return len((await platform.cases.ListCases(case_service_pb2.ListCasesRequest())).cases)
 
 
@@ -87,7 +91,13 @@ async def _case_count(platform) -> int:
     ],
 )
 async def test_bad_signals_are_refused_and_nothing_is_written(
-    start_hub, connect, certs_dir: Path, db_url: str, bad, reason: str, field: str
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    db_url: str,
+    bad: dict[str, Any],
+    reason: str,
+    field: str,
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
@@ -99,7 +109,7 @@ async def test_bad_signals_are_refused_and_nothing_is_written(
 
 
 async def test_request_id_makes_retries_idempotent(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     shop = connect(hub, certs_dir, "shop-1")
@@ -121,7 +131,7 @@ async def test_request_id_makes_retries_idempotent(
 
 
 async def test_unknown_case_and_foreign_handoffs_are_not_found(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "police-110100")
@@ -166,7 +176,7 @@ async def test_unknown_case_and_foreign_handoffs_are_not_found(
 
 
 async def test_transitions_out_of_order_are_refused(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
@@ -194,7 +204,7 @@ async def test_transitions_out_of_order_are_refused(
 
 
 async def test_no_desk_for_the_jurisdiction_keeps_the_case_and_tells_the_platform(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
@@ -238,7 +248,7 @@ async def test_no_desk_for_the_jurisdiction_keeps_the_case_and_tells_the_platfor
 
 
 async def test_closed_case_refuses_work_and_can_be_reopened(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
@@ -267,7 +277,7 @@ async def test_closed_case_refuses_work_and_can_be_reopened(
 
 
 async def test_offline_party_gets_everything_in_order_and_nothing_twice_in_effect(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
@@ -295,7 +305,7 @@ async def test_offline_party_gets_everything_in_order_and_nothing_twice_in_effec
 
 
 async def test_inbox_survives_a_hub_restart(
-    start_hub, connect, certs_dir: Path, sqlite_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, sqlite_url: str
 ) -> None:
     hub = await start_hub(certs_dir, sqlite_url)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
@@ -309,7 +319,7 @@ async def test_inbox_survives_a_hub_restart(
 
 
 async def test_live_stream_gets_new_work_at_once(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     # A long poll interval: only the doorbell can deliver within the test's bound.
     hub = await start_hub(certs_dir, db_url, inbox_poll_seconds=3600)
@@ -324,7 +334,7 @@ async def test_live_stream_gets_new_work_at_once(
 
 
 async def test_audit_verify_names_the_first_broken_link(
-    start_hub, connect, certs_dir: Path, sqlite_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, sqlite_url: str
 ) -> None:
     hub = await start_hub(certs_dir, sqlite_url)
     await connect(hub, certs_dir, "duty-desk").whoami()
@@ -361,7 +371,7 @@ async def test_audit_verify_names_the_first_broken_link(
 
 
 async def test_a_message_written_by_another_hub_is_delivered(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     # Two hubs on one database: the party streams from one, the work is written by the other.
     writer = await start_hub(certs_dir, db_url, inbox_poll_seconds=0.2)

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2, handoff_service_pb2
 
-from hub import timeline
+from connectors import HubClient
+from hub import Hub
+from hub.store import timeline
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import HOSPITAL, MERCHANT, RISK_MODEL, handoffs, has_handoff, read_inbox, signal
 
 pytestmark = pytest.mark.usefixtures("db_url")
@@ -22,19 +25,21 @@ CONSULT = handoff_pb2.HANDOFF_KIND_MEDICAL_CONSULT
 STAY = handoff_pb2.HANDOFF_KIND_STAY_IN_CONTACT
 
 
-async def _events(platform, case_id: str) -> list[case_pb2.CaseEvent]:
+async def _events(platform: HubClient, case_id: str) -> list[case_pb2.CaseEvent]:
     response = await platform.cases.ListCaseEvents(
         case_service_pb2.ListCaseEventsRequest(case_id=case_id, page_size=1000)
     )
     return list(response.events)
 
 
-def _chain_ok(hub) -> None:
+def _chain_ok(hub: Hub) -> None:
     results = hub.db.transaction(lambda s: list(timeline.verify_all(s)))
     assert results and all(link is None for _, link in results), results
 
 
-async def test_case1_the_twelve_year_old(start_hub, connect, certs_dir: Path, db_url: str) -> None:
+async def test_case1_the_twelve_year_old(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
+) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
     police = connect(hub, certs_dir, "police-110105")
@@ -134,7 +139,7 @@ async def test_case1_the_twelve_year_old(start_hub, connect, certs_dir: Path, db
 
 
 async def test_case2_several_shops_one_person(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
@@ -196,7 +201,7 @@ async def test_case2_several_shops_one_person(
 
 
 async def test_two_open_cases_found_to_be_one_person_are_merged(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
@@ -226,7 +231,9 @@ async def test_two_open_cases_found_to_be_one_person_are_merged(
     _chain_ok(hub)
 
 
-async def test_case3_pesticide_shop(start_hub, connect, certs_dir: Path, db_url: str) -> None:
+async def test_case3_pesticide_shop(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
+) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
     await platform.whoami()
@@ -296,7 +303,7 @@ async def test_case3_pesticide_shop(start_hub, connect, certs_dir: Path, db_url:
 
 
 async def test_case6_hospital_as_the_source(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
@@ -340,7 +347,7 @@ async def test_case6_hospital_as_the_source(
 
 
 async def test_parcel_and_courier_see_only_the_parcel(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     await connect(hub, certs_dir, "courier-1").whoami()

@@ -11,7 +11,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from hub.cli import main
-from hub.identity import PartyIdentity, Role
+from wire.identity import PartyIdentity, Role
 
 
 def run(*args: str) -> tuple[int, str]:

@@ -17,12 +17,15 @@ from lifeline.hub.v1 import (
 )
 from lifeline.hub.v1 import party_service_pb2 as ps
 
-from connectors import claims, signed
+from connectors import HubClient
 from connectors.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
-from hub import rota
-from hub.deadlines import DeadlinePolicy, PolicyError
-from hub.evidence import export
+from hub import Hub
+from hub.cases.evidence import export
+from hub.domain.deadlines import DeadlinePolicy, PolicyError
+from hub.store import rota
+from tests.conftest import ClientFactory, HubFactory, ManualClock
 from tests.flows import MERCHANT, handoffs, has_handoff, imminent, read_inbox, signal
+from wire import claims, reasons, signed
 
 H = handoff_pb2.Handoff
 K = handoff_pb2
@@ -38,25 +41,25 @@ OPTIONS = {
 }
 
 
-async def _handoffs(platform, case_id: str) -> list[handoff_pb2.Handoff]:
+async def _handoffs(platform: HubClient, case_id: str) -> list[handoff_pb2.Handoff]:
     response = await platform.handoffs.ListHandoffs(
         handoff_service_pb2.ListHandoffsRequest(case_id=case_id, page_size=500)
     )
     return list(response.handoffs)
 
 
-async def _alerts(platform, case_id: str) -> list[handoff_pb2.Handoff]:
+async def _alerts(platform: HubClient, case_id: str) -> list[handoff_pb2.Handoff]:
     return [h for h in await _handoffs(platform, case_id) if h.kind == ALERT]
 
 
-async def _events(platform, case_id: str) -> list[case_pb2.CaseEvent]:
+async def _events(platform: HubClient, case_id: str) -> list[case_pb2.CaseEvent]:
     response = await platform.cases.ListCaseEvents(
         case_service_pb2.ListCaseEventsRequest(case_id=case_id, page_size=1000)
     )
     return list(response.events)
 
 
-async def _register_platform(platform, *party_ids: str) -> None:
+async def _register_platform(platform: HubClient, *party_ids: str) -> None:
     for party_id in party_ids:
         await platform.parties.RegisterParty(
             ps.RegisterPartyRequest(
@@ -65,7 +68,7 @@ async def _register_platform(platform, *party_ids: str) -> None:
         )
 
 
-def _on_call(hub, clock, party_id: str, backup: str | None = None) -> None:
+def _on_call(hub: Hub, clock: ManualClock, party_id: str, backup: str | None = None) -> None:
     """A shift in the rota from two minutes ago for ten hours."""
     local = (
         clock.now()
@@ -79,7 +82,9 @@ def _on_call(hub, clock, party_id: str, backup: str | None = None) -> None:
     )
 
 
-async def _acknowledged_dispatch(hub, connect, certs_dir: Path, buyer: str = "b1"):
+async def _acknowledged_dispatch(
+    hub: Hub, connect: ClientFactory, certs_dir: Path, buyer: str = "b1"
+) -> tuple[HubClient, handoff_pb2.Handoff]:
     """An IMMINENT case whose DISPATCH police-110105 has acknowledged (and the shop its
     STAY_IN_CONTACT, so that only the dispatch's deadlines are left to fire)."""
     for party in ("duty-desk", "police-110105", "committee-110105"):
@@ -95,7 +100,7 @@ async def _acknowledged_dispatch(hub, connect, certs_dir: Path, buyer: str = "b1
 
 
 async def test_progress_is_recorded_signed_and_restarts_the_silence_allowed(
-    start_hub, connect, certs_dir: Path, clock, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     police, dispatch = await _acknowledged_dispatch(hub, connect, certs_dir)
@@ -143,7 +148,7 @@ async def test_progress_is_recorded_signed_and_restarts_the_silence_allowed(
 
 
 async def test_progress_is_refused_unless_from_the_assignee_of_acknowledged_work(
-    start_hub, connect, certs_dir: Path, clock
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock
 ) -> None:
     hub = await start_hub(certs_dir, clock=clock, **OPTIONS)
     for party in ("duty-desk", "police-110105", "committee-110105", "police-110100"):
@@ -179,7 +184,7 @@ async def test_progress_is_refused_unless_from_the_assignee_of_acknowledged_work
                 ),
             )
         )
-    assert mismatch.value.reason == signed.SIGNED_CONTENT_MISMATCH
+    assert mismatch.value.reason == reasons.SIGNED_CONTENT_MISMATCH
     assert mismatch.value.metadata["field"] == "stage"
     await police.complete_handoff(hid, handoff_pb2.Outcome(code=K.OUTCOME_CODE_PERSON_NOT_FOUND))
     with pytest.raises(FailedPreconditionError) as done:
@@ -188,12 +193,17 @@ async def test_progress_is_refused_unless_from_the_assignee_of_acknowledged_work
 
 
 async def test_missed_progress_and_outcome_alert_once_each_and_leave_the_work_in_place(
-    start_hub, connect, certs_dir: Path, clock, db_url: str, caplog: pytest.LogCaptureFixture
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    clock: ManualClock,
+    db_url: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     police, dispatch = await _acknowledged_dispatch(hub, connect, certs_dir)
     platform = connect(hub, certs_dir, "duty-desk")
-    with caplog.at_level(logging.WARNING, logger="hub.alerts"):
+    with caplog.at_level(logging.WARNING, logger="hub.cases.alerts"):
         clock.advance(15 * MINUTE)
         assert await hub.scheduler.sweep() == 1
         [progress] = await _alerts(platform, dispatch.case_id)
@@ -230,7 +240,7 @@ async def test_missed_progress_and_outcome_alert_once_each_and_leave_the_work_in
 
 
 async def test_a_moderate_case_must_be_triaged_and_grading_it_cancels_the_deadline(
-    start_hub, connect, certs_dir: Path, clock, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     await connect(hub, certs_dir, "duty-desk").whoami()
@@ -261,7 +271,7 @@ async def test_a_moderate_case_must_be_triaged_and_grading_it_cancels_the_deadli
 
 
 async def test_an_unroutable_case_alerts_the_on_call_party_once(
-    start_hub, connect, certs_dir: Path, clock, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     await connect(hub, certs_dir, "duty-desk").whoami()
@@ -279,7 +289,7 @@ async def test_an_unroutable_case_alerts_the_on_call_party_once(
 
 
 async def test_an_alert_nobody_takes_goes_to_the_backup_then_to_every_platform_party(
-    start_hub, connect, certs_dir: Path, clock, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     for party in ("duty-desk", "police-110105", "committee-110105"):
@@ -329,7 +339,7 @@ async def test_an_alert_nobody_takes_goes_to_the_backup_then_to_every_platform_p
 
 
 async def test_the_alert_says_declined_by_all_or_expired_as_the_chain_ended(
-    start_hub, connect, certs_dir: Path, clock, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     for party in ("duty-desk", "police-110105", "committee-110105"):

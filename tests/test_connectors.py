@@ -17,7 +17,8 @@ from connectors.duty_desk import DutyDeskConnector
 from connectors.merchant import MerchantConnector
 from connectors.sync import SyncHubClient
 from hub import Hub, HubConfig
-from hub.certs import CertificateAuthority
+from hub.store.certs import CertificateAuthority
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import MERCHANT, handoffs, has_handoff, imminent, read_inbox, signal
 
 H = handoff_pb2.Handoff
@@ -39,7 +40,7 @@ async def _lifeline(*args: str, timeout: float = 60) -> tuple[int, str, str]:
 
 
 async def test_work_resumes_after_a_hub_restart_and_handles_nothing_twice(
-    start_hub, connect, certs_dir: Path, sqlite_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, sqlite_url: str
 ) -> None:
     hub = await start_hub(certs_dir, sqlite_url)
     port = hub.port
@@ -70,7 +71,9 @@ async def test_work_resumes_after_a_hub_restart_and_handles_nothing_twice(
     assert len(seen) == len(set(seen)) == 2
 
 
-async def test_work_fails_over_to_the_next_hub_address(start_hub, connect, certs_dir: Path) -> None:
+async def test_work_fails_over_to_the_next_hub_address(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
+) -> None:
     hub = await start_hub(certs_dir)
     for party in ("duty-desk", "police-110105"):
         await connect(hub, certs_dir, party).whoami()
@@ -132,7 +135,7 @@ def test_the_sync_wrapper_for_partners_without_asyncio(certs_dir: Path, tmp_path
 
 
 async def test_party_connectors_speak_their_own_language(
-    start_hub, connect, certs_dir: Path
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
 ) -> None:
     hub = await start_hub(certs_dir)
     for party in ("duty-desk", "police-110105", "courier-1"):
@@ -161,7 +164,7 @@ async def test_party_connectors_speak_their_own_language(
 
 
 async def test_a_police_desk_and_a_courier_at_the_command_line(
-    start_hub, connect, certs_dir: Path
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
 ) -> None:
     hub = await start_hub(certs_dir)
     for party in ("duty-desk", "police-110105", "courier-1"):
@@ -236,7 +239,9 @@ async def test_a_police_desk_and_a_courier_at_the_command_line(
     assert code == 0, err
 
 
-async def test_bad_setups_are_one_clear_line(start_hub, certs_dir: Path, tmp_path: Path) -> None:
+async def test_bad_setups_are_one_clear_line(
+    start_hub: HubFactory, certs_dir: Path, tmp_path: Path
+) -> None:
     hub = await start_hub(certs_dir)
     parties = certs_dir / "parties"
     other = CertificateAuthority(tmp_path / "other")
@@ -305,7 +310,9 @@ def _config(tmp: Path, name: str, port: int, cert: Path, key: Path, ca: Path) ->
     return path
 
 
-async def test_the_duty_desk_board_and_handing_work_on(start_hub, connect, certs_dir: Path) -> None:
+async def test_the_duty_desk_board_and_handing_work_on(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
+) -> None:
     hub = await start_hub(certs_dir)
     for party in ("duty-desk", "hospital-1"):
         await connect(hub, certs_dir, party).whoami()

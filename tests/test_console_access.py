@@ -11,10 +11,11 @@ from playwright.async_api import expect
 
 from console.web import CSRF_FIELD, SESSION_COOKIE
 from tests.browser import CONSOLE_PASSWORD, sign_in
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import imminent
 
 
-async def _hub_and_console(start_hub: Any, start_console: Any, certs_dir: Path) -> Any:
+async def _hub_and_console(start_hub: HubFactory, start_console: Any, certs_dir: Path) -> Any:
     hub = await start_hub(certs_dir)
     return hub, await start_console(hub, certs_dir, "duty-desk")
 
@@ -29,7 +30,9 @@ async def _session(client: httpx.AsyncClient, name: str = "Li Wei") -> None:
     assert SESSION_COOKIE in client.cookies
 
 
-async def test_pages_need_a_session(start_hub: Any, start_console: Any, certs_dir: Path) -> None:
+async def test_pages_need_a_session(
+    start_hub: HubFactory, start_console: Any, certs_dir: Path
+) -> None:
     _, console = await _hub_and_console(start_hub, start_console, certs_dir)
     async with httpx.AsyncClient(base_url=console.url) as client:
         page = await client.get("/")
@@ -40,7 +43,7 @@ async def test_pages_need_a_session(start_hub: Any, start_console: Any, certs_di
 
 
 async def test_session_cookie_is_httponly_and_strict(
-    start_hub: Any, start_console: Any, certs_dir: Path
+    start_hub: HubFactory, start_console: Any, certs_dir: Path
 ) -> None:
     _, console = await _hub_and_console(start_hub, start_console, certs_dir)
     async with httpx.AsyncClient(base_url=console.url) as client:
@@ -59,7 +62,7 @@ async def test_session_cookie_is_httponly_and_strict(
 
 
 async def test_a_form_without_the_csrf_token_is_refused(
-    start_hub: Any, start_console: Any, certs_dir: Path
+    start_hub: HubFactory, start_console: Any, certs_dir: Path
 ) -> None:
     _, console = await _hub_and_console(start_hub, start_console, certs_dir)
     async with httpx.AsyncClient(base_url=console.url) as client:
@@ -75,7 +78,7 @@ async def test_a_form_without_the_csrf_token_is_refused(
 
 
 async def test_wrong_passwords_are_throttled(
-    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any
+    start_hub: HubFactory, start_console: Any, certs_dir: Path, browser: Any
 ) -> None:
     _, console = await _hub_and_console(start_hub, start_console, certs_dir)
     page = await browser.new_page()
@@ -95,7 +98,7 @@ async def test_wrong_passwords_are_throttled(
 
 
 async def test_signing_in_and_out(
-    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any
+    start_hub: HubFactory, start_console: Any, certs_dir: Path, browser: Any
 ) -> None:
     _, console = await _hub_and_console(start_hub, start_console, certs_dir)
     page = await sign_in(browser, console)
@@ -108,7 +111,7 @@ async def test_signing_in_and_out(
 
 
 async def test_a_new_case_appears_on_the_board_without_reloading(
-    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any, connect: Any
+    start_hub: HubFactory, start_console: Any, certs_dir: Path, browser: Any, connect: ClientFactory
 ) -> None:
     hub, console = await _hub_and_console(start_hub, start_console, certs_dir)
     page = await sign_in(browser, console)
@@ -122,7 +125,12 @@ async def test_a_new_case_appears_on_the_board_without_reloading(
 
 
 async def test_restarting_the_console_loses_nothing(
-    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any, connect: Any, tmp_path: Path
+    start_hub: HubFactory,
+    start_console: Any,
+    certs_dir: Path,
+    browser: Any,
+    connect: ClientFactory,
+    tmp_path: Path,
 ) -> None:
     hub = await start_hub(certs_dir)
     accounts_db = tmp_path / "accounts.db"
@@ -141,7 +149,7 @@ async def test_restarting_the_console_loses_nothing(
 
 
 async def test_a_hub_that_is_down_is_said_not_crashed(
-    start_hub: Any, start_console: Any, certs_dir: Path
+    start_hub: HubFactory, start_console: Any, certs_dir: Path
 ) -> None:
     hub, console = await _hub_and_console(start_hub, start_console, certs_dir)
     async with httpx.AsyncClient(base_url=console.url) as client:
@@ -153,7 +161,7 @@ async def test_a_hub_that_is_down_is_said_not_crashed(
 
 
 async def test_an_open_board_says_when_the_hub_goes_away_and_comes_back(
-    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any, connect: Any
+    start_hub: HubFactory, start_console: Any, certs_dir: Path, browser: Any, connect: ClientFactory
 ) -> None:
     hub, console = await _hub_and_console(start_hub, start_console, certs_dir)
     page = await sign_in(browser, console, then="/")
@@ -168,7 +176,7 @@ async def test_an_open_board_says_when_the_hub_goes_away_and_comes_back(
 
 
 async def test_when_the_session_ends_an_open_page_goes_to_sign_in_and_back(
-    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any, connect: Any
+    start_hub: HubFactory, start_console: Any, certs_dir: Path, browser: Any, connect: ClientFactory
 ) -> None:
     hub, console = await _hub_and_console(start_hub, start_console, certs_dir)
     page = await sign_in(browser, console, then="/")
@@ -186,7 +194,7 @@ async def test_when_the_session_ends_an_open_page_goes_to_sign_in_and_back(
 
 
 async def test_a_live_refresh_keeps_the_keyboard_focus(
-    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any, connect: Any
+    start_hub: HubFactory, start_console: Any, certs_dir: Path, browser: Any, connect: ClientFactory
 ) -> None:
     hub, console = await _hub_and_console(start_hub, start_console, certs_dir)
     shop = connect(hub, certs_dir, "shop-1")

@@ -10,6 +10,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.browser import CONSOLE_PASSWORD
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import imminent
 
 AXE = Path(__file__).parent / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -48,7 +49,7 @@ async def _sign_in(context: Any, url: str, name: str = "Li Wei") -> Any:
 
 
 async def test_the_duty_desks_pages_pass_an_accessibility_audit(
-    start_hub: Any, start_console: Any, certs_dir: Path, connect: Any, audited: Any
+    start_hub: HubFactory, start_console: Any, certs_dir: Path, connect: ClientFactory, audited: Any
 ) -> None:
     hub = await start_hub(certs_dir)
     await connect(hub, certs_dir, "police-110105").whoami()
@@ -62,7 +63,7 @@ async def test_the_duty_desks_pages_pass_an_accessibility_audit(
 
 
 async def test_the_board_works_from_the_keyboard(
-    start_hub: Any, start_console: Any, certs_dir: Path, connect: Any, audited: Any
+    start_hub: HubFactory, start_console: Any, certs_dir: Path, connect: ClientFactory, audited: Any
 ) -> None:
     hub = await start_hub(certs_dir)
     await connect(hub, certs_dir, "police-110105").whoami()

@@ -15,8 +15,9 @@ from playwright.async_api import expect
 
 from connectors.duty_desk import DutyDeskConnector
 from console.board import taken, urgency
-from hub import rota
+from hub.store import rota
 from tests.browser import sign_in
+from tests.conftest import ClientFactory, HubFactory, ManualClock
 from tests.flows import MERCHANT, imminent, signal
 
 H = handoff_pb2.Handoff
@@ -71,7 +72,7 @@ def test_a_case_is_taken_once_a_platform_person_acts_on_it() -> None:
 
 
 async def _board_for(
-    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any, connect: Any
+    start_hub: HubFactory, start_console: Any, certs_dir: Path, browser: Any, connect: ClientFactory
 ) -> tuple[Any, Any, Any, Any]:
     hub = await start_hub(certs_dir)
     # The desks the hub routes to are the ones that have called it.
@@ -86,7 +87,7 @@ async def _board_for(
 
 
 async def test_a_new_imminent_case_alarms_every_operator_until_one_takes_it(
-    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any, connect: Any
+    start_hub: HubFactory, start_console: Any, certs_dir: Path, browser: Any, connect: ClientFactory
 ) -> None:
     hub, _, english, chinese = await _board_for(
         start_hub, start_console, certs_dir, browser, connect
@@ -175,11 +176,11 @@ async def _report_the_evening(shop: Any, other_shop: Any) -> str:
 
 
 async def test_a_duty_alert_comes_first_and_is_taken_from_the_banner(
-    start_hub: Any,
+    start_hub: HubFactory,
     start_console: Any,
     certs_dir: Path,
     browser: Any,
-    connect: Any,
+    connect: ClientFactory,
     tmp_path: Path,
 ) -> None:
     hub, _, english, chinese = await _board_for(
@@ -231,7 +232,12 @@ async def test_a_duty_alert_comes_first_and_is_taken_from_the_banner(
 
 
 async def test_an_alert_that_expires_unanswered_stays_until_someone_takes_the_case(
-    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any, connect: Any, clock: Any
+    start_hub: HubFactory,
+    start_console: Any,
+    certs_dir: Path,
+    browser: Any,
+    connect: ClientFactory,
+    clock: ManualClock,
 ) -> None:
     # The hub's clock is moved by the test; parties sign in real time.
     hub = await start_hub(

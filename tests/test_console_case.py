@@ -18,12 +18,13 @@ from typing import Any
 from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2, handoff_service_pb2
 from playwright.async_api import expect
 
-from connectors import wording
 from console.i18n import catalog
-from hub import certs
-from hub.evidence import verify
+from hub.cases.evidence import verify
+from hub.store import certs
 from tests.browser import sign_in
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import MERCHANT, handoffs, has_handoff, read_inbox, signal
+from wire import wording
 
 DISPATCH = handoff_pb2.HANDOFF_KIND_DISPATCH
 PHONE = "139 1000 1207"
@@ -52,7 +53,12 @@ def _case_one(shop: str, address: str, situation: str) -> dict[str, Any]:
 
 
 async def _scene(
-    start_hub: Any, start_console: Any, connect: Any, certs_dir: Path, *, conflict: bool = False
+    start_hub: HubFactory,
+    start_console: Any,
+    connect: ClientFactory,
+    certs_dir: Path,
+    *,
+    conflict: bool = False,
 ) -> tuple[Any, Any, str]:
     """A hub with the desks of case 1 known to it, a duty console with an English and a
     Chinese operator, and case 1 reported (by a second shop too, at another flat)."""
@@ -78,7 +84,7 @@ async def _open_case(browser: Any, console: Any, case_id: str, name: str = "Li W
     return page
 
 
-async def _case(hub: Any, connect: Any, certs_dir: Path, case_id: str) -> case_pb2.Case:
+async def _case(hub: Any, connect: ClientFactory, certs_dir: Path, case_id: str) -> case_pb2.Case:
     duty = connect(hub, certs_dir, "duty-desk")
     return (await duty.cases.GetCase(case_service_pb2.GetCaseRequest(case_id=case_id))).case
 
@@ -88,7 +94,12 @@ def _screenshot(name: str, tmp_path: Path) -> Path:
 
 
 async def test_reading_a_case_overriding_its_grade_and_working_its_alert(
-    start_hub: Any, start_console: Any, connect: Any, certs_dir: Path, browser: Any, tmp_path: Path
+    start_hub: HubFactory,
+    start_console: Any,
+    connect: ClientFactory,
+    certs_dir: Path,
+    browser: Any,
+    tmp_path: Path,
 ) -> None:
     hub, console, case_id = await _scene(
         start_hub, start_console, connect, certs_dir, conflict=True
@@ -146,7 +157,7 @@ async def test_reading_a_case_overriding_its_grade_and_working_its_alert(
 
 
 async def test_a_note_shared_with_the_police_reaches_their_desk_signed(
-    start_hub: Any, start_console: Any, connect: Any, certs_dir: Path, browser: Any
+    start_hub: HubFactory, start_console: Any, connect: ClientFactory, certs_dir: Path, browser: Any
 ) -> None:
     hub, console, case_id = await _scene(start_hub, start_console, connect, certs_dir)
     police = connect(hub, certs_dir, "police-110105")
@@ -179,7 +190,7 @@ async def test_a_note_shared_with_the_police_reaches_their_desk_signed(
 
 
 async def test_closing_reopening_and_the_evidence_bundle(
-    start_hub: Any, start_console: Any, connect: Any, certs_dir: Path, browser: Any
+    start_hub: HubFactory, start_console: Any, connect: ClientFactory, certs_dir: Path, browser: Any
 ) -> None:
     hub, console, case_id = await _scene(start_hub, start_console, connect, certs_dir)
     page = await _open_case(browser, console, case_id)
@@ -210,7 +221,7 @@ async def test_closing_reopening_and_the_evidence_bundle(
 
 
 async def test_refusals_come_back_as_messages(
-    start_hub: Any, start_console: Any, connect: Any, certs_dir: Path, browser: Any
+    start_hub: HubFactory, start_console: Any, connect: ClientFactory, certs_dir: Path, browser: Any
 ) -> None:
     hub, console, case_id = await _scene(start_hub, start_console, connect, certs_dir)
     page = await _open_case(browser, console, case_id)

@@ -12,6 +12,7 @@ from playwright.async_api import expect
 
 from connectors.duty_desk import DutyDeskConnector
 from tests.browser import sign_in
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import imminent
 
 H = handoff_pb2.Handoff
@@ -31,9 +32,9 @@ async def _handoff(client: Any, handoff_id: str) -> handoff_pb2.Handoff:
 
 
 async def test_a_police_desk_takes_a_dispatch_from_its_console(
-    start_hub: Any,
+    start_hub: HubFactory,
     start_console: Any,
-    connect: Any,
+    connect: ClientFactory,
     certs_dir: Path,
     browser: Any,
     tmp_path: Path,
@@ -98,7 +99,7 @@ async def test_a_police_desk_takes_a_dispatch_from_its_console(
 
 
 async def test_a_shop_sees_that_it_should_keep_the_person_talking(
-    start_hub: Any, start_console: Any, connect: Any, certs_dir: Path, browser: Any
+    start_hub: HubFactory, start_console: Any, connect: ClientFactory, certs_dir: Path, browser: Any
 ) -> None:
     hub = await start_hub(certs_dir)
     console = await start_console(hub, certs_dir, "shop-1")

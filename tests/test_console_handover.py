@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from playwright.async_api import expect
 
-from hub import rota
+from hub.store import rota
 from tests.browser import sign_in
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import imminent
 
 ZONE = "Asia/Shanghai"
@@ -30,7 +31,7 @@ def _rota(hub: Any) -> None:
 
 
 async def test_the_handover_tells_what_changed_since_the_last_shift(
-    start_hub: Any, start_console: Any, connect: Any, certs_dir: Path, browser: Any
+    start_hub: HubFactory, start_console: Any, connect: ClientFactory, certs_dir: Path, browser: Any
 ) -> None:
     hub = await start_hub(certs_dir)
     _rota(hub)
@@ -62,7 +63,7 @@ async def test_the_handover_tells_what_changed_since_the_last_shift(
 
 
 async def test_without_a_rota_the_handover_says_so(
-    start_hub: Any, start_console: Any, certs_dir: Path, browser: Any
+    start_hub: HubFactory, start_console: Any, certs_dir: Path, browser: Any
 ) -> None:
     hub = await start_hub(certs_dir)
     console = await start_console(hub, certs_dir, "duty-desk")

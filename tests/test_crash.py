@@ -17,9 +17,9 @@ from lifeline.hub.v1 import (
 )
 
 from connectors import ConnectorConfig, HubClient
-from connectors.errors import LifelineError
 from hub.process import spawn_hub
 from tests.flows import MERCHANT, read_inbox, signal
+from wire.errors import LifelineError
 
 H = handoff_pb2.Handoff
 DISPATCH = handoff_pb2.HANDOFF_KIND_DISPATCH
@@ -121,7 +121,9 @@ async def test_sigkill_loses_no_answered_call_and_no_unacknowledged_message(
                         raise
 
             tasks += [asyncio.create_task(report()), asyncio.create_task(police_desk())]
-            waiting = asyncio.gather(reported_enough.wait(), acked_enough.wait())
+            waiting: asyncio.Future[Any] = asyncio.gather(
+                reported_enough.wait(), acked_enough.wait()
+            )
             done, _ = await asyncio.wait(
                 [waiting, *tasks], timeout=60, return_when=asyncio.FIRST_COMPLETED
             )

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from hub.db import Database
-from hub.models import PartyRow
+from hub.store.db import Database
+from hub.store.models import PartyRow
 
 
 class Refused(Exception):

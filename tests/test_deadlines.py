@@ -15,10 +15,13 @@ import sqlalchemy as sa
 from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2, handoff_service_pb2, party_pb2
 from lifeline.hub.v1 import party_service_pb2 as ps
 
-from hub import rota
-from hub.certs import load_certificate
-from hub.deadlines import DeadlinePolicy, PolicyError
-from hub.evidence import export, verify
+from connectors import HubClient
+from hub import Hub
+from hub.cases.evidence import export, verify
+from hub.domain.deadlines import DeadlinePolicy, PolicyError
+from hub.store import rota
+from hub.store.certs import load_certificate
+from tests.conftest import ClientFactory, HubFactory, ManualClock
 from tests.flows import MERCHANT, handoffs, has_handoff, imminent, read_inbox, signal
 
 H = handoff_pb2.Handoff
@@ -33,27 +36,27 @@ OPTIONS = {
 }
 
 
-async def _events(platform, case_id: str) -> list[case_pb2.CaseEvent]:
+async def _events(platform: HubClient, case_id: str) -> list[case_pb2.CaseEvent]:
     response = await platform.cases.ListCaseEvents(
         case_service_pb2.ListCaseEventsRequest(case_id=case_id, page_size=1000)
     )
     return list(response.events)
 
 
-async def _handoffs(platform, case_id: str) -> list[handoff_pb2.Handoff]:
+async def _handoffs(platform: HubClient, case_id: str) -> list[handoff_pb2.Handoff]:
     response = await platform.handoffs.ListHandoffs(
         handoff_service_pb2.ListHandoffsRequest(case_id=case_id)
     )
     return list(response.handoffs)
 
 
-async def _registered(connect, hub, certs_dir: Path, *parties: str) -> None:
+async def _registered(connect: ClientFactory, hub: Hub, certs_dir: Path, *parties: str) -> None:
     for party in parties:
         await connect(hub, certs_dir, party).whoami()
 
 
 async def test_a_silent_desk_is_retried_then_escalated_and_a_late_ack_is_recorded(
-    start_hub, connect, certs_dir: Path, clock, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     await _registered(
@@ -92,7 +95,7 @@ async def test_a_silent_desk_is_retried_then_escalated_and_a_late_ack_is_recorde
 
 
 async def test_an_acknowledgement_stops_the_chase_at_once(
-    start_hub, connect, certs_dir: Path, clock
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock
 ) -> None:
     hub = await start_hub(certs_dir, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105")
@@ -114,7 +117,7 @@ async def test_an_acknowledgement_stops_the_chase_at_once(
 
 
 async def test_escalation_ends_with_whoever_is_on_call_then_their_backup(
-    start_hub, connect, certs_dir: Path, clock
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock
 ) -> None:
     hub = await start_hub(
         certs_dir, clock=clock, **{**OPTIONS, "deadlines": DeadlinePolicy(retry_attempts=0)}
@@ -159,21 +162,23 @@ async def test_escalation_ends_with_whoever_is_on_call_then_their_backup(
     assert chain["duty-night"].escalated_from_handoff_id == chain["police-650102"].handoff_id
     clock.advance(30 * MINUTE)
     await hub.scheduler.sweep()
-    chain = [h for h in await _handoffs(platform, case_id) if h.kind == DISPATCH]
-    assert {h.assignee_party_id for h in chain} == {"police-650102", "duty-night", "duty-desk"}
+    dispatches = [h for h in await _handoffs(platform, case_id) if h.kind == DISPATCH]
+    assert {h.assignee_party_id for h in dispatches} == {"police-650102", "duty-night", "duty-desk"}
     clock.advance(30 * MINUTE)
     await hub.scheduler.sweep()
     # Nobody is left: the last one expires and the duty desk is told to act.
-    chain = {
+    states = {
         h.assignee_party_id: h.state
         for h in await _handoffs(platform, case_id)
         if h.kind == DISPATCH
     }
-    assert chain["duty-desk"] == H.STATE_EXPIRED
+    assert states["duty-desk"] == H.STATE_EXPIRED
     assert any("nobody is left" in e.summary for e in await _events(platform, case_id))
 
 
-async def test_a_decline_escalates_at_once(start_hub, connect, certs_dir: Path, clock) -> None:
+async def test_a_decline_escalates_at_once(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock
+) -> None:
     hub = await start_hub(certs_dir, clock=clock, **OPTIONS)
     await _registered(
         connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105", "police-110100"
@@ -195,7 +200,7 @@ async def test_a_decline_escalates_at_once(start_hub, connect, certs_dir: Path, 
 
 
 async def test_a_parcel_must_be_stopped_before_it_arrives(
-    start_hub, connect, certs_dir: Path, clock
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock
 ) -> None:
     hub = await start_hub(certs_dir, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, "duty-desk", "courier-1")
@@ -214,7 +219,7 @@ async def test_a_parcel_must_be_stopped_before_it_arrives(
 
 
 async def test_closing_schedules_follow_ups_and_reopening_cancels_them(
-    start_hub, connect, certs_dir: Path, clock
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock
 ) -> None:
     hub = await start_hub(certs_dir, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, "duty-desk", "committee-110105")
@@ -254,7 +259,11 @@ async def test_closing_schedules_follow_ups_and_reopening_cancels_them(
 
 
 async def test_retention_erases_personal_data_and_evidence_still_verifies(
-    start_hub, connect, certs_dir: Path, clock, sqlite_url: str
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    clock: ManualClock,
+    sqlite_url: str,
 ) -> None:
     hub = await start_hub(certs_dir, sqlite_url, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105")
@@ -317,7 +326,7 @@ async def test_retention_erases_personal_data_and_evidence_still_verifies(
 
 
 async def test_overdue_deadlines_fire_once_after_a_restart(
-    start_hub, connect, certs_dir: Path, clock, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105")
@@ -340,7 +349,7 @@ async def test_overdue_deadlines_fire_once_after_a_restart(
 
 
 async def test_the_scheduler_wakes_the_hub_when_a_deadline_is_due(
-    start_hub, connect, certs_dir: Path
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
 ) -> None:
     # Real time, a tiny deadline, and no sweep by the test: only the scheduler can fire it.
     quick = DeadlinePolicy(
@@ -362,7 +371,7 @@ async def test_the_scheduler_wakes_the_hub_when_a_deadline_is_due(
 
 
 async def test_two_hub_processes_fire_thousands_of_deadlines_exactly_once(
-    start_hub, connect, certs_dir: Path, postgres_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, postgres_url: str
 ) -> None:
     hub = await start_hub(certs_dir, postgres_url, deadline_sweep_seconds=3600)
     shop = connect(hub, certs_dir, "shop-1")
@@ -414,7 +423,7 @@ async def test_two_hub_processes_fire_thousands_of_deadlines_exactly_once(
     assert sum(counts) == 3000, counts
     engine = sa.create_engine(postgres_url)
     with engine.connect() as conn:
-        fired = dict(
+        fired: dict[str, int] = dict(
             conn.execute(
                 sa.text(
                     "SELECT fired_by, count(*) FROM deadline"
@@ -492,7 +501,7 @@ def test_retry_backoff_is_exponential_with_bounded_jitter() -> None:
 
 
 def test_rota_is_daylight_saving_safe_and_gaps_are_found(tmp_path: Path) -> None:
-    from hub.db import Database
+    from hub.store.db import Database
 
     db = Database(f"sqlite:///{tmp_path}/rota.db")
     db.migrate()
@@ -521,7 +530,8 @@ def test_rota_is_daylight_saving_safe_and_gaps_are_found(tmp_path: Path) -> None
     # 24 hours from 20:00 CET end at 21:00 CEST: the clocks went forward in between.
     assert [(a.astimezone(tz).hour, b.astimezone(tz).hour) for a, b in found] == [(19, 21)]
     handover = rota.to_instant(dt.datetime(2026, 3, 29, 8), tz)
-    assert db.transaction(lambda s: rota.on_call(s, handover)).party_id == "duty-b"
+    on_call = db.transaction(lambda s: rota.on_call(s, handover))
+    assert on_call is not None and on_call.party_id == "duty-b"
     db.close()
     check = subprocess.run(
         [

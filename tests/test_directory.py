@@ -19,9 +19,10 @@ from sqlmodel import select
 
 from connectors.errors import InvalidArgumentError
 from hub.cli import main
-from hub.db import Database
-from hub.deadlines import DeadlinePolicy
-from hub.models import PartyRow
+from hub.domain.deadlines import DeadlinePolicy
+from hub.store.db import Database
+from hub.store.models import PartyRow
+from tests.conftest import ClientFactory, HubFactory, ManualClock
 from tests.flows import MERCHANT, handoffs, read_inbox, signal
 
 pytestmark = pytest.mark.usefixtures("db_url")
@@ -164,7 +165,7 @@ def test_a_role_change_refuses_the_whole_file(db_url: str, tmp_path: Path) -> No
 
 
 async def test_register_party_keeps_the_contact_phone_and_checks_it(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
@@ -188,7 +189,12 @@ async def test_register_party_keeps_the_contact_phone_and_checks_it(
 
 
 async def test_a_courier_that_never_connected_gets_its_parcel_and_was_chased(
-    start_hub, connect, certs_dir: Path, clock, db_url: str, tmp_path: Path
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    clock: ManualClock,
+    db_url: str,
+    tmp_path: Path,
 ) -> None:
     stations = tmp_path / "stations.csv"
     stations.write_text(STATIONS_CSV)

@@ -11,13 +11,16 @@ from pathlib import Path
 
 from lifeline.hub.v1 import case_pb2, handoff_pb2, signed_pb2
 
-from connectors import claims, signed
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import MERCHANT, handoffs, has_handoff, read_inbox, signal
+from wire import claims, reasons
 
 DISPATCH = handoff_pb2.HANDOFF_KIND_DISPATCH
 
 
-async def _played_case(start_hub, connect, certs_dir: Path, db_url: str) -> tuple[str, str]:
+async def _played_case(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
+) -> tuple[str, str]:
     """A case with a signal, a DISPATCH, its acknowledgement and outcome, an order and a parcel."""
     hub = await start_hub(certs_dir, db_url)
     for party in ("duty-desk", "police-110105", "courier-1"):
@@ -74,7 +77,7 @@ def _messages(bundle: dict) -> list[tuple[str, str, set[str]]]:
 
 
 async def test_full_bundle_verifies_and_names_the_first_tampering(
-    start_hub, connect, certs_dir: Path, sqlite_url: str, tmp_path: Path
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, sqlite_url: str, tmp_path: Path
 ) -> None:
     case_id, _ = await _played_case(start_hub, connect, certs_dir, sqlite_url)
     out = tmp_path / "case.json"
@@ -116,7 +119,7 @@ async def test_full_bundle_verifies_and_names_the_first_tampering(
     )
     assert failed.returncode == 1
     assert failed.stdout.startswith("FAILED: message 1 (KIND_SIGNAL")
-    assert signed.DISCLOSURE_UNKNOWN in failed.stdout
+    assert reasons.DISCLOSURE_UNKNOWN in failed.stdout
 
     # Rewrite history on the timeline: the chain names the event.
     timeline = bundle["timelines"][case_id]
@@ -132,11 +135,11 @@ async def test_full_bundle_verifies_and_names_the_first_tampering(
     other = tmp_path / "other"
     assert _lifeline("certs", "init", "--dir", str(other)).returncode == 0
     failed = _lifeline("evidence", "verify", str(out), "--ca", str(other / "ca.pem"))
-    assert failed.returncode == 1 and signed.SIGNER_CERTIFICATE_INVALID in failed.stdout
+    assert failed.returncode == 1 and reasons.SIGNER_CERTIFICATE_INVALID in failed.stdout
 
 
 async def test_bundles_for_a_role_hold_only_what_it_may_see_and_still_verify(
-    start_hub, connect, certs_dir: Path, sqlite_url: str, tmp_path: Path
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, sqlite_url: str, tmp_path: Path
 ) -> None:
     case_id, _ = await _played_case(start_hub, connect, certs_dir, sqlite_url)
     seen: dict[str, dict] = {}

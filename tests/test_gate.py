@@ -20,12 +20,14 @@ from connectors.errors import (
     PermissionDeniedError,
     ResourceExhaustedError,
 )
-from hub import Hub, permissions
-from hub.auth import MAX_REQUEST_BYTES
-from hub.certs import CertificateAuthority
-from hub.identity import PartyIdentity, Role
-from hub.server import SERVICE_NAMES
+from hub import Hub
+from hub.api import permissions
+from hub.api.auth import MAX_REQUEST_BYTES
+from hub.api.server import SERVICE_NAMES
+from hub.store.certs import CertificateAuthority
+from tests.conftest import ClientFactory, HubFactory
 from tests.pki import mint
+from wire.identity import PartyIdentity, Role
 
 
 async def assert_unharmed(hub: Hub, certs: Path) -> None:
@@ -40,7 +42,9 @@ def _client(hub: Hub, cert: Path, key: Path, ca: Path) -> HubClient:
     return HubClient(ConnectorConfig(f"127.0.0.1:{hub.port}", cert, key, ca))
 
 
-async def test_known_party_is_admitted(start_hub, connect, certs_dir: Path) -> None:
+async def test_known_party_is_admitted(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
+) -> None:
     hub = await start_hub(certs_dir)
     party = await connect(hub, certs_dir, "police-110105").whoami()
     assert party.party_id == "police-110105"
@@ -62,7 +66,7 @@ async def _refused_in_handshake(hub: Hub, ca: Path, cert: Path | None, key: Path
 
 
 async def test_no_client_certificate_is_refused_in_the_handshake(
-    start_hub, certs_dir: Path
+    start_hub: HubFactory, certs_dir: Path
 ) -> None:
     hub = await start_hub(certs_dir)
     await _refused_in_handshake(hub, certs_dir / "ca.pem", None, None)
@@ -70,7 +74,7 @@ async def test_no_client_certificate_is_refused_in_the_handshake(
 
 
 async def test_certificate_from_another_ca_is_refused(
-    start_hub, certs_dir: Path, tmp_path: Path
+    start_hub: HubFactory, certs_dir: Path, tmp_path: Path
 ) -> None:
     hub = await start_hub(certs_dir)
     other = CertificateAuthority(tmp_path / "other")
@@ -83,7 +87,9 @@ async def test_certificate_from_another_ca_is_refused(
     await assert_unharmed(hub, certs_dir)
 
 
-async def test_expired_certificate_is_refused(start_hub, certs_dir: Path, tmp_path: Path) -> None:
+async def test_expired_certificate_is_refused(
+    start_hub: HubFactory, certs_dir: Path, tmp_path: Path
+) -> None:
     hub = await start_hub(certs_dir)
     now = dt.datetime.now(dt.UTC)
     cert, key = mint(
@@ -101,7 +107,7 @@ async def test_expired_certificate_is_refused(start_hub, certs_dir: Path, tmp_pa
 
 
 async def test_hub_certificate_from_an_unexpected_ca_is_refused_by_the_connector(
-    start_hub, certs_dir: Path, tmp_path: Path
+    start_hub: HubFactory, certs_dir: Path, tmp_path: Path
 ) -> None:
     hub = await start_hub(certs_dir)
     # The party trusts a different CA than the one that signed the hub.
@@ -115,7 +121,7 @@ async def test_hub_certificate_from_an_unexpected_ca_is_refused_by_the_connector
 
 
 async def test_revoked_certificate_is_refused_without_restart(
-    start_hub, connect, fresh_certs_dir: Path
+    start_hub: HubFactory, connect: ClientFactory, fresh_certs_dir: Path
 ) -> None:
     hub = await start_hub(fresh_certs_dir)
     courier = connect(hub, fresh_certs_dir, "courier-1")
@@ -130,7 +136,7 @@ async def test_revoked_certificate_is_refused_without_restart(
 
 
 async def test_crl_not_signed_by_the_ca_is_ignored(
-    start_hub, connect, fresh_certs_dir: Path, tmp_path: Path
+    start_hub: HubFactory, connect: ClientFactory, fresh_certs_dir: Path, tmp_path: Path
 ) -> None:
     hub = await start_hub(fresh_certs_dir)
     forger = CertificateAuthority(tmp_path / "forger")
@@ -149,7 +155,7 @@ async def test_crl_not_signed_by_the_ca_is_ignored(
     ids=["no-san", "dns-only", "other-uri"],
 )
 async def test_certificate_without_party_san_is_refused(
-    start_hub, certs_dir: Path, tmp_path: Path, san: list[x509.GeneralName] | None
+    start_hub: HubFactory, certs_dir: Path, tmp_path: Path, san: list[x509.GeneralName] | None
 ) -> None:
     hub = await start_hub(certs_dir)
     # The subject spells a party URI: it must not count, only the SAN does.
@@ -167,9 +173,13 @@ async def test_certificate_without_party_san_is_refused(
     await assert_unharmed(hub, certs_dir)
 
 
-async def test_malformed_party_uri_is_refused(start_hub, certs_dir: Path, tmp_path: Path) -> None:
+async def test_malformed_party_uri_is_refused(
+    start_hub: HubFactory, certs_dir: Path, tmp_path: Path
+) -> None:
     hub = await start_hub(certs_dir)
-    san = [x509.UniformResourceIdentifier("lifeline://party/sheriff/duty-desk")]
+    san: list[x509.GeneralName] = [
+        x509.UniformResourceIdentifier("lifeline://party/sheriff/duty-desk")
+    ]
     cert, key = mint(tmp_path, "bad-role", issuer_dir=certs_dir, san=san)
     async with _client(hub, cert, key, certs_dir / "ca.pem") as c:
         with pytest.raises(AuthenticationError) as refused:
@@ -178,7 +188,7 @@ async def test_malformed_party_uri_is_refused(start_hub, certs_dir: Path, tmp_pa
 
 
 async def test_courier_calling_a_platform_only_rpc_is_refused(
-    start_hub, connect, certs_dir: Path
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
 ) -> None:
     hub = await start_hub(certs_dir)
     courier = connect(hub, certs_dir, "courier-1")
@@ -189,7 +199,9 @@ async def test_courier_calling_a_platform_only_rpc_is_refused(
     await assert_unharmed(hub, certs_dir)
 
 
-async def test_oversized_request_is_refused(start_hub, connect, certs_dir: Path) -> None:
+async def test_oversized_request_is_refused(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
+) -> None:
     hub = await start_hub(certs_dir)
     platform = connect(hub, certs_dir, "duty-desk")
     request = party_service_pb2.DeactivatePartyRequest(
@@ -204,7 +216,7 @@ async def test_oversized_request_is_refused(start_hub, connect, certs_dir: Path)
     await assert_unharmed(hub, certs_dir)
 
 
-async def test_health_and_reflection_are_served(start_hub, certs_dir: Path) -> None:
+async def test_health_and_reflection_are_served(start_hub: HubFactory, certs_dir: Path) -> None:
     hub = await start_hub(certs_dir)
     config = ConnectorConfig.for_party(certs_dir, "courier-1", f"127.0.0.1:{hub.port}")
     async with HubClient(config) as client:

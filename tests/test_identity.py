@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.identity import IdentityError, PartyIdentity, Role, jurisdiction_ancestors
+from wire.identity import IdentityError, PartyIdentity, Role, jurisdiction_ancestors
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import hub.models  # noqa: F401  (registers the tables)
-from hub.db import Database
+import hub.store.models  # noqa: F401  (registers the tables)
+from hub.store.db import Database
 
 pytestmark = pytest.mark.usefixtures("db_url")
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from lifeline.hub.v1 import handoff_pb2, handoff_service_pb2
 
-from hub.certs import load_certificate
-from hub.evidence import export, verify
+from hub.cases.evidence import export, verify
+from hub.store.certs import load_certificate
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import MERCHANT, signal
 
 NODE_DIR = Path(__file__).parent / "node"
@@ -36,7 +37,11 @@ def node_partner() -> Path:
 
 
 async def test_a_node_police_desk_acknowledges_and_reports(
-    start_hub, connect, certs_dir: Path, node_partner: Path, sqlite_url: str
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    node_partner: Path,
+    sqlite_url: str,
 ) -> None:
     hub = await start_hub(certs_dir, sqlite_url)
     for party in ("duty-desk", "police-110105"):

@@ -19,23 +19,29 @@ from lifeline.hub.v1 import (
     signed_pb2,
 )
 
-from connectors import HubClient, claims, signed
+from connectors import HubClient
 from connectors.duty_desk import DutyDeskConnector
 from connectors.errors import InvalidArgumentError, NotFoundError, PermissionDeniedError
 from connectors.party import PartyConnector
-from hub import certs, evidence, rota
+from hub import Hub
+from hub.cases import evidence
+from hub.store import certs, rota
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import RISK_MODEL, handoffs, has_handoff, imminent, read_inbox, signal
+from wire import claims, reasons, signed
 
 DISPATCH = handoff_pb2.HANDOFF_KIND_DISPATCH
 E = case_pb2.CaseEvent
 
 
-async def _registered(connect, hub, certs_dir: Path, *parties: str) -> None:
+async def _registered(connect: ClientFactory, hub: Hub, certs_dir: Path, *parties: str) -> None:
     for party in parties:
         await connect(hub, certs_dir, party).whoami()
 
 
-async def _dispatched(connect, hub, certs_dir: Path, buyer: str) -> tuple[str, str, HubClient]:
+async def _dispatched(
+    connect: ClientFactory, hub: Hub, certs_dir: Path, buyer: str
+) -> tuple[str, str, HubClient]:
     """An IMMINENT case and its DISPATCH, as the police desk received it."""
     reported = await connect(hub, certs_dir, "shop-1").report_signal(**imminent(buyer))
     police = connect(hub, certs_dir, "police-110105")
@@ -53,7 +59,7 @@ def _claim(item: dict, name: str) -> str | None:
 
 
 async def test_the_timeline_names_the_operator_and_the_receipt_signs_them(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
@@ -106,7 +112,7 @@ async def test_the_timeline_names_the_operator_and_the_receipt_signs_them(
 
 
 async def test_an_operator_the_receipt_does_not_sign_is_refused(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105")
@@ -132,7 +138,7 @@ async def test_an_operator_the_receipt_does_not_sign_is_refused(
     ):
         with pytest.raises(InvalidArgumentError) as refused:
             await police.handoffs.AcknowledgeHandoff(request(signed_as, named))
-        assert refused.value.reason == signed.SIGNED_CONTENT_MISMATCH
+        assert refused.value.reason == reasons.SIGNED_CONTENT_MISMATCH
         assert refused.value.metadata["field"] == claims.OPERATOR
     # An old client names nobody and signs nobody: still accepted.
     acknowledged = await police.handoffs.AcknowledgeHandoff(request("", ""))
@@ -141,7 +147,7 @@ async def test_an_operator_the_receipt_does_not_sign_is_refused(
 
 @pytest.mark.parametrize("operator", ["x" * 81, "Li\nWei", "Li\x00Wei"])
 async def test_an_operator_name_must_be_short_plain_text(
-    start_hub, connect, certs_dir: Path, operator: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, operator: str
 ) -> None:
     hub = await start_hub(certs_dir)
     desk = DutyDeskConnector(connect(hub, certs_dir, "duty-desk"))
@@ -154,7 +160,7 @@ async def test_an_operator_name_must_be_short_plain_text(
 
 
 async def test_the_rota_is_the_platforms_and_pages_earliest_first(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
@@ -202,7 +208,7 @@ async def test_the_rota_is_the_platforms_and_pages_earliest_first(
 
 
 async def test_evidence_is_refused_for_a_case_the_caller_may_not_see(
-    start_hub, connect, certs_dir: Path
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
 ) -> None:
     hub = await start_hub(certs_dir)
     await _registered(connect, hub, certs_dir, "duty-desk")
@@ -216,7 +222,7 @@ async def test_evidence_is_refused_for_a_case_the_caller_may_not_see(
 
 
 async def test_changed_since_lists_cases_updated_at_or_after_a_time(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     desk = DutyDeskConnector(connect(hub, certs_dir, "duty-desk"))

@@ -23,7 +23,7 @@ from lifeline.hub.v1 import (
 
 from connectors import HubClient
 from connectors.errors import InvalidArgumentError
-from tests.conftest import PARTIES
+from tests.conftest import PARTIES, ClientFactory, HubFactory
 from tests.flows import MERCHANT, imminent, signal
 
 H = handoff_pb2.Handoff
@@ -77,7 +77,7 @@ async def _check_binding(
 
 
 async def test_page_tokens_are_bound_to_their_query_on_every_list_rpc(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     clients: dict[str, HubClient] = {p: connect(hub, certs_dir, p) for p in PARTIES}

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from lifeline.hub.v1 import case_pb2, handoff_pb2
 
-from hub import grading
-from hub.matching import normalise_address, normalise_phone, subject_keys
-from hub.policy import HandoffPolicy
+from hub.domain import grading
+from hub.domain.matching import normalise_address, normalise_phone, subject_keys
+from hub.domain.policy import HandoffPolicy
 
 R = case_pb2.RiskIndicators
 

@@ -27,6 +27,7 @@ from connectors.errors import FailedPreconditionError
 from connectors.examples import police_desk
 from connectors.examples.police_desk import dispatch_handler
 from hub.process import spawn_hub
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import imminent
 
 H = handoff_pb2.Handoff
@@ -83,7 +84,7 @@ async def _stopped(work: asyncio.Task[None], stop: asyncio.Event) -> None:
 
 
 async def test_the_readme_handler_meets_every_message_again_and_does_no_harm(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform, police = (
@@ -139,7 +140,7 @@ async def test_the_readme_handler_meets_every_message_again_and_does_no_harm(
 
 
 async def test_work_outlives_failing_handlers_and_reports_what_it_skips(
-    start_hub, connect, certs_dir: Path
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
 ) -> None:
     hub = await start_hub(certs_dir)
     platform, police = (
@@ -239,7 +240,7 @@ async def test_a_hub_killed_as_it_answers_a_completion_redelivers_to_a_handler_t
             crashed.set()
             return await real_complete(request, **options)  # the answer is lost: UNAVAILABLE
 
-        police.handoffs.CompleteHandoff = complete_then_crash  # type: ignore[method-assign]
+        police.handoffs.CompleteHandoff = complete_then_crash  # type: ignore[assignment]
         failures: list[HandlerFailure] = []
 
         async def on_failure(failure: HandlerFailure) -> None:

@@ -12,13 +12,13 @@ from connectors.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from tests.conftest import PARTIES
+from tests.conftest import PARTIES, ClientFactory, HubFactory
 
 pytestmark = pytest.mark.usefixtures("db_url")
 
 
 async def test_first_contact_records_the_party(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     police = await connect(hub, certs_dir, "police-110105").whoami()
@@ -34,7 +34,7 @@ async def test_first_contact_records_the_party(
 
 
 async def test_register_ahead_of_first_contact(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
@@ -57,7 +57,7 @@ async def test_register_ahead_of_first_contact(
 
 
 async def test_list_parties_pages_and_filters(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     for party_id in PARTIES:
@@ -99,7 +99,7 @@ async def test_list_parties_pages_and_filters(
 
 
 async def test_bad_registry_requests_are_refused(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
@@ -130,7 +130,7 @@ async def test_bad_registry_requests_are_refused(
 
 
 async def test_role_in_certificate_must_match_the_registry(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
@@ -145,7 +145,7 @@ async def test_role_in_certificate_must_match_the_registry(
 
 
 async def test_deactivated_party_is_refused(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     courier = connect(hub, certs_dir, "courier-1")
@@ -161,7 +161,7 @@ async def test_deactivated_party_is_refused(
 
 
 async def test_registry_survives_a_restart(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     await connect(hub, certs_dir, "hospital-1").whoami()

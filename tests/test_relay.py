@@ -18,18 +18,21 @@ from lifeline.hub.v1 import (
     party_pb2,
 )
 
-from connectors import claims, signed
+from connectors import HubClient
 from connectors import client as client_module
 from connectors.duty_desk import DutyDeskConnector
 from connectors.errors import InvalidArgumentError, NotFoundError
 from connectors.merchant import MerchantConnector
-from hub import inbox
-from hub.certs import load_certificate
-from hub.deadlines import DeadlinePolicy
-from hub.evidence import export, verify
-from hub.identity import Role
-from hub.policy import HandoffPolicy
+from hub import Hub
+from hub.cases.evidence import export, verify
+from hub.domain.deadlines import DeadlinePolicy
+from hub.domain.policy import HandoffPolicy
+from hub.store import inbox
+from hub.store.certs import load_certificate
+from tests.conftest import ClientFactory, HubFactory, ManualClock
 from tests.flows import MERCHANT, handoffs, has_handoff, imminent, read_inbox, signal
+from wire import claims, signed
+from wire.identity import Role
 
 H = handoff_pb2.Handoff
 U = inbox_service_pb2.CaseUpdate
@@ -46,31 +49,31 @@ EVERYONE = ("duty-desk", "police-110105", "committee-110105", "shop-1", "courier
 
 
 @pytest.fixture(autouse=True)
-def _connectors_on_hub_time(clock, monkeypatch: pytest.MonkeyPatch) -> None:
+def _connectors_on_hub_time(clock: ManualClock, monkeypatch: pytest.MonkeyPatch) -> None:
     """The connectors sign and verify on the hub's manual clock, hours ahead of real time."""
     monkeypatch.setattr(client_module, "_now", clock.now)
 
 
-async def _registered(connect, hub, certs_dir: Path, *parties: str) -> None:
+async def _registered(connect: ClientFactory, hub: Hub, certs_dir: Path, *parties: str) -> None:
     for party in parties:
         await connect(hub, certs_dir, party).whoami()
 
 
-async def _handoffs(platform, case_id: str) -> list[handoff_pb2.Handoff]:
+async def _handoffs(platform: HubClient, case_id: str) -> list[handoff_pb2.Handoff]:
     response = await platform.handoffs.ListHandoffs(
         handoff_service_pb2.ListHandoffsRequest(case_id=case_id)
     )
     return list(response.handoffs)
 
 
-async def _events(platform, case_id: str) -> list[case_pb2.CaseEvent]:
+async def _events(platform: HubClient, case_id: str) -> list[case_pb2.CaseEvent]:
     response = await platform.cases.ListCaseEvents(
         case_service_pb2.ListCaseEventsRequest(case_id=case_id, page_size=1000)
     )
     return list(response.events)
 
 
-def _updates(hub, party_id: str) -> list[inbox_service_pb2.CaseUpdate]:
+def _updates(hub: Hub, party_id: str) -> list[inbox_service_pb2.CaseUpdate]:
     """Every case update on a party's inbox, straight from the store: what it was sent,
     whether or not it has connected since."""
     rows = hub.db.transaction(lambda s: inbox.read(s, party_id, 0))
@@ -78,7 +81,7 @@ def _updates(hub, party_id: str) -> list[inbox_service_pb2.CaseUpdate]:
     return [m.case_update for m in messages if m.HasField("case_update")]
 
 
-async def _read_updates(client, count: int = 1) -> list[inbox_service_pb2.CaseUpdate]:
+async def _read_updates(client: HubClient, count: int = 1) -> list[inbox_service_pb2.CaseUpdate]:
     """The party's case updates as its connector receives them (each signature verified)."""
     messages = await read_inbox(
         client, lambda ms: sum(m.HasField("case_update") for m in ms) >= count
@@ -90,7 +93,7 @@ def _disclosed(update: inbox_service_pb2.CaseUpdate) -> set[str]:
     return {name for _, name, _ in signed.disclosure_names(update.signed_update)}
 
 
-async def _take(client, kind: int) -> handoff_pb2.Handoff:
+async def _take(client: HubClient, kind: int) -> handoff_pb2.Handoff:
     """Reads the party's first handoff of a kind and acknowledges it."""
     received = handoffs(await read_inbox(client, has_handoff(kind)))
     handoff = next(h for h in received if h.kind == kind)
@@ -98,12 +101,14 @@ async def _take(client, kind: int) -> handoff_pb2.Handoff:
     return handoff
 
 
-async def _note(client, case_id: str, text: str, *roles: int, signal_id: str = "") -> None:
+async def _note(
+    client: HubClient, case_id: str, text: str, *roles: int, signal_id: str = ""
+) -> None:
     await DutyDeskConnector(client).note(case_id, text, share_with=roles, signal_id=signal_id)
 
 
 async def test_a_shared_note_reaches_the_desks_that_acknowledged_narrowed_for_each(
-    start_hub, connect, certs_dir: Path, clock, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, *EVERYONE)
@@ -186,7 +191,7 @@ async def test_a_shared_note_reaches_the_desks_that_acknowledged_narrowed_for_ea
 
 
 async def test_only_the_platform_shares_and_only_with_roles_working_on_cases(
-    start_hub, connect, certs_dir: Path, clock
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock
 ) -> None:
     hub = await start_hub(certs_dir, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, *EVERYONE)
@@ -210,7 +215,12 @@ async def test_only_the_platform_shares_and_only_with_roles_working_on_cases(
 
 @pytest.mark.parametrize("forward", [True, False])
 async def test_new_words_from_the_chat_reach_the_police_on_their_way_by_policy(
-    start_hub, connect, certs_dir: Path, clock, db_url: str, forward: bool
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    clock: ManualClock,
+    db_url: str,
+    forward: bool,
 ) -> None:
     policy = HandoffPolicy() if forward else HandoffPolicy(forward_situation_levels=frozenset())
     hub = await start_hub(certs_dir, db_url, clock=clock, policy=policy, **OPTIONS)
@@ -251,7 +261,7 @@ def test_the_forwarding_grades_come_from_the_policy_file(tmp_path: Path) -> None
 
 
 async def test_escalated_work_says_where_it_came_from_and_a_late_desk_learns_of_the_other(
-    start_hub, connect, certs_dir: Path, clock, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, *EVERYONE, "police-110100")
@@ -285,7 +295,7 @@ async def test_escalated_work_says_where_it_came_from_and_a_late_desk_learns_of_
 
 
 async def test_the_chat_stays_in_contact_and_the_morning_check_in_is_chased_after_closing(
-    start_hub, connect, certs_dir: Path, clock, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock, db_url: str
 ) -> None:
     """Domain case 1: 20:00 the chat reports; the police reach her near midnight and the
     case is closed; the good-morning agreed for 08:44 is still chased."""
@@ -348,7 +358,7 @@ async def test_the_chat_stays_in_contact_and_the_morning_check_in_is_chased_afte
     assert replied.state == H.STATE_COMPLETED
 
 
-async def _found_and_closed(police, platform, case_id: str) -> None:
+async def _found_and_closed(police: HubClient, platform: HubClient, case_id: str) -> None:
     [dispatch] = [h for h in await _handoffs(platform, case_id) if h.kind == DISPATCH]
     await police.complete_handoff(
         dispatch.handoff_id,
@@ -363,7 +373,7 @@ async def _found_and_closed(police, platform, case_id: str) -> None:
 
 
 async def test_a_message_after_closing_joins_the_closed_case_and_opens_none(
-    start_hub, connect, certs_dir: Path, clock, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, *EVERYONE, "shop-2")

@@ -25,17 +25,19 @@ from connectors import ConnectorConfig, HubClient
 from connectors.errors import (
     AuthenticationError,
     FailedPreconditionError,
-    LifelineError,
     PermissionDeniedError,
 )
-from hub import certs
-from hub.certs import CertificateAuthority
-from hub.identity import PartyIdentity, Role
-from hub.models import PartyRow
-from hub.registry import DEACTIVATED
-from hub.revocation import RevocationList
+from hub import Hub
+from hub.store import certs
+from hub.store.certs import CertificateAuthority
+from hub.store.models import PartyRow
+from hub.store.registry import DEACTIVATED
+from hub.store.revocation import RevocationList
+from tests.conftest import ClientFactory, HubFactory, ManualClock
 from tests.flows import handoffs, imminent, read_inbox
 from tests.pki import mint
+from wire.errors import LifelineError
+from wire.identity import PartyIdentity, Role
 
 H = handoff_pb2.Handoff
 DISPATCH = handoff_pb2.HANDOFF_KIND_DISPATCH
@@ -43,7 +45,7 @@ DISPATCH = handoff_pb2.HANDOFF_KIND_DISPATCH
 WITHIN = 5.0
 
 
-async def _registered(connect, hub, certs_dir: Path, *parties: str) -> None:
+async def _registered(connect: ClientFactory, hub: Hub, certs_dir: Path, *parties: str) -> None:
     for party in parties:
         await connect(hub, certs_dir, party).whoami()
 
@@ -94,7 +96,7 @@ async def _handed_on(successor: HubClient, handoff_id: str) -> H:
 
 
 async def test_a_revoked_desk_is_cut_off_everywhere_within_seconds(
-    start_hub, connect, fresh_certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, fresh_certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(fresh_certs_dir, db_url)
     await _registered(
@@ -164,7 +166,7 @@ async def test_a_revoked_desk_is_cut_off_everywhere_within_seconds(
 
 
 async def test_a_deactivated_desk_is_cut_off_on_every_hub_and_its_acknowledged_work_moves(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     # Two hub processes on one database: the desk is connected to the second,
     # the platform deactivates it through the first.
@@ -202,7 +204,7 @@ async def test_a_deactivated_desk_is_cut_off_on_every_hub_and_its_acknowledged_w
 
 
 async def test_a_deadline_never_retries_a_desk_cut_off_since_it_hands_the_work_on(
-    start_hub, connect, certs_dir: Path, clock
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock
 ) -> None:
     hub = await start_hub(certs_dir, clock=clock, deadline_sweep_seconds=3600)
     await _registered(
@@ -229,7 +231,11 @@ async def test_a_deadline_never_retries_a_desk_cut_off_since_it_hands_the_work_o
 
 
 async def test_a_stream_ends_when_its_certificate_expires(
-    start_hub, connect, certs_dir: Path, clock, tmp_path: Path
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    clock: ManualClock,
+    tmp_path: Path,
 ) -> None:
     hub = await start_hub(certs_dir, clock=clock)
     await _registered(connect, hub, certs_dir, "police-110105")
@@ -258,7 +264,7 @@ async def test_a_stream_ends_when_its_certificate_expires(
 
 
 async def test_a_revoked_party_with_a_new_certificate_is_active_again(
-    start_hub, connect, fresh_certs_dir: Path
+    start_hub: HubFactory, connect: ClientFactory, fresh_certs_dir: Path
 ) -> None:
     hub = await start_hub(fresh_certs_dir)
     await _registered(connect, hub, fresh_certs_dir, "duty-desk", "courier-1")
@@ -290,7 +296,7 @@ def test_a_deleted_or_unreadable_crl_keeps_the_last_good_list(
     crl.write_bytes(written)
     assert revocations.is_revoked(serial)
     # ...but once it has read one, losing the file never clears it.
-    with caplog.at_level(logging.ERROR, logger="hub.revocation"):
+    with caplog.at_level(logging.ERROR, logger="hub.store.revocation"):
         crl.write_text("not a CRL")
         assert revocations.is_revoked(serial)
         crl.unlink()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import grpc
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given, settings
@@ -23,17 +24,24 @@ from lifeline.hub.v1 import (
     signed_pb2,
 )
 
-from connectors import ConnectorConfig, HubClient, claims, signed
-from connectors.errors import InvalidArgumentError, LifelineError, PermissionDeniedError
-from connectors.signed import Signer
-from hub import certs, disclosure
-from hub.clock import SystemClock
-from hub.errors import HubError
-from hub.identity import PartyIdentity, Role
-from hub.signatures import MessageChecker
+from connectors import ConnectorConfig, HubClient
+from connectors.errors import InvalidArgumentError, PermissionDeniedError
+from hub.api.signatures import MessageChecker
+from hub.domain import disclosure
+from hub.domain.clock import SystemClock
+from hub.domain.errors import HubError
+from hub.store import certs
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import MERCHANT, handoffs, has_handoff, read_inbox, signal
+from wire import claims, reasons, signed
+from wire.errors import LifelineError
+from wire.identity import PartyIdentity, Role
+from wire.signed import Signer
 
 NOW = dt.datetime.now(dt.UTC)
+"""The time of messages checked here with an explicit `now`; messages sent to a live hub
+are signed at the time they are sent, since the hub checks them against its clock and a
+slow run would otherwise see them expire."""
 SKEW = dt.timedelta(minutes=5)
 
 
@@ -44,7 +52,7 @@ def _signer(certs_dir: Path, party_id: str) -> Signer:
     )
 
 
-def _ca(certs_dir: Path) -> object:
+def _ca(certs_dir: Path) -> x509.Certificate:
     return certs.load_certificate(certs_dir / "ca.pem")
 
 
@@ -89,7 +97,7 @@ def _resign(
     signer: Signer,
     message: signed_pb2.SignedMessage,
     edit: Callable[[signed_pb2.SignedPayload], None],
-):
+) -> signed_pb2.SignedMessage:
     """The author itself signs a payload it has tampered with (digests, times, audience)."""
     payload = signed_pb2.SignedPayload.FromString(message.payload)
     edit(payload)
@@ -106,7 +114,9 @@ def _flip(data: bytes, rng: random.Random) -> bytes:
     return data[:i] + bytes([data[i] ^ (1 << rng.randrange(8))]) + data[i + 1 :]
 
 
-def _mutations(certs_dir: Path, tmp: Path, rng: random.Random):
+def _mutations(
+    certs_dir: Path, tmp: Path, rng: random.Random
+) -> Iterator[tuple[str, signed_pb2.SignedMessage, set[str]]]:
     """(name, mutated message, reasons it may be refused with)."""
     shop = _signer(certs_dir, "shop-1")
     other_party = _signer(certs_dir, "shop-2")
@@ -117,7 +127,9 @@ def _mutations(certs_dir: Path, tmp: Path, rng: random.Random):
     foreign = _signer(tmp / "foreign", "shop-1")
 
     def fresh() -> signed_pb2.SignedMessage:
-        return shop.sign(signed.KIND_SIGNAL, signed.HUB, claims.signal_claims(SIGNAL), NOW)
+        return shop.sign(
+            signed.KIND_SIGNAL, signed.HUB, claims.signal_claims(SIGNAL), dt.datetime.now(dt.UTC)
+        )
 
     def field(message: signed_pb2.SignedMessage, **changes: object) -> signed_pb2.SignedMessage:
         out = signed_pb2.SignedMessage()
@@ -130,31 +142,31 @@ def _mutations(certs_dir: Path, tmp: Path, rng: random.Random):
                 setattr(out, name, value)
         return out
 
-    def flip_disclosure(m):
+    def flip_disclosure(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
         ds = list(m.disclosures)
         i = rng.randrange(len(ds))
         ds[i] = _flip(ds[i], rng)
         return field(m, disclosures=ds)
 
-    def truncate_disclosure(m):
+    def truncate_disclosure(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
         ds = list(m.disclosures)
         i = rng.randrange(len(ds))
         ds[i] = ds[i][: rng.randrange(len(ds[i]))]
         return field(m, disclosures=ds)
 
-    def swap_disclosure(m):
+    def swap_disclosure(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
         ds = list(m.disclosures)
         ds[rng.randrange(len(ds))] = rng.choice(list(fresh().disclosures))
         return field(m, disclosures=ds)
 
-    def duplicate_disclosure(m):
+    def duplicate_disclosure(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
         ds = list(m.disclosures)
         return field(m, disclosures=ds + [rng.choice(ds)])
 
-    def remove_digest(m):
+    def remove_digest(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
         known = {signed.digest(d) for d in m.disclosures}
 
-        def edit(p):
+        def edit(p: signed_pb2.SignedPayload) -> None:
             victim = rng.choice([d for d in p.digests if d in known])
             kept = [d for d in p.digests if d != victim]
             del p.digests[:]
@@ -162,18 +174,18 @@ def _mutations(certs_dir: Path, tmp: Path, rng: random.Random):
 
         return _resign(shop, m, edit)
 
-    def duplicate_digest(m):
+    def duplicate_digest(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
         return _resign(shop, m, lambda p: p.digests.append(rng.choice(list(p.digests))))
 
-    def expire(m):
-        def edit(p):
+    def expire(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
+        def edit(p: signed_pb2.SignedPayload) -> None:
             p.issue_time.FromDatetime(NOW - dt.timedelta(hours=rng.randrange(1, 48)))
             p.expire_time.FromDatetime(NOW - dt.timedelta(minutes=rng.randrange(6, 59)))
 
         return _resign(shop, m, edit)
 
-    def future(m):
-        def edit(p):
+    def future(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
+        def edit(p: signed_pb2.SignedPayload) -> None:
             # From the time of sending, not of import: a slow suite must not let it arrive.
             now = dt.datetime.now(dt.UTC)
             p.issue_time.FromDatetime(now + dt.timedelta(minutes=rng.randrange(6, 600)))
@@ -181,71 +193,81 @@ def _mutations(certs_dir: Path, tmp: Path, rng: random.Random):
 
         return _resign(shop, m, edit)
 
-    def audience(m):
+    def audience(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
         return _resign(
             shop, m, lambda p: setattr(p, "audience", rng.choice(["police-110105", "", "hub2"]))
         )
 
-    def kind(m):
+    def kind(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
         return _resign(shop, m, lambda p: setattr(p, "kind", signed.KIND_OUTCOME))
 
-    def other_key(m):
+    def other_key(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
         # Another party signs the same claims, with its own certificate.
-        return other_party.sign(signed.KIND_SIGNAL, signed.HUB, claims.signal_claims(SIGNAL), NOW)
+        return other_party.sign(
+            signed.KIND_SIGNAL, signed.HUB, claims.signal_claims(SIGNAL), dt.datetime.now(dt.UTC)
+        )
 
-    def other_key_own_cert(m):
+    def other_key_own_cert(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
         # Another party's signature over this payload, keeping the caller's certificate.
         return field(m, signature=other_party.key.sign(m.payload, ec.ECDSA(hashes.SHA256())))
 
-    def foreign_ca_cert(m):
-        return foreign.sign(signed.KIND_SIGNAL, signed.HUB, claims.signal_claims(SIGNAL), NOW)
+    def foreign_ca_cert(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
+        return foreign.sign(
+            signed.KIND_SIGNAL, signed.HUB, claims.signal_claims(SIGNAL), dt.datetime.now(dt.UTC)
+        )
 
-    def algorithm(m):
+    def algorithm(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
         return field(m, algorithm=rng.choice(["none", "HS256", "ES384", "es256", ""]))
 
-    def unsigned(m):
+    def unsigned(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
         return signed_pb2.SignedMessage()
 
-    def different_claims(m):
+    def different_claims(m: signed_pb2.SignedMessage) -> signed_pb2.SignedMessage:
         other = signal(MERCHANT, buyer="someone-else", stated_intent=True)["signal"]
-        return shop.sign(signed.KIND_SIGNAL, signed.HUB, claims.signal_claims(other), NOW)
+        return shop.sign(
+            signed.KIND_SIGNAL, signed.HUB, claims.signal_claims(other), dt.datetime.now(dt.UTC)
+        )
 
     table = [
         (
             "payload bit",
             lambda m: field(m, payload=_flip(m.payload, rng)),
-            {signed.SIGNATURE_INVALID},
+            {reasons.SIGNATURE_INVALID},
         ),
         (
             "signature bit",
             lambda m: field(m, signature=_flip(m.signature, rng)),
-            {signed.SIGNATURE_INVALID},
+            {reasons.SIGNATURE_INVALID},
         ),
         (
             "certificate bit",
             lambda m: field(m, signer_certificate=_flip(m.signer_certificate, rng)),
-            {signed.SIGNER_CERTIFICATE_INVALID, signed.SIGNATURE_INVALID, signed.SIGNER_MISMATCH},
+            {
+                reasons.SIGNER_CERTIFICATE_INVALID,
+                reasons.SIGNATURE_INVALID,
+                reasons.SIGNER_MISMATCH,
+            },
         ),
-        ("disclosure bit", flip_disclosure, {signed.DISCLOSURE_UNKNOWN}),
-        ("truncated disclosure", truncate_disclosure, {signed.DISCLOSURE_UNKNOWN}),
-        ("swapped disclosure", swap_disclosure, {signed.DISCLOSURE_UNKNOWN}),
-        ("duplicated disclosure", duplicate_disclosure, {signed.DISCLOSURE_DUPLICATE}),
-        ("digest removed", remove_digest, {signed.DISCLOSURE_UNKNOWN}),
-        ("digest duplicated", duplicate_digest, {signed.DIGEST_DUPLICATE}),
-        ("expired", expire, {signed.MESSAGE_EXPIRED}),
-        ("from the future", future, {signed.MESSAGE_NOT_YET_VALID}),
-        ("wrong audience", audience, {signed.WRONG_AUDIENCE}),
-        ("wrong kind", kind, {signed.WRONG_MESSAGE_KIND}),
-        ("another party's key", other_key, {signed.SIGNER_MISMATCH}),
-        ("another party's signature", other_key_own_cert, {signed.SIGNATURE_INVALID}),
-        ("certificate from another CA", foreign_ca_cert, {signed.SIGNER_CERTIFICATE_INVALID}),
-        ("unknown algorithm", algorithm, {signed.ALGORITHM_UNSUPPORTED}),
-        ("unsigned", unsigned, {signed.SIGNATURE_REQUIRED}),
-        ("signed something else", different_claims, {signed.SIGNED_CONTENT_MISMATCH}),
+        ("disclosure bit", flip_disclosure, {reasons.DISCLOSURE_UNKNOWN}),
+        ("truncated disclosure", truncate_disclosure, {reasons.DISCLOSURE_UNKNOWN}),
+        ("swapped disclosure", swap_disclosure, {reasons.DISCLOSURE_UNKNOWN}),
+        ("duplicated disclosure", duplicate_disclosure, {reasons.DISCLOSURE_DUPLICATE}),
+        ("digest removed", remove_digest, {reasons.DISCLOSURE_UNKNOWN}),
+        ("digest duplicated", duplicate_digest, {reasons.DIGEST_DUPLICATE}),
+        ("expired", expire, {reasons.MESSAGE_EXPIRED}),
+        ("from the future", future, {reasons.MESSAGE_NOT_YET_VALID}),
+        ("wrong audience", audience, {reasons.WRONG_AUDIENCE}),
+        ("wrong kind", kind, {reasons.WRONG_MESSAGE_KIND}),
+        ("another party's key", other_key, {reasons.SIGNER_MISMATCH}),
+        ("another party's signature", other_key_own_cert, {reasons.SIGNATURE_INVALID}),
+        ("certificate from another CA", foreign_ca_cert, {reasons.SIGNER_CERTIFICATE_INVALID}),
+        ("unknown algorithm", algorithm, {reasons.ALGORITHM_UNSUPPORTED}),
+        ("unsigned", unsigned, {reasons.SIGNATURE_REQUIRED}),
+        ("signed something else", different_claims, {reasons.SIGNED_CONTENT_MISMATCH}),
     ]
     while True:
-        for name, mutate, reasons in table:
-            yield name, mutate(fresh()), reasons
+        for name, mutate, allowed in table:
+            yield name, mutate(fresh()), allowed
 
 
 def test_a_thousand_mutations_are_all_refused_with_stable_reasons(
@@ -259,39 +281,41 @@ def test_a_thousand_mutations_are_all_refused_with_stable_reasons(
     refused: dict[str, int] = {}
     generated = _mutations(certs_dir, tmp_path, rng)
     for _ in range(1200):
-        name, message, reasons = next(generated)
+        name, message, allowed = next(generated)
         with pytest.raises(HubError) as error:
             checker.check(
                 message, signed.KIND_SIGNAL, caller, caller_cert, expected, field="signed_signal"
             )
-        assert error.value.reason in reasons, (name, error.value)
+        assert error.value.reason in allowed, (name, error.value)
         # A claim that differs from the request, or is not of its type, is named itself.
         named_claim = error.value.reason in (
-            signed.SIGNED_CONTENT_MISMATCH,
-            signed.DISCLOSURE_MALFORMED,
+            reasons.SIGNED_CONTENT_MISMATCH,
+            reasons.DISCLOSURE_MALFORMED,
         )
         assert named_claim or error.value.metadata["field"] == "signed_signal"
         refused[name] = refused.get(name, 0) + 1
     assert sum(refused.values()) >= 1000
     assert len(refused) == 19
     # And the unmutated message passes, so the refusals are the mutations' doing.
-    good = _signer(certs_dir, "shop-1").sign(signed.KIND_SIGNAL, signed.HUB, expected, NOW)
+    good = _signer(certs_dir, "shop-1").sign(
+        signed.KIND_SIGNAL, signed.HUB, expected, dt.datetime.now(dt.UTC)
+    )
     checker.check(good, signed.KIND_SIGNAL, caller, caller_cert, expected, field="signed_signal")
 
 
 async def test_the_hub_refuses_mutated_signals_and_stays_unharmed(
-    start_hub, connect, certs_dir: Path, tmp_path: Path
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, tmp_path: Path
 ) -> None:
     hub = await start_hub(certs_dir)
     shop = connect(hub, certs_dir, "shop-1")
     platform = connect(hub, certs_dir, "duty-desk")
     generated = _mutations(certs_dir, tmp_path, random.Random(1))
     for _ in range(57):
-        name, message, reasons = next(generated)
+        name, message, allowed = next(generated)
         request = case_service_pb2.ReportSignalRequest(signal=SIGNAL, signed_signal=message)
         with pytest.raises(LifelineError) as error:
             await shop.cases.ReportSignal(request)
-        assert error.value.reason in reasons, (name, error.value)
+        assert error.value.reason in allowed, (name, error.value)
         assert error.value.code in (
             grpc.StatusCode.INVALID_ARGUMENT,
             grpc.StatusCode.PERMISSION_DENIED,
@@ -301,10 +325,14 @@ async def test_the_hub_refuses_mutated_signals_and_stays_unharmed(
     assert accepted.case.case_id
 
 
-async def test_a_replayed_message_is_refused(start_hub, connect, certs_dir: Path) -> None:
+async def test_a_replayed_message_is_refused(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
+) -> None:
     hub = await start_hub(certs_dir)
     shop = connect(hub, certs_dir, "shop-1")
-    message = shop.signer.sign(signed.KIND_SIGNAL, signed.HUB, claims.signal_claims(SIGNAL), NOW)
+    message = shop.signer.sign(
+        signed.KIND_SIGNAL, signed.HUB, claims.signal_claims(SIGNAL), dt.datetime.now(dt.UTC)
+    )
     first = case_service_pb2.ReportSignalRequest(
         request_id="a", signal=SIGNAL, signed_signal=message
     )
@@ -314,13 +342,13 @@ async def test_a_replayed_message_is_refused(start_hub, connect, certs_dir: Path
     )
     with pytest.raises(InvalidArgumentError) as error:
         await shop.cases.ReportSignal(replay)
-    assert error.value.reason == signed.MESSAGE_REPLAYED
+    assert error.value.reason == reasons.MESSAGE_REPLAYED
     # A retry of the first request (same request_id) is not a replay: it gets the first answer.
     assert (await shop.cases.ReportSignal(first)).signal.signal_id
 
 
 async def test_receipt_signed_by_someone_else_is_refused(
-    start_hub, connect, certs_dir: Path
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
 ) -> None:
     hub = await start_hub(certs_dir)
     for party in ("duty-desk", "police-110105"):
@@ -332,7 +360,7 @@ async def test_receipt_signed_by_someone_else_is_refused(
         signed.KIND_ACKNOWLEDGEMENT,
         signed.HUB,
         claims.acknowledgement_claims(),
-        NOW,
+        dt.datetime.now(dt.UTC),
         handoff_id=dispatch.handoff_id,
     )
     with pytest.raises(PermissionDeniedError) as error:
@@ -341,21 +369,21 @@ async def test_receipt_signed_by_someone_else_is_refused(
                 handoff_id=dispatch.handoff_id, receipt=forged
             )
         )
-    assert error.value.reason == signed.SIGNER_MISMATCH
+    assert error.value.reason == reasons.SIGNER_MISMATCH
     about_other = police.signer.sign(
         signed.KIND_ACKNOWLEDGEMENT,
         signed.HUB,
         claims.acknowledgement_claims(),
-        NOW,
+        dt.datetime.now(dt.UTC),
         handoff_id="ho-x",
     )
-    with pytest.raises(InvalidArgumentError) as error:
+    with pytest.raises(InvalidArgumentError) as mismatch:
         await police.handoffs.AcknowledgeHandoff(
             handoff_service_pb2.AcknowledgeHandoffRequest(
                 handoff_id=dispatch.handoff_id, receipt=about_other
             )
         )
-    assert error.value.reason == signed.SIGNED_CONTENT_MISMATCH
+    assert mismatch.value.reason == reasons.SIGNED_CONTENT_MISMATCH
     assert (await police.acknowledge_handoff(dispatch.handoff_id)).handoff.state == (
         handoff_pb2.Handoff.STATE_ACKNOWLEDGED
     )
@@ -416,7 +444,7 @@ def _signals(draw: st.DrawFn) -> case_pb2.Signal:
 def _handoffs(draw: st.DrawFn) -> handoff_pb2.Handoff:
     return handoff_pb2.Handoff(
         handoff_id="ho-1",
-        kind=draw(st.sampled_from(list(handoff_pb2.HandoffKind.values())[1:])),
+        kind=draw(st.sampled_from(list(handoff_pb2.HandoffKind.values())[1:])),  # type: ignore[arg-type]
         assignee_party_id=draw(st.sampled_from(_PARTIES)),
         details=handoff_pb2.HandoffDetails(
             instruction=draw(_text),
@@ -455,7 +483,11 @@ def _oracle(
     acknowledged=st.booleans(),
 )
 def test_what_a_recipient_receives_is_within_the_policy(
-    certs_dir: Path, message, role: Role, recipient: str, acknowledged: bool
+    certs_dir: Path,
+    message: case_pb2.Signal | handoff_pb2.Handoff,
+    role: Role,
+    recipient: str,
+    acknowledged: bool,
 ) -> None:
     hub = Signer(
         certs.load_private_key(certs_dir / "hub.key"), certs.load_certificate(certs_dir / "hub.pem")
@@ -511,9 +543,9 @@ def test_connector_refuses_a_handoff_that_differs_from_what_the_hub_signed(certs
     message.handoff.details.tracking_number = "SF2"  # altered on the way
     with pytest.raises(signed.SignedMessageError) as error:
         client.verify_handoff(message)
-    assert error.value.reason == signed.SIGNED_CONTENT_MISMATCH
+    assert error.value.reason == reasons.SIGNED_CONTENT_MISMATCH
     message.handoff.details.tracking_number = "SF1"
     other = HubClient(ConnectorConfig.for_party(certs_dir, "shop-1", "127.0.0.1:1"))
     with pytest.raises(signed.SignedMessageError) as error:
         other.verify_handoff(message)
-    assert error.value.reason == signed.WRONG_AUDIENCE
+    assert error.value.reason == reasons.WRONG_AUDIENCE

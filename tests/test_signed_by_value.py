@@ -22,16 +22,17 @@ from lifeline.hub.v1 import (
     signed_pb2,
 )
 
-from connectors import claims, signed
-from connectors.claim_types import parse_rfc3339
 from connectors.errors import InvalidArgumentError
-from connectors.signed import Signer
-from hub import certs
-from hub.clock import SystemClock
-from hub.errors import HubError
-from hub.identity import PartyIdentity, Role
-from hub.signatures import MessageChecker
+from hub.api.signatures import MessageChecker
+from hub.domain.clock import SystemClock
+from hub.domain.errors import HubError
+from hub.store import certs
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import handoffs, has_handoff, read_inbox
+from wire import claims, reasons, signed
+from wire.claim_types import parse_rfc3339
+from wire.identity import PartyIdentity, Role
+from wire.signed import Signer
 
 ROOT = Path(__file__).resolve().parent.parent
 DISPATCH = handoff_pb2.HANDOFF_KIND_DISPATCH
@@ -168,20 +169,24 @@ def test_a_partners_own_json_is_accepted_and_a_real_difference_is_named(certs_di
         seconds=observed.seconds, nanos=observed.nanos + 1
     )
     cases: list[tuple[dict[str, Any], str, str]] = [
-        ({"subject.phone": "13800000001"}, signed.SIGNED_CONTENT_MISMATCH, "subject.phone"),
+        ({"subject.phone": "13800000001"}, reasons.SIGNED_CONTENT_MISMATCH, "subject.phone"),
         (
             {"observe_time": _in_beijing(one_nanosecond_later)},
-            signed.SIGNED_CONTENT_MISMATCH,
+            reasons.SIGNED_CONTENT_MISMATCH,
             "observe_time",
         ),
-        ({"indicators": {"stated_intent": True}}, signed.SIGNED_CONTENT_MISMATCH, "indicators"),
-        ({"clinical_facts": "sertraline"}, signed.SIGNED_CONTENT_MISMATCH, "clinical_facts"),
-        ({"source": "SIGNAL_SOURCE_HOSPITAL"}, signed.SIGNED_CONTENT_MISMATCH, "source"),
+        ({"indicators": {"stated_intent": True}}, reasons.SIGNED_CONTENT_MISMATCH, "indicators"),
+        ({"clinical_facts": "sertraline"}, reasons.SIGNED_CONTENT_MISMATCH, "clinical_facts"),
+        ({"source": "SIGNAL_SOURCE_HOSPITAL"}, reasons.SIGNED_CONTENT_MISMATCH, "source"),
         # Two differences: the first in the documented order is named.
-        ({"order": {"order_id": "o-2"}, "situation": "x"}, signed.SIGNED_CONTENT_MISMATCH, "order"),
-        ({"observe_time": "yesterday evening"}, signed.DISCLOSURE_MALFORMED, "observe_time"),
-        ({"subject.address": {"street": "x"}}, signed.DISCLOSURE_MALFORMED, "subject.address"),
-        ({"source": "MERCHANT_CHAT"}, signed.DISCLOSURE_MALFORMED, "source"),
+        (
+            {"order": {"order_id": "o-2"}, "situation": "x"},
+            reasons.SIGNED_CONTENT_MISMATCH,
+            "order",
+        ),
+        ({"observe_time": "yesterday evening"}, reasons.DISCLOSURE_MALFORMED, "observe_time"),
+        ({"subject.address": {"street": "x"}}, reasons.DISCLOSURE_MALFORMED, "subject.address"),
+        ({"source": "MERCHANT_CHAT"}, reasons.DISCLOSURE_MALFORMED, "source"),
     ]
     for edit, reason, field in cases:
         error = refused(edit)
@@ -190,13 +195,13 @@ def test_a_partners_own_json_is_accepted_and_a_real_difference_is_named(certs_di
     extra = shop.sign(
         signed.KIND_SIGNAL, signed.HUB, [*_partner_claims(observed), ("mood", "low")], _now()
     )
-    with pytest.raises(HubError) as error:
+    with pytest.raises(HubError) as raised:
         _check(certs_dir, extra, expected)
-    assert error.value.metadata == {"field": "mood"}
+    assert raised.value.metadata == {"field": "mood"}
 
 
 async def test_the_hub_accepts_a_partners_signal_and_receipts_in_its_own_json(
-    start_hub, connect, certs_dir: Path
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
 ) -> None:
     hub = await start_hub(certs_dir)
     for party in ("duty-desk", "police-110105"):
@@ -249,7 +254,7 @@ async def test_the_hub_accepts_a_partners_signal_and_receipts_in_its_own_json(
 
 
 async def test_a_party_message_living_over_five_minutes_is_refused(
-    start_hub, connect, certs_dir: Path
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
 ) -> None:
     hub = await start_hub(certs_dir)
     shop = connect(hub, certs_dir, "shop-1")
@@ -265,7 +270,7 @@ async def test_a_party_message_living_over_five_minutes_is_refused(
         await shop.cases.ReportSignal(
             report(signed.PARTY_MESSAGE_LIFETIME + dt.timedelta(seconds=1))
         )
-    assert error.value.reason == signed.MESSAGE_LIFETIME_TOO_LONG
+    assert error.value.reason == reasons.MESSAGE_LIFETIME_TOO_LONG
     assert error.value.metadata == {"field": "expire_time"}
     assert (await shop.cases.ReportSignal(report(signed.PARTY_MESSAGE_LIFETIME))).case.case_id
 

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 import sqlalchemy as sa
 from lifeline.hub.v1 import case_service_pb2
@@ -21,16 +20,19 @@ from sqlmodel import Session
 
 from connectors import ConnectorConfig, HubClient
 from connectors.errors import HubUnavailableError
-from hub import Hub, errors, timeline
-from hub.certs import CertificateAuthority
-from hub.errors import HubError
-from hub.identity import PartyIdentity, Role
-from hub.inbox import Doorbell
+from hub import Hub
+from hub.domain.errors import HubError
+from hub.store import timeline
+from hub.store.certs import CertificateAuthority
+from hub.store.inbox import Doorbell
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import imminent
+from wire import reasons
+from wire.identity import PartyIdentity, Role
 
 
 async def test_a_burst_of_first_contacts_admits_every_party(
-    start_hub, db_url: str, fresh_certs_dir: Path
+    start_hub: HubFactory, db_url: str, fresh_certs_dir: Path
 ) -> None:
     ca = CertificateAuthority(fresh_certs_dir)
     names = [f"shop-burst-{n}" for n in range(48)]
@@ -70,7 +72,7 @@ def _intact(hub: Hub) -> None:
 
 
 async def test_a_full_disk_is_unavailable_and_the_hub_recovers(
-    start_hub, connect, certs_dir: Path, sqlite_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, sqlite_url: str
 ) -> None:
     hub = await start_hub(certs_dir, sqlite_url)
     shop = connect(hub, certs_dir, "shop-1")
@@ -81,7 +83,7 @@ async def test_a_full_disk_is_unavailable_and_the_hub_recovers(
     report["signal"].situation = "界" * 2000  # more than a page: the file must grow
     with pytest.raises(HubUnavailableError) as full:
         await shop.report_signal(**report)
-    assert full.value.reason == errors.STORAGE_UNAVAILABLE
+    assert full.value.reason == reasons.STORAGE_UNAVAILABLE
     _intact(hub)
     cap[0] = 0  # space again: the same request goes through, once
     stored = await shop.report_signal(**report)
@@ -138,7 +140,7 @@ async def relay(postgres_url: str) -> AsyncIterator[tuple[_Relay, str]]:
 
 
 async def test_an_unreachable_database_is_unavailable_and_the_hub_recovers(
-    start_hub, connect, certs_dir: Path, relay: tuple[_Relay, str]
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, relay: tuple[_Relay, str]
 ) -> None:
     proxy, url = relay
     hub = await start_hub(certs_dir, url)
@@ -153,14 +155,18 @@ async def test_an_unreachable_database_is_unavailable_and_the_hub_recovers(
     ):
         with pytest.raises(HubUnavailableError) as away:
             await call
-        assert away.value.reason == errors.STORAGE_UNAVAILABLE
+        assert away.value.reason == reasons.STORAGE_UNAVAILABLE
     await proxy.open()  # back, on the same port
     assert (await platform.cases.AddCaseNote(note)).event.note == "hi"
     assert (await connect(hub, certs_dir, "hospital-1").whoami()).party_id == "hospital-1"
 
 
 async def test_a_read_whose_connection_dies_is_read_again(
-    start_hub, connect, certs_dir: Path, postgres_url: str, postgres_server: str
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    postgres_url: str,
+    postgres_server: str,
 ) -> None:
     hub = await start_hub(certs_dir, postgres_url)
     platform = connect(hub, certs_dir, "duty-desk")
@@ -197,7 +203,7 @@ async def test_the_inbox_watcher_outlives_a_database_outage() -> None:
         nonlocal reads
         reads += 1
         if reads == 1:
-            raise HubError(grpc.StatusCode.UNAVAILABLE, errors.STORAGE_UNAVAILABLE, "away")
+            raise HubError(reasons.STORAGE_UNAVAILABLE, "away")
         return dict.fromkeys(party_ids, 7)
 
     watcher = asyncio.create_task(doorbell.watch(marks, 0))

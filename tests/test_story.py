@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2, handoff_service_pb2
 
-from connectors import ConnectorConfig, HubClient, wording
-from hub import logs
-from hub.deadlines import DeadlinePolicy
+from connectors import ConnectorConfig, HubClient
+from hub import Hub, logs
+from hub.domain.deadlines import DeadlinePolicy
 from hub.process import spawn_hub
+from tests.conftest import ClientFactory, HubFactory, ManualClock
 from tests.flows import MERCHANT, handoffs, has_handoff, imminent, read_inbox, signal
+from wire import wording
 
 H = handoff_pb2.Handoff
 E = case_pb2.CaseEvent
@@ -43,20 +45,20 @@ async def _get(client: HubClient, case_id: str) -> case_pb2.Case:
     return (await client.cases.GetCase(case_service_pb2.GetCaseRequest(case_id=case_id))).case
 
 
-async def _registered(connect, hub, certs_dir: Path, *parties: str) -> None:
+async def _registered(connect: ClientFactory, hub: Hub, certs_dir: Path, *parties: str) -> None:
     for party in parties:
         await connect(hub, certs_dir, party).whoami()
 
 
 async def test_the_hub_grades_and_dispatches_not_the_shop_that_reported(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105")
     platform = connect(hub, certs_dir, "duty-desk")
     reported = await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))
     case_id, signal_id = reported.case.case_id, reported.signal.signal_id
-    by_kind = {}
+    by_kind: dict[int, list[case_pb2.CaseEvent]] = {}
     for e in await _events(platform, case_id):
         by_kind.setdefault(e.kind, []).append(e)
     [reported_event] = by_kind[E.KIND_SIGNAL]
@@ -84,7 +86,7 @@ async def test_the_hub_grades_and_dispatches_not_the_shop_that_reported(
 
 
 async def test_the_duty_desk_sees_every_signal_and_who_reported_a_shop_does_not(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105")
@@ -122,7 +124,7 @@ async def test_the_duty_desk_sees_every_signal_and_who_reported_a_shop_does_not(
 
 
 async def test_follow_ups_show_on_the_case_as_soon_as_it_is_closed(
-    start_hub, connect, certs_dir: Path, clock, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105")
@@ -152,7 +154,7 @@ async def test_follow_ups_show_on_the_case_as_soon_as_it_is_closed(
 
 
 async def test_a_whole_case_reads_in_words_for_every_party(
-    start_hub, connect, certs_dir: Path, clock, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
     parties = ("duty-desk", "police-110105", "police-110100", "committee-110105", "courier-1")
@@ -272,7 +274,7 @@ async def _lifeline(*args: str) -> tuple[int, str, str]:
 
 
 async def test_the_desk_cli_puts_the_most_urgent_work_first(
-    start_hub, connect, certs_dir: Path
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
 ) -> None:
     hub = await start_hub(certs_dir)
     await _registered(connect, hub, certs_dir, "duty-desk", "police-110105", "committee-110105")
@@ -307,7 +309,7 @@ async def test_the_desk_cli_puts_the_most_urgent_work_first(
 
 def _record(**extra: object) -> logging.LogRecord:
     record = logging.makeLogRecord(
-        {"name": "hub.engine", "levelno": logging.WARNING, "levelname": "WARNING"}
+        {"name": "hub.cases", "levelno": logging.WARNING, "levelname": "WARNING"}
     )
     record.msg = "handoff escalated"
     for key, value in extra.items():

@@ -1,10 +1,10 @@
-"""Validation equals the schema: one table of limits (hub/limits.py) for every field a
+"""Validation equals the schema: one table of limits (hub/domain/limits.py) for every field a
 request carries; a value at its limit is stored on both databases, one past it is
 refused with its field; patterns match whole values; the party id "hub" is reserved."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,21 +22,24 @@ from lifeline.hub.v1 import (
     rota_service_pb2,
 )
 
-from connectors import HubClient, signed
+from connectors import HubClient
 from connectors.errors import AuthenticationError, LifelineError
-from hub import limits, validation
-from hub.certs import CertificateAuthority
-from hub.identity import (
+from hub import Hub
+from hub.api.server import SERVICE_NAMES
+from hub.domain import limits, validation
+from hub.store.certs import CertificateAuthority
+from tests.conftest import ClientFactory, HubFactory
+from tests.flows import MERCHANT, imminent, read_inbox, signal
+from tests.fuzz import Call, Hostility, sign
+from tests.pki import mint
+from wire import reasons, signed
+from wire.identity import (
     IdentityError,
     PartyIdentity,
     Role,
     validate_jurisdiction,
     validate_party_id,
 )
-from hub.server import SERVICE_NAMES
-from tests.flows import MERCHANT, imminent, read_inbox, signal
-from tests.fuzz import Call, Hostility, sign
-from tests.pki import mint
 
 _CHECKED_TYPES = {FieldDescriptor.TYPE_STRING} | {
     FieldDescriptor.TYPE_INT32,
@@ -59,7 +62,7 @@ def _carried(message: Descriptor, seen: set[str]) -> Iterator[FieldDescriptor]:
             yield from _carried(field.message_type, seen)
         embedded = validation.EMBEDDED.get(field.full_name)
         if embedded is not None:
-            yield from _carried(embedded.DESCRIPTOR, seen)
+            yield from _carried(embedded.DESCRIPTOR, seen)  # type: ignore[arg-type]
 
 
 def test_every_field_a_request_can_carry_has_a_limit() -> None:
@@ -99,7 +102,7 @@ def test_every_field_a_request_can_carry_has_a_limit() -> None:
         (validate_party_id, "police-999\x00"),
     ],
 )
-def test_patterns_match_the_whole_value(check, value: str) -> None:  # type: ignore[no-untyped-def]
+def test_patterns_match_the_whole_value(check: Callable[[str], object], value: str) -> None:
     with pytest.raises(IdentityError):
         check(value)
 
@@ -119,11 +122,11 @@ def test_the_party_id_hub_is_reserved(tmp_path: Path, certs_dir: Path) -> None:
     certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
     with pytest.raises(signed.SignedMessageError) as refused:
         signed.signer_name(certificate)
-    assert refused.value.reason == signed.SIGNER_CERTIFICATE_INVALID
+    assert refused.value.reason == reasons.SIGNER_CERTIFICATE_INVALID
 
 
 async def test_a_certificate_claiming_the_hub_is_refused_at_the_gate(
-    start_hub, tmp_path: Path, certs_dir: Path
+    start_hub: HubFactory, tmp_path: Path, certs_dir: Path
 ) -> None:
     from connectors import ConnectorConfig
 
@@ -153,7 +156,7 @@ def _register(
     )
 
 
-async def _refused(call) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+async def _refused(call: Awaitable[object]) -> tuple[str, str]:
     with pytest.raises(LifelineError) as refused:
         await call
     assert refused.value.code is not None and refused.value.code.name == "INVALID_ARGUMENT"
@@ -161,7 +164,7 @@ async def _refused(call) -> tuple[str, str]:  # type: ignore[no-untyped-def]
 
 
 async def test_hostile_values_are_refused_with_their_field(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform, shop = connect(hub, certs_dir, "duty-desk"), connect(hub, certs_dir, "shop-1")
@@ -177,7 +180,7 @@ async def test_hostile_values_are_refused_with_their_field(
         assert isinstance(signed_request, case_service_pb2.ReportSignalRequest)
         return signed_request
 
-    cases = [
+    cases: list[tuple[Awaitable[object], str]] = [
         (platform.parties.RegisterParty(_register("police-999\n")), "party.party_id"),
         (platform.parties.RegisterParty(_register("hub")), "party.party_id"),
         (
@@ -211,7 +214,8 @@ async def test_hostile_values_are_refused_with_their_field(
         (
             platform.cases.CloseCase(
                 case_service_pb2.CloseCaseRequest(
-                    case_id=case.case_id, resolution=case_pb2.CaseResolution(code=77)
+                    case_id=case.case_id,
+                    resolution=case_pb2.CaseResolution(code=77),  # type: ignore[arg-type]
                 )
             ),
             "resolution.code",
@@ -232,7 +236,7 @@ async def test_hostile_values_are_refused_with_their_field(
     assert answers[10][0] == "INVALID_PAGE_TOKEN"
 
 
-async def _dispatch(hub, certs_dir: Path, connect) -> tuple[HubClient, str]:  # type: ignore[no-untyped-def]
+async def _dispatch(hub: Hub, certs_dir: Path, connect: ClientFactory) -> tuple[HubClient, str]:
     police = connect(hub, certs_dir, "police-110105")
     await police.whoami()
     await connect(hub, certs_dir, "shop-1").report_signal(**imminent("buyer-1"))
@@ -242,7 +246,7 @@ async def _dispatch(hub, certs_dir: Path, connect) -> tuple[HubClient, str]:  # 
 
 
 async def test_a_value_at_its_limit_is_stored_and_one_more_is_refused(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
@@ -272,23 +276,28 @@ async def test_a_value_at_its_limit_is_stored_and_one_more_is_refused(
     "hostility, reason",
     [
         (Hostility(nesting=100_000), "INVALID_ARGUMENT"),  # over the claim's length
-        (Hostility(nesting=5000), signed.DISCLOSURE_MALFORMED),  # deeper than json can go
-        (Hostility(nesting=40), signed.DISCLOSURE_MALFORMED),
-        (Hostility(bad_version=True), signed.SIGNER_CERTIFICATE_INVALID),
+        (Hostility(nesting=5000), reasons.DISCLOSURE_MALFORMED),  # deeper than json can go
+        (Hostility(nesting=40), reasons.DISCLOSURE_MALFORMED),
+        (Hostility(bad_version=True), reasons.SIGNER_CERTIFICATE_INVALID),
         (Hostility(issue_seconds=2**63 - 1), "INVALID_ARGUMENT"),
         (Hostility(message_id="m" * 101), "INVALID_ARGUMENT"),
     ],
     ids=["long JSON", "deep JSON", "nested JSON", "X.509 version", "issue time", "message id"],
 )
 async def test_a_malformed_signed_message_is_refused(
-    start_hub, connect, certs_dir: Path, hostility: Hostility, reason: str
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    hostility: Hostility,
+    reason: str,
 ) -> None:
     hub = await start_hub(certs_dir)
     police, handoff_id = await _dispatch(hub, certs_dir, connect)
     request = handoff_service_pb2.AcknowledgeHandoffRequest(handoff_id=handoff_id)
     signed_request = sign(police.signer, Call("police-110105", request, hostility))
     with pytest.raises(LifelineError) as refused:
-        await police.handoffs.AcknowledgeHandoff(signed_request)
+        # sign() hands back the request it was given, typed as a Message.
+        await police.handoffs.AcknowledgeHandoff(signed_request)  # type: ignore[arg-type]
     assert refused.value.reason == reason
     assert refused.value.metadata["field"].startswith("receipt")
     # The handoff is untouched: an honest receipt is taken.

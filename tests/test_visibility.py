@@ -1,18 +1,23 @@
-"""What each party sees is the policy, through every read (hub/visibility.py): the
+"""What each party sees is the policy, through every read (hub/store/visibility.py): the
 timeline, case notices, ReportSignal's answer; addresses reporters disagree on."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
+from google.protobuf.message import Message
 from lifeline.hub.v1 import case_pb2, case_service_pb2, handoff_pb2, handoff_service_pb2
 
+from connectors import HubClient
 from connectors.errors import InvalidArgumentError, NotFoundError
-from hub import evidence
-from hub.identity import Role
+from hub import Hub
+from hub.cases import evidence
+from tests.conftest import ClientFactory, HubFactory
 from tests.flows import MERCHANT, handoffs, has_handoff, read_inbox, signal
+from wire.identity import Role
 
 DISPATCH = handoff_pb2.HANDOFF_KIND_DISPATCH
 HOLD = handoff_pb2.HANDOFF_KIND_HOLD_ORDER
@@ -23,7 +28,9 @@ DESK_NOTE = "mother says she has been drinking"
 CLOSE_NOTE = "taken to Anding hospital, psychiatric ward"
 
 
-def _report(shop: str, order: str, *, address: str = "Room 5, Unit 2", code: str = "110105"):
+def _report(
+    shop: str, order: str, *, address: str = "Room 5, Unit 2", code: str = "110105"
+) -> dict[str, Any]:
     return signal(
         MERCHANT,
         phone=PHONE,
@@ -42,7 +49,7 @@ def _report(shop: str, order: str, *, address: str = "Room 5, Unit 2", code: str
     )
 
 
-async def _events(client, case_id: str, page_size: int = 1000) -> list[E]:
+async def _events(client: HubClient, case_id: str, page_size: int = 1000) -> list[E]:
     """Every page of the timeline as this party reads it."""
     events: list[E] = []
     token = ""
@@ -58,7 +65,9 @@ async def _events(client, case_id: str, page_size: int = 1000) -> list[E]:
             return events
 
 
-async def _case2(start_hub, connect, certs_dir: Path, db_url: str):
+async def _case2(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
+) -> tuple[Hub, str, str]:
     """Domain case 2, played through: two shops, one person; her order held, police sent,
     the duty desk's note, override and close with a note."""
     hub = await start_hub(certs_dir, db_url)
@@ -106,7 +115,7 @@ def _text(events: list[E]) -> str:
 
 
 async def test_each_party_reads_the_timeline_the_policy_gives_it(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub, case_id, dispatch_id = await _case2(start_hub, connect, certs_dir, db_url)
     everything = _text(await _events(connect(hub, certs_dir, "duty-desk"), case_id))
@@ -151,7 +160,7 @@ async def test_each_party_reads_the_timeline_the_policy_gives_it(
 
 
 async def test_close_notice_tells_a_courier_its_work_is_over_not_the_resolution(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub, case_id, _ = await _case2(start_hub, connect, certs_dir, db_url)
     for party in ("courier-1", "shop-1"):
@@ -167,7 +176,7 @@ async def test_close_notice_tells_a_courier_its_work_is_over_not_the_resolution(
 
 
 async def test_report_signal_tells_a_merchant_nothing_of_an_existing_case(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     await connect(hub, certs_dir, "duty-desk").whoami()
@@ -176,7 +185,7 @@ async def test_report_signal_tells_a_merchant_nothing_of_an_existing_case(
     shop = connect(hub, certs_dir, "shop-1")
     # Both in grave danger by the shop's own report: either way the shop is asked to keep
     # the person talking (STAY_IN_CONTACT), whether or not a case existed.
-    grave = {"stated_intent": True, "method_prepared": True, "stated_time": True}
+    grave: dict[str, Any] = {"stated_intent": True, "method_prepared": True, "stated_time": True}
     known = await shop.report_signal(
         **signal(MERCHANT, phone=PHONE, situation="asks for pills", **grave)
     )
@@ -184,7 +193,7 @@ async def test_report_signal_tells_a_merchant_nothing_of_an_existing_case(
         **signal(MERCHANT, phone="13900000000", situation="asks for pills", **grave)
     )
 
-    def shape(message) -> set[str]:  # type: ignore[no-untyped-def]
+    def shape(message: Message) -> set[str]:
         return {field.name for field, _ in message.ListFields()}
 
     assert shape(known) == shape(new) and not known.merged and not new.merged
@@ -206,7 +215,7 @@ async def test_report_signal_tells_a_merchant_nothing_of_an_existing_case(
 
 
 async def test_a_second_address_waits_for_the_duty_desk(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")
@@ -272,7 +281,7 @@ async def test_a_second_address_waits_for_the_duty_desk(
 
 
 async def test_evidence_for_a_role_equals_the_live_read(
-    start_hub, connect, certs_dir: Path, db_url: str
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
 ) -> None:
     hub, case_id, _ = await _case2(start_hub, connect, certs_dir, db_url)
     for party, role in (
@@ -282,7 +291,9 @@ async def test_evidence_for_a_role_equals_the_live_read(
         ("courier-1", Role.COURIER),
     ):
         live = await _events(connect(hub, certs_dir, party), case_id, page_size=3)
-        bundle = hub.db.transaction(lambda s, r=role, p=party: evidence.export(s, case_id, r, p))
+        bundle = hub.db.transaction(
+            lambda s, r=role, p=party: evidence.export(s, case_id, r, p)  # type: ignore[misc]
+        )
         chain = bundle["timelines"][case_id]
         exported = [
             (e["view"]["kind"], e["view"]["actor"], e["view"]["summary"], e["view"]["note"])

@@ -19,14 +19,15 @@ from click.testing import CliRunner
 from google.protobuf import json_format
 from lifeline.hub.v1 import handoff_pb2, inbox_service_pb2, party_pb2
 from lifeline.hub.v1 import party_service_pb2 as ps
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from connectors.errors import InvalidArgumentError
-from hub import webhooks
 from hub.cli import main
-from hub.db import Database
-from hub.models import PartyRow, WebhookDeliveryRow
-from hub.webhooks import WebhookPolicy
+from hub.store import webhooks
+from hub.store.db import Database
+from hub.store.models import PartyRow, WebhookDeliveryRow
+from hub.store.webhooks import WebhookPolicy
+from tests.conftest import ClientFactory, HubFactory, ManualClock
 from tests.flows import imminent
 
 pytestmark = pytest.mark.usefixtures("db_url")
@@ -50,8 +51,8 @@ class Received:
     body: bytes
 
     @property
-    def json(self) -> dict:  # type: ignore[type-arg]
-        return json.loads(self.body)  # type: ignore[no-any-return]
+    def json(self) -> dict:
+        return json.loads(self.body)
 
 
 @dataclass
@@ -115,7 +116,7 @@ def _directory(db_url: str, tmp_path: Path, gateway: Gateway) -> None:
     assert _import(db_url, path)[0] == 0
 
 
-def _verified(received: Received, secret: str, now: dt.datetime) -> dict:  # type: ignore[type-arg]
+def _verified(received: Received, secret: str, now: dt.datetime) -> dict:
     """The body, once its signature and timestamp check out as docs/webhooks.md says."""
     stamp = received.headers["X-Lifeline-Timestamp"]
     assert int(stamp) == int(now.timestamp())
@@ -123,7 +124,7 @@ def _verified(received: Received, secret: str, now: dt.datetime) -> dict:  # typ
     assert hmac.compare_digest(
         received.headers["X-Lifeline-Signature"], "sha256=" + expected.hexdigest()
     )
-    return received.json  # type: ignore[no-any-return]
+    return received.json
 
 
 def _log(db_url: str, *args: str) -> str:
@@ -133,7 +134,13 @@ def _log(db_url: str, *args: str) -> str:
 
 
 async def test_a_dispatch_pages_the_police_desk_signed_and_without_the_address(
-    start_hub, connect, certs_dir: Path, clock, db_url: str, tmp_path: Path, gateway: Gateway
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    clock: ManualClock,
+    db_url: str,
+    tmp_path: Path,
+    gateway: Gateway,
 ) -> None:
     _directory(db_url, tmp_path, gateway)
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
@@ -170,7 +177,13 @@ async def test_a_dispatch_pages_the_police_desk_signed_and_without_the_address(
 
 
 async def test_an_unroutable_case_pages_the_duty_desk_and_a_desk_without_webhook_gets_nothing(
-    start_hub, connect, certs_dir: Path, clock, db_url: str, tmp_path: Path, gateway: Gateway
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    clock: ManualClock,
+    db_url: str,
+    tmp_path: Path,
+    gateway: Gateway,
 ) -> None:
     _directory(db_url, tmp_path, gateway)
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
@@ -188,14 +201,20 @@ async def test_an_unroutable_case_pages_the_duty_desk_and_a_desk_without_webhook
     assert alert.kind == DUTY_ALERT
     assert alert.alert_reason == handoff_pb2.DUTY_ALERT_REASON_UNROUTABLE
 
-    def deliveries(session):  # type: ignore[no-untyped-def]
+    def deliveries(session: Session) -> list[str]:
         return [r.party_id for r in session.exec(select(WebhookDeliveryRow))]
 
     assert await hub.db.run(deliveries) == ["duty-desk"]
 
 
 async def test_a_failing_gateway_is_retried_with_backoff_and_the_log_shows_each_attempt(
-    start_hub, connect, certs_dir: Path, clock, db_url: str, tmp_path: Path, gateway: Gateway
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    clock: ManualClock,
+    db_url: str,
+    tmp_path: Path,
+    gateway: Gateway,
 ) -> None:
     _directory(db_url, tmp_path, gateway)
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
@@ -224,10 +243,10 @@ async def test_a_failing_gateway_is_retried_with_backoff_and_the_log_shows_each_
 
 
 async def test_a_dead_gateway_fails_after_the_attempts_and_is_logged_once(
-    start_hub,
-    connect,
+    start_hub: HubFactory,
+    connect: ClientFactory,
     certs_dir: Path,
-    clock,
+    clock: ManualClock,
     db_url: str,
     tmp_path: Path,
     gateway: Gateway,
@@ -247,7 +266,13 @@ async def test_a_dead_gateway_fails_after_the_attempts_and_is_logged_once(
 
 
 async def test_a_hanging_gateway_holds_up_its_own_party_only(
-    start_hub, connect, certs_dir: Path, clock, db_url: str, tmp_path: Path, gateway: Gateway
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    clock: ManualClock,
+    db_url: str,
+    tmp_path: Path,
+    gateway: Gateway,
 ) -> None:
     _directory(db_url, tmp_path, gateway)
     hub = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
@@ -282,7 +307,12 @@ def test_case_updates_and_waiting_alerts_page_other_changes_do_not() -> None:
 
 
 async def test_the_directory_sets_a_webhook_the_platform_alone_sees_it_the_secret_nobody(
-    start_hub, connect, certs_dir: Path, db_url: str, tmp_path: Path, gateway: Gateway
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    db_url: str,
+    tmp_path: Path,
+    gateway: Gateway,
 ) -> None:
     _directory(db_url, tmp_path, gateway)
     db = Database(db_url)
@@ -290,6 +320,7 @@ async def test_the_directory_sets_a_webhook_the_platform_alone_sees_it_the_secre
         row = db.transaction(lambda s: s.get(PartyRow, "police-110105"))
     finally:
         db.close()
+    assert row is not None
     assert (row.webhook_url, row.webhook_secret) == (f"{gateway.url}/police", POLICE_SECRET)
     hub = await start_hub(certs_dir, db_url)
     platform = connect(hub, certs_dir, "duty-desk")

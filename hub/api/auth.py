@@ -1,0 +1,276 @@
+"""The gate every call passes: who is calling, may they, and is the request sane.
+
+The TLS handshake (grpc core) already refused callers without a certificate from
+the hub's CA, and expired ones. Everything after the handshake is here, in one
+interceptor: the party identity from the SAN URI, the revocation list, the
+registry (first contact, deactivation), the role table, the request size limit,
+every field of the request against its limit (hub/domain/validation.py), and turning
+every refusal into a status with a stable ErrorInfo reason. A stack trace never
+leaves the hub; it goes to the log.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import functools
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+import grpc
+from cryptography import x509
+from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError
+from google.rpc import error_details_pb2, status_pb2
+
+from hub.api import permissions, status
+from hub.domain import errors, validation
+from hub.domain.clock import Clock
+from hub.domain.errors import HubError
+from hub.store import revocation
+from hub.store.fair_share import FairShare
+from hub.store.models import PartyRow
+from hub.store.registry import PartyRegistry
+from hub.store.revocation import RevocationList
+from wire import reasons
+from wire.identity import IdentityError, MissingIdentityError, PartyIdentity
+
+log = logging.getLogger(__name__)
+
+# Requests above this size are refused with MESSAGE_TOO_LARGE. A case message is
+# text and references; 256 KiB is far above any real one.
+MAX_REQUEST_BYTES = 256 * 1024
+
+_caller: contextvars.ContextVar[PartyIdentity] = contextvars.ContextVar("lifeline_caller")
+_caller_certificate: contextvars.ContextVar[x509.Certificate] = contextvars.ContextVar(
+    "lifeline_caller_certificate"
+)
+_caller_party: contextvars.ContextVar[PartyRow] = contextvars.ContextVar("lifeline_caller_party")
+
+
+def caller() -> PartyIdentity:
+    """The authenticated party behind the current call."""
+    return _caller.get()
+
+
+def caller_party() -> PartyRow:
+    """The caller's registry row as the gate admitted it: what the registry's cache held
+    (hub/store/registry.py), so as fresh as the gate's own decision to let the call in."""
+    return _caller_party.get()
+
+
+def caller_certificate() -> x509.Certificate:
+    """The certificate the current caller presented: its case messages must be signed with it."""
+    return _caller_certificate.get()
+
+
+@dataclass(frozen=True, slots=True)
+class _PeerCertificate:
+    identity: PartyIdentity
+    certificate: x509.Certificate
+    serial: int
+    not_after: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _BadRequest:
+    """Stands in for a request that could not be accepted, so the handler can refuse it."""
+
+    error: HubError
+
+
+@functools.lru_cache(maxsize=65536)
+def _peer_certificate(pem: bytes) -> _PeerCertificate | HubError:
+    """Parses a peer certificate once; connections present the same one on every call."""
+    try:
+        cert = x509.load_pem_x509_certificate(pem)
+        identity = PartyIdentity.from_certificate(cert)
+    except MissingIdentityError as e:
+        return HubError(reasons.PARTY_IDENTITY_MISSING, str(e))
+    except (IdentityError, ValueError, x509.InvalidVersion) as e:
+        return HubError(reasons.PARTY_IDENTITY_INVALID, str(e))
+    return _PeerCertificate(identity, cert, cert.serial_number, cert.not_valid_after_utc)
+
+
+def status_metadata(error: HubError) -> tuple[tuple[str, bytes], ...]:
+    """The google.rpc.Status for a refusal, as the trailing metadata gRPC carries it in."""
+    info = error_details_pb2.ErrorInfo(
+        reason=error.reason, domain=reasons.ERROR_DOMAIN, metadata=error.metadata
+    )
+    detail = any_pb2.Any()
+    detail.Pack(info)
+    details = status_pb2.Status(
+        code=status.code_of(error).value[0], message=error.message, details=[detail]
+    )
+    return (("grpc-status-details-bin", details.SerializeToString()),)
+
+
+async def _refuse(context: grpc.aio.ServicerContext[Any, Any], error: HubError) -> None:
+    await context.abort(status.code_of(error), error.message, status_metadata(error))
+
+
+async def _refused(
+    method: str, context: grpc.aio.ServicerContext[Any, Any], error: HubError
+) -> None:
+    """Refuses a call, and says so in one line: a refusal is routine (bad input, a
+    revoked desk), so no stack, but an operator can see who was refused and why."""
+    who = _caller.get(None)
+    log.info(
+        "refused %s: %s",
+        method,
+        error.message,
+        extra={
+            "event": "refusal",
+            "method": method,
+            "reason": error.reason,
+            "status": status.code_of(error).name,
+            "party_id": who.party_id if who else None,
+        },
+    )
+    await _refuse(context, error)
+
+
+_INTERNAL = HubError(reasons.INTERNAL, "the hub failed to handle the call; it is logged")
+
+
+class Gate(grpc.aio.ServerInterceptor):
+    def __init__(self, revocations: RevocationList, registry: PartyRegistry, clock: Clock) -> None:
+        self._revocations = revocations
+        self._registry = registry
+        self._clock = clock
+        self._share = FairShare()
+        # Each method's handler, wrapped with the gate: built on its first call, not on
+        # every call (a service's handler for a method never changes).
+        self._gated: dict[str, grpc.RpcMethodHandler] = {}
+
+    async def authenticate(
+        self, method: str, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> _PeerCertificate:
+        pems = context.auth_context().get("x509_pem_cert")
+        if not pems:
+            raise HubError(
+                reasons.CLIENT_CERTIFICATE_REQUIRED,
+                "a client certificate from the hub's CA is required",
+            )
+        peer = _peer_certificate(next(iter(pems)))
+        if isinstance(peer, HubError):
+            raise peer
+        # Known from here on, if only to name the party in the log line of its refusal.
+        _caller.set(peer.identity)
+        if peer.not_after <= self._clock.now():
+            raise revocation.expired()
+        if self._revocations.is_revoked(peer.serial):
+            raise revocation.revoked(peer.identity.party_id, format(peer.serial, "x"))
+        _caller_party.set(await self._registry.admit(peer.identity, peer.serial))
+        if not permissions.allowed(method, peer.identity.role):
+            raise HubError(
+                reasons.ROLE_NOT_PERMITTED,
+                f"a {peer.identity.role} party may not call {method}",
+                {"role": peer.identity.role.value, "method": method},
+            )
+        return peer
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        method = handler_call_details.method
+        gated = self._gated.get(method)
+        if gated is not None:
+            return gated
+        handler = await continuation(handler_call_details)
+        if handler is None or permissions.is_open(method):
+            return handler
+        gated = self._gated[method] = self._wrap(method, handler)
+        return gated
+
+    def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        deserialize = _limited(handler.request_deserializer)
+        serialize = handler.response_serializer
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                self._unary(method, handler.unary_unary), deserialize, serialize
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                self._stream(method, cast(Any, handler.unary_stream)), deserialize, serialize
+            )
+        # The v1 API has no client-streaming RPCs; refuse rather than run one unchecked.
+        raise RuntimeError(f"{method}: client-streaming RPCs are not supported by the gate")
+
+    async def _admit(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> str:
+        """Authenticates the caller; returns its party id."""
+        peer = await self.authenticate(method, context)
+        _caller_certificate.set(peer.certificate)
+        return peer.identity.party_id
+
+    @staticmethod
+    def _check(request: Any) -> None:
+        if isinstance(request, _BadRequest):
+            raise request.error
+        validation.check_request(request)
+
+    def _unary(self, method: str, behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+        async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            try:
+                party_id = await self._admit(method, context)
+                # Checked in the party's turn: a flood's checks wait behind the flood.
+                async with self._share.turn(party_id):
+                    self._check(request)
+                    return await behavior(request, context)
+            except HubError as e:
+                await _refused(method, context, e)
+            except grpc.aio.AbortError:
+                raise
+            except Exception:
+                log.exception("%s failed", method)
+                await _refuse(context, _INTERNAL)
+
+        return call
+
+    def _stream(
+        self, method: str, behavior: Callable[..., AsyncIterator[Any]]
+    ) -> Callable[..., Any]:
+        async def call(
+            request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
+            try:
+                await self._admit(method, context)
+                self._check(request)
+                async for response in behavior(request, context):
+                    yield response
+            except HubError as e:
+                await _refused(method, context, e)
+            except grpc.aio.AbortError:
+                raise
+            except Exception:
+                log.exception("%s failed", method)
+                await _refuse(context, _INTERNAL)
+
+        return call
+
+
+def _limited(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any]:
+    """Checks size and decodes, turning failures into a _BadRequest for the handler to refuse."""
+    assert deserializer is not None
+
+    def deserialize(data: bytes) -> Any:
+        if len(data) > MAX_REQUEST_BYTES:
+            return _BadRequest(
+                HubError(
+                    reasons.MESSAGE_TOO_LARGE,
+                    f"the request is {len(data)} bytes; the limit is {MAX_REQUEST_BYTES}",
+                    {"limit_bytes": str(MAX_REQUEST_BYTES)},
+                )
+            )
+        try:
+            return deserializer(data)
+        except DecodeError:
+            return _BadRequest(
+                errors.invalid_argument("the request is not a valid protobuf message", "request")
+            )
+
+    return deserialize

@@ -1,0 +1,104 @@
+"""The parties' rows as the use cases read them: by id, the desks of a role, the
+duty desk's members, who is on a case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from hub.store import db
+from hub.store.models import CasePartyRow, PartyRow
+from hub.store.registry import ACTIVE
+from wire.identity import Role
+
+_PARTIES = db.table(PartyRow)
+_MEMBERS = db.table(CasePartyRow)
+_PLATFORM_IDS = sa.select(_PARTIES.c.party_id).where(
+    _PARTIES.c.role == Role.PLATFORM.value, _PARTIES.c.state == ACTIVE
+)
+_DESKS = sa.select(_PARTIES.c.party_id, _PARTIES.c.jurisdiction_code).where(
+    _PARTIES.c.role == sa.bindparam("role"),
+    _PARTIES.c.state == ACTIVE,
+    _PARTIES.c.jurisdiction_code.in_(sa.bindparam("codes", expanding=True)),
+)
+_PARTICIPANTS = (
+    sa.select(_PARTIES.c.party_id)
+    .join(_MEMBERS, _MEMBERS.c.party_id == _PARTIES.c.party_id)
+    .where(
+        _MEMBERS.c.case_id == sa.bindparam("case_id"),
+        _PARTIES.c.role.in_(sa.bindparam("roles", expanding=True)),
+    )
+)
+_PLATFORM = (
+    select(PartyRow)
+    .where(PartyRow.role == Role.PLATFORM.value, PartyRow.state == ACTIVE)
+    .order_by(col(PartyRow.party_id))
+)
+_FIRST_PLATFORM = _PLATFORM.limit(1)
+_MEMBER = sa.select(_MEMBERS.c.party_id).where(
+    _MEMBERS.c.case_id == sa.bindparam("case_id"), _MEMBERS.c.party_id == sa.bindparam("party_id")
+)
+
+
+def get(session: Session, party_id: str) -> PartyRow | None:
+    return session.get(PartyRow, party_id)
+
+
+def platform_ids(session: Session) -> list[str]:
+    """The active duty desk's party ids (a plain read: parties are not written in a unit
+    that asks this)."""
+    return list(db.read(session, _PLATFORM_IDS).scalars())
+
+
+def first_platform(session: Session) -> PartyRow | None:
+    return session.exec(_FIRST_PLATFORM).first()
+
+
+def platform(session: Session) -> Sequence[PartyRow]:
+    """The active duty desk's parties, by id."""
+    return session.exec(_PLATFORM).all()
+
+
+def desks(session: Session, role: Role, codes: Iterable[str]) -> list[sa.Row[tuple[str, str]]]:
+    """The active desks of a role in these jurisdictions: (party_id, jurisdiction_code)."""
+    return list(db.read(session, _DESKS, dict(role=role.value, codes=list(codes))).all())
+
+
+def ids_in_jurisdiction(session: Session, role: str, code: str) -> list[str]:
+    """The active parties of a role with exactly this jurisdiction code, by id."""
+    return list(
+        session.exec(
+            select(PartyRow.party_id)
+            .where(
+                PartyRow.role == role,
+                PartyRow.state == ACTIVE,
+                PartyRow.jurisdiction_code == code,
+            )
+            .order_by(col(PartyRow.party_id))
+        )
+    )
+
+
+def roles(session: Session) -> dict[str, Role]:
+    """Every party's role, by party id."""
+    return {p.party_id: Role(p.role) for p in session.exec(select(PartyRow))}
+
+
+def participants(session: Session, case_id: str, roles: set[Role]) -> list[str]:
+    """The case's parties of these roles."""
+    rows = db.read(session, _PARTICIPANTS, dict(case_id=case_id, roles=[r.value for r in roles]))
+    return list(rows.scalars())
+
+
+def is_member(session: Session, case_id: str, party_id: str) -> bool:
+    return db.read(session, _MEMBER, dict(case_id=case_id, party_id=party_id)).first() is not None
+
+
+def members(session: Session, case_id: str) -> list[str]:
+    """The parties of a case."""
+    return [
+        m.party_id
+        for m in session.exec(select(CasePartyRow).where(CasePartyRow.case_id == case_id))
+    ]
