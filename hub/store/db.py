@@ -282,9 +282,6 @@ class _GroupCommitter:
                     group.append((work, future))
                     if not future.set_running_or_notify_cancel():
                         continue
-                    # Per-unit caches (the engine keeps some in session.info) must not
-                    # outlive a unit that may be rolled back.
-                    session.info.clear()
                     started = time.monotonic()
                     try:
                         with session.begin_nested():

@@ -41,17 +41,25 @@ _MESSAGES = db.table(InboxRow)
 _READ_CURSOR = sa.select(_CURSORS.c.last_sequence, _CURSORS.c.acknowledged_sequence).where(
     _CURSORS.c.party_id == sa.bindparam("party")
 )
-_LOCK_CURSOR = _READ_CURSOR.with_for_update()
 _NEW_CURSOR = sa.insert(_CURSORS)
-_MOVE_LAST = (
+# Each moves a mark and says where it now stands in one statement: the row is locked by
+# the update itself, with no SELECT ... FOR UPDATE before it.
+_ADVANCE_LAST = (
     sa.update(_CURSORS)
     .where(_CURSORS.c.party_id == sa.bindparam("party"))
-    .values(last_sequence=sa.bindparam("mark"))
+    .values(last_sequence=_CURSORS.c.last_sequence + sa.bindparam("count"))
+    .returning(_CURSORS.c.last_sequence)
 )
-_MOVE_ACKNOWLEDGED = (
+_ACKNOWLEDGED = _CURSORS.c.acknowledged_sequence
+_RAISE_ACKNOWLEDGED = (
     sa.update(_CURSORS)
     .where(_CURSORS.c.party_id == sa.bindparam("party"))
-    .values(acknowledged_sequence=sa.bindparam("mark"))
+    .values(
+        acknowledged_sequence=sa.case(
+            (sa.bindparam("mark") > _ACKNOWLEDGED, sa.bindparam("mark")), else_=_ACKNOWLEDGED
+        )
+    )
+    .returning(_ACKNOWLEDGED)
 )
 _SEQUENCE = _MESSAGES.c.sequence
 _AFTER = (
@@ -84,24 +92,9 @@ class _Cursor:
     acknowledged_sequence: int = 0
 
 
-def _cursor(session: Session, party_id: str, *, for_update: bool) -> _Cursor:
-    # One transaction posts to a party many times: the locked row is remembered
-    # (the writer clears session.info between units).
-    cursors: dict[str, _Cursor] = session.info.setdefault("inbox_cursors", {})
-    cursor = cursors.get(party_id)
-    if cursor is not None:
-        return cursor
-    connection = session.connection()
-    found = connection.execute(
-        _LOCK_CURSOR if for_update else _READ_CURSOR, {"party": party_id}
-    ).first()
-    cursor = _Cursor(*found) if found is not None else _Cursor()
-    if for_update:
-        if found is None:
-            # A concurrent first post to the party loses the key and runs again.
-            connection.execute(_NEW_CURSOR, {"party_id": party_id})
-        cursors[party_id] = cursor
-    return cursor
+def _cursor(session: Session, party_id: str) -> _Cursor:
+    found = session.connection().execute(_READ_CURSOR, {"party": party_id}).first()
+    return _Cursor(*found) if found is not None else _Cursor()
 
 
 def post(
@@ -111,17 +104,22 @@ def post(
     now: dt.datetime,
 ) -> None:
     """Appends messages to a party's inbox, in order, in the caller's transaction."""
-    cursor = _cursor(session, party_id, for_update=True)
+    connection = session.connection()
+    count = len(messages)
+    last = connection.execute(_ADVANCE_LAST, {"party": party_id, "count": count}).scalar()
+    if last is None:
+        # The party's first message. A concurrent first post loses the key and runs again.
+        connection.execute(_NEW_CURSOR, {"party_id": party_id, "last_sequence": count})
+        last = count
     rows = []
-    for message in messages:
-        cursor.last_sequence += 1
-        message.sequence = cursor.last_sequence
+    for sequence, message in enumerate(messages, start=last - count + 1):
+        message.sequence = sequence
         message.message_id = f"msg-{uuid.uuid4().hex[:20]}"
         message.create_time.FromDatetime(now)
         rows.append(
             {
                 "party_id": party_id,
-                "sequence": cursor.last_sequence,
+                "sequence": sequence,
                 "message_id": message.message_id,
                 "case_id": message.case_id,
                 "handoff_id": message.handoff.handoff_id if message.HasField("handoff") else None,
@@ -129,7 +127,6 @@ def post(
                 "create_time": now,
             }
         )
-    session.connection().execute(_MOVE_LAST, {"party": party_id, "mark": cursor.last_sequence})
     db.append(session, InboxRow, rows)
 
 
@@ -143,7 +140,7 @@ def _from_the_future(field: str, sequence: int, cursor: _Cursor) -> HubError:
 
 def start_after(session: Session, party_id: str, after_sequence: int) -> int:
     """Where a subscription starts: after the given sequence, or after the last acknowledged."""
-    cursor = _cursor(session, party_id, for_update=False)
+    cursor = _cursor(session, party_id)
     if after_sequence < 0:
         raise errors.invalid_argument("after_sequence must not be negative", "after_sequence")
     if after_sequence > cursor.last_sequence:
@@ -160,7 +157,7 @@ def read(session: Session, party_id: str, after_sequence: int) -> list[Entry]:
 def covered(session: Session, party_id: str, through: int) -> list[Entry]:
     """The messages an acknowledgement up to `through` newly covers (read without a lock:
     the mark itself is moved by acknowledge_through, with the other inbox locks)."""
-    cursor = _cursor(session, party_id, for_update=False)
+    cursor = _cursor(session, party_id)
     if through > cursor.last_sequence:
         raise _from_the_future("through_sequence", through, cursor)
     rows = session.connection().execute(
@@ -172,11 +169,8 @@ def covered(session: Session, party_id: str, through: int) -> list[Entry]:
 
 def acknowledge_through(session: Session, party_id: str, through: int) -> int:
     """Moves the party's acknowledged mark up to `through` (never down); returns the mark."""
-    cursor = _cursor(session, party_id, for_update=True)
-    if through > cursor.acknowledged_sequence:
-        cursor.acknowledged_sequence = through
-        session.connection().execute(_MOVE_ACKNOWLEDGED, {"party": party_id, "mark": through})
-    return cursor.acknowledged_sequence
+    mark = session.connection().execute(_RAISE_ACKNOWLEDGED, {"party": party_id, "mark": through})
+    return mark.scalar() or 0  # no cursor: nothing was ever written, nor acknowledged
 
 
 def marks(session: Session, party_ids: list[str]) -> dict[str, int]:
