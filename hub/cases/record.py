@@ -22,7 +22,6 @@ from hub.store import db, deadlines, parties, signed_messages, timeline, visibil
 from hub.store import signals as signal_rows
 from hub.store.cases import CLOSED, OPEN
 from hub.store.models import (
-    CaseEventRow,
     CaseNoteRow,
     CasePartyRow,
     CaseRow,
@@ -42,7 +41,7 @@ def event(
     *,
     notify: Iterable[str] = (),
     note: str = "",
-) -> CaseEventRow:
+) -> timeline.Event:
     """Appends to the timeline; the platform's desks, and anyone in notify, are told.
 
     Free text (`note`) is kept beside the chain, which records its digest, so

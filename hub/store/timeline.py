@@ -8,12 +8,13 @@ walks the chains and names the first broken link.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from lifeline.hub.v1 import case_pb2
@@ -25,7 +26,46 @@ from hub.store.models import CaseEventRow, CaseRow
 GENESIS = "0" * 64
 
 
-def event_body(row: CaseEventRow) -> dict[str, Any]:
+class Event(Protocol):
+    """A timeline event's fields: a CaseEventRow read back, or an event just appended."""
+
+    @property
+    def case_id(self) -> str: ...
+    @property
+    def sequence(self) -> int: ...
+    @property
+    def kind(self) -> int: ...
+    @property
+    def actor_party_id(self) -> str: ...
+    @property
+    def create_time(self) -> dt.datetime: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def data(self) -> str: ...
+    @property
+    def previous_hash(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """An event as append() wrote it: plain values, no ORM object (building a table
+    model for each event cost more than writing it)."""
+
+    case_id: str
+    sequence: int
+    kind: int
+    actor_party_id: str
+    create_time: dt.datetime
+    summary: str
+    data: str
+    previous_hash: str
+    hash: str
+
+
+def event_body(row: Event) -> dict[str, Any]:
     """An event's content, as hashed and as exported in evidence."""
     return {
         "case_id": row.case_id,
@@ -49,7 +89,7 @@ def link(previous_hash: str, content_hash: str) -> str:
     return hashlib.sha256(bytes.fromhex(previous_hash) + bytes.fromhex(content_hash)).hexdigest()
 
 
-def event_hash(previous_hash: str, row: CaseEventRow) -> str:
+def event_hash(previous_hash: str, row: Event) -> str:
     return link(previous_hash, body_hash(event_body(row)))
 
 
@@ -61,26 +101,19 @@ def append(
     summary: str,
     now: dt.datetime,
     data: dict[str, Any] | None = None,
-) -> CaseEventRow:
+) -> Appended:
     """Appends an event to the case's chain (the caller holds the case row for update)."""
     previous = case.last_event_hash or GENESIS
-    row = CaseEventRow(
-        case_id=case.case_id,
-        sequence=case.last_event_sequence + 1,
-        kind=kind,
-        actor_party_id=actor,
-        create_time=now,
-        summary=summary,
-        data=json.dumps(data or {}, sort_keys=True, ensure_ascii=False),
-        previous_hash=previous,
-        hash="",
+    text = json.dumps(data or {}, sort_keys=True, ensure_ascii=False)
+    unsealed = Appended(
+        case.case_id, case.last_event_sequence + 1, kind, actor, now, summary, text, previous, ""
     )
-    row.hash = event_hash(previous, row)
-    case.last_event_sequence = row.sequence
-    case.last_event_hash = row.hash
-    db.append(session, CaseEventRow, row.model_dump())
+    event = dataclasses.replace(unsealed, hash=event_hash(previous, unsealed))
+    case.last_event_sequence = event.sequence
+    case.last_event_hash = event.hash
+    db.append(session, CaseEventRow, {f: getattr(event, f) for f in Appended.__slots__})
     session.add(case)
-    return row
+    return event
 
 
 @dataclass(frozen=True)
@@ -93,9 +126,7 @@ class BrokenLink:
         return f"case {self.case_id}, event {self.sequence}: {self.problem}"
 
 
-def verify_chain(
-    case_id: str, events: Iterable[CaseEventRow], head: str | None
-) -> BrokenLink | None:
+def verify_chain(case_id: str, events: Iterable[Event], head: str | None) -> BrokenLink | None:
     """The first broken link in one case's events (in sequence order), or None."""
     previous = GENESIS
     expected_sequence = 1

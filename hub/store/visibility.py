@@ -229,7 +229,7 @@ def event_view(
 class Entry:
     """An event's place in the chain, and the reader's view of it (None: withheld)."""
 
-    row: CaseEventRow
+    row: timeline.Event
     body: dict[str, object]
     body_hash: str
     view: EventView | None
@@ -260,13 +260,13 @@ def timeline_for(
     return entries
 
 
-def _entry(reader: Reader, row: CaseEventRow, note: str, assignee_of: AssigneeOf) -> Entry:
+def _entry(reader: Reader, row: timeline.Event, note: str, assignee_of: AssigneeOf) -> Entry:
     body = timeline.event_body(row)
     return Entry(row, body, timeline.body_hash(body), event_view(reader, body, note, assignee_of))
 
 
 def event_for(
-    session: Session, caller: PartyIdentity, row: CaseEventRow, note: str
+    session: Session, caller: PartyIdentity, row: timeline.Event, note: str
 ) -> case_pb2.CaseEvent:
     """One event just written, as its writer may see it."""
     entry = _entry(Reader(caller.party_id, caller.role), row, note, assignees(session))
