@@ -84,17 +84,17 @@ def platform_parties(tx: Unit) -> list[str]:
     if tx.cache.platform_parties is None:
         with tx.session.no_autoflush:
             tx.cache.platform_parties = parties.platform_ids(tx.session)
+        tx.cache.roles.update(dict.fromkeys(tx.cache.platform_parties, Role.PLATFORM))
     return list(tx.cache.platform_parties)
 
 
 def role_of(tx: Unit, party_id: str) -> Role:
     roles = tx.cache.roles
     if party_id not in roles:
-        with tx.session.no_autoflush:
-            row = parties.get(tx.session, party_id)
-        if row is None:
+        role = parties.role(tx.session, party_id)
+        if role is None:
             raise HubError(reasons.PARTY_NOT_FOUND, f"no party {party_id!r}")
-        roles[party_id] = Role(row.role)
+        roles[party_id] = Role(role)
     return roles[party_id]
 
 

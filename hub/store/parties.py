@@ -37,6 +37,7 @@ _PLATFORM = (
     .order_by(col(PartyRow.party_id))
 )
 _FIRST_PLATFORM = _PLATFORM.limit(1)
+_ROLE = sa.select(_PARTIES.c.role).where(_PARTIES.c.party_id == sa.bindparam("party_id"))
 _MEMBER = sa.select(_MEMBERS.c.party_id).where(
     _MEMBERS.c.case_id == sa.bindparam("case_id"), _MEMBERS.c.party_id == sa.bindparam("party_id")
 )
@@ -44,6 +45,12 @@ _MEMBER = sa.select(_MEMBERS.c.party_id).where(
 
 def get(session: Session, party_id: str) -> PartyRow | None:
     return session.get(PartyRow, party_id)
+
+
+def role(session: Session, party_id: str) -> str | None:
+    """A party's role (a plain read, no row object built: asked for every reader of
+    every event)."""
+    return db.read(session, _ROLE, {"party_id": party_id}).scalar()
 
 
 def platform_ids(session: Session) -> list[str]:
