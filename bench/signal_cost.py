@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 from lifeline.hub.v1 import handoff_pb2, inbox_service_pb2
 
-from bench.suite import BASE_PARTIES, UNHURRIED_DEADLINES, _pg_schema, _pki, _signal
+from bench.suite import BASE_PARTIES, _pg_schema, _pki, _signal, hub_settings
 from connectors import ConnectorConfig, HubClient
 from hub.process import spawn_hub
 
@@ -54,10 +54,8 @@ async def measure(db_url: str, signals: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="lifeline-bench-") as tmp:
         certs = Path(tmp) / "certs"
         _pki(certs, BASE_PARTIES)
-        deadlines = Path(tmp) / "deadlines.toml"
-        deadlines.write_text(UNHURRIED_DEADLINES)
         process, port = await spawn_hub(
-            certs, db_url or f"sqlite:///{tmp}/hub.db", "--deadlines", str(deadlines)
+            certs, db_url or f"sqlite:///{tmp}/hub.db", *hub_settings(Path(tmp))
         )
         hub = psutil.Process(process.pid)
         address = f"127.0.0.1:{port}"

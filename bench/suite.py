@@ -69,6 +69,21 @@ IMMINENT = "1d"
 HIGH = "1d"
 default = "1d"
 """
+# A hub signal in the figures is what issue 14 measures: a new case with one DISPATCH.
+# The built-in policy would also ask a committee for a FOLLOW_UP, and with none
+# registered each signal would raise a duty alert besides, measured as its cost.
+DISPATCH_ONLY = """\
+[handoffs]
+auto_kinds = ["DISPATCH"]
+"""
+
+
+def hub_settings(directory: Path) -> list[str]:
+    """`lifeline serve` options for the hub benchmarks: unhurried deadlines, DISPATCH only."""
+    deadlines, policy = directory / "unhurried-deadlines.toml", directory / "dispatch-only.toml"
+    deadlines.write_text(UNHURRIED_DEADLINES)
+    policy.write_text(DISPATCH_ONLY)
+    return ["--deadlines", str(deadlines), "--policy", str(policy)]
 
 
 def _pct(values: list[float]) -> dict[str, float]:
@@ -238,9 +253,7 @@ async def hub_load(
     certs: Path, db_url: str, rates: list[int], seconds: float, drain_seconds: float
 ) -> dict[str, Any]:
     """Signal -> DISPATCH on the police inbox, open loop at each offered rate."""
-    deadlines = certs.parent / "unhurried-deadlines.toml"
-    deadlines.write_text(UNHURRIED_DEADLINES)
-    process, port = await spawn_hub(certs, db_url, "--deadlines", str(deadlines))
+    process, port = await spawn_hub(certs, db_url, *hub_settings(certs.parent))
     address = f"127.0.0.1:{port}"
     clients = {
         p: HubClient(ConnectorConfig.for_party(certs, p, address))

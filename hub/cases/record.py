@@ -169,44 +169,48 @@ def received(
     Returns the reference the timeline event carries, binding the chain to it.
     """
     payload = verified.payload
-    if signed_messages.seen(tx.session, payload.issuer, payload.message_id):
+    if not signed_messages.keep_new(
+        tx.session, _evidence(tx, message, payload, case_id, handoff_id)
+    ):
         raise HubError(
             reasons.MESSAGE_REPLAYED,
             f"message {payload.message_id!r} from {payload.issuer!r} was already received",
             {"field": f"{field}.payload.message_id"},
         )
-    return _keep(tx, message, payload, case_id, handoff_id)
+    return _reference(message, payload)
 
 
 def issued(
     tx: Unit, message: signed_pb2.SignedMessage, case_id: str, handoff_id: str | None
 ) -> dict[str, object]:
     """Keeps a message the hub signed just now as evidence (its id is new: no replay)."""
-    return _keep(
-        tx, message, signed_pb2.SignedPayload.FromString(message.payload), case_id, handoff_id
-    )
+    payload = signed_pb2.SignedPayload.FromString(message.payload)
+    db.append(tx.session, SignedMessageRow, _evidence(tx, message, payload, case_id, handoff_id))
+    return _reference(message, payload)
 
 
-def _keep(
+def _evidence(
     tx: Unit,
     message: signed_pb2.SignedMessage,
     payload: signed_pb2.SignedPayload,
     case_id: str,
     handoff_id: str | None,
 ) -> dict[str, object]:
-    db.append(
-        tx.session,
-        SignedMessageRow,
-        {
-            "issuer": payload.issuer,
-            "message_id": payload.message_id,
-            "kind": payload.kind,
-            "case_id": case_id,
-            "handoff_id": handoff_id,
-            "message": message.SerializeToString(),
-            "create_time": tx.now,
-        },
-    )
+    return {
+        "issuer": payload.issuer,
+        "message_id": payload.message_id,
+        "kind": payload.kind,
+        "case_id": case_id,
+        "handoff_id": handoff_id,
+        "message": message.SerializeToString(),
+        "create_time": tx.now,
+    }
+
+
+def _reference(
+    message: signed_pb2.SignedMessage, payload: signed_pb2.SignedPayload
+) -> dict[str, object]:
+    """What the timeline event carries, binding the chain to the message."""
     return {"message_id": payload.message_id, "message_digest": signed.payload_digest(message)}
 
 

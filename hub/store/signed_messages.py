@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from hub.store import db
@@ -15,9 +17,12 @@ _C = _MESSAGES.c
 _OF_HANDOFF = sa.select(_C.message).where(
     _C.handoff_id == sa.bindparam("handoff_id"), _C.kind == sa.bindparam("kind")
 )
-_SEEN = sa.select(_C.message_id).where(
-    _C.issuer == sa.bindparam("issuer"), _C.message_id == sa.bindparam("message_id")
-)
+# A message id seen before is refused by the table's key: the insert that keeps a
+# message is also the replay check, one statement instead of a read and a write.
+_KEEP_NEW = {
+    "sqlite": sqlite.insert(_MESSAGES).on_conflict_do_nothing().returning(_C.message_id),
+    "postgresql": postgresql.insert(_MESSAGES).on_conflict_do_nothing().returning(_C.message_id),
+}
 
 
 def of_handoff(session: Session, handoff_id: str, kind: int) -> bytes:
@@ -28,10 +33,12 @@ def of_handoff(session: Session, handoff_id: str, kind: int) -> bytes:
     return message
 
 
-def seen(session: Session, issuer: str, message_id: str) -> bool:
-    """Whether this issuer's message id was received before."""
-    found = db.read(session, _SEEN, {"issuer": issuer, "message_id": message_id}).first()
-    return found is not None
+def keep_new(session: Session, row: dict[str, Any]) -> bool:
+    """Keeps a received message; False (and nothing written) if its issuer's message id
+    was received before."""
+    connection = session.connection()
+    # RETURNING, not rowcount: psycopg's rowcount is -1 for this statement.
+    return connection.execute(_KEEP_NEW[connection.dialect.name], row).first() is not None
 
 
 def of_cases(session: Session, case_ids: list[str]) -> Sequence[SignedMessageRow]:
