@@ -137,6 +137,12 @@ def certs_revoke(directory: Path, party_id: str) -> None:
     help="TOML deadline policy (docs/deadlines.md); default: the built-in one.",
 )
 @click.option(
+    "--ops-listen",
+    metavar="HOST:PORT",
+    help="Plain-HTTP port for /healthz, /readyz and /metrics (Prometheus); off by default."
+    " Bind it where only operators reach it (docs/operations.md).",
+)
+@click.option(
     "--log-format",
     type=click.Choice(logs.FORMATS),
     default="text",
@@ -157,6 +163,7 @@ def serve(
     grace: float,
     policy_file: Path | None,
     deadlines_file: Path | None,
+    ops_listen: str | None,
     log_format: str,
     log_level: str | None,
 ) -> None:
@@ -177,6 +184,7 @@ def serve(
         grace_seconds=grace,
         policy=HandoffPolicy.from_toml(policy_file) if policy_file else HandoffPolicy(),
         deadlines=DeadlinePolicy.from_toml(deadlines_file) if deadlines_file else DeadlinePolicy(),
+        ops_listen=ops_listen,
     )
     asyncio.run(run(config))
 

@@ -35,8 +35,8 @@ async def main(db_url: str, certs_dir: Path, name: str) -> None:
         signer,
     )
     total = 0
-    while batch := await chase.fire_due(cases, name, batch=50):
-        total += batch
+    while late := await chase.fire_due(cases, name, batch=50):
+        total += len(late)
     db.close()
     print(total, flush=True)
 

@@ -11,6 +11,7 @@ leaves the hub; it goes to the log.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import datetime as dt
 import functools
@@ -29,6 +30,7 @@ from hub.api import permissions, status
 from hub.domain import errors, validation
 from hub.domain.clock import Clock
 from hub.domain.errors import HubError
+from hub.runtime.metrics import HubMetrics
 from hub.store import revocation
 from hub.store.fair_share import FairShare
 from hub.store.models import PartyRow
@@ -136,10 +138,17 @@ _INTERNAL = HubError(reasons.INTERNAL, "the hub failed to handle the call; it is
 
 
 class Gate(grpc.aio.ServerInterceptor):
-    def __init__(self, revocations: RevocationList, registry: PartyRegistry, clock: Clock) -> None:
+    def __init__(
+        self,
+        revocations: RevocationList,
+        registry: PartyRegistry,
+        clock: Clock,
+        metrics: HubMetrics,
+    ) -> None:
         self._revocations = revocations
         self._registry = registry
         self._clock = clock
+        self._metrics = metrics
         self._share = FairShare()
         # Each method's handler, wrapped with the gate: built on its first call, not on
         # every call (a service's handler for a method never changes).
@@ -214,7 +223,10 @@ class Gate(grpc.aio.ServerInterceptor):
         validation.check_request(request)
 
     def _unary(self, method: str, behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+        calls = self._calls(method)
+
         async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            code = grpc.StatusCode.OK
             try:
                 party_id = await self._admit(method, context)
                 # Checked in the party's turn: a flood's checks wait behind the flood.
@@ -222,35 +234,71 @@ class Gate(grpc.aio.ServerInterceptor):
                     self._check(request)
                     return await behavior(request, context)
             except HubError as e:
+                code = status.code_of(e)
                 await _refused(method, context, e)
             except grpc.aio.AbortError:
+                code = context.code() or grpc.StatusCode.UNKNOWN
+                raise
+            except asyncio.CancelledError:
+                code = grpc.StatusCode.CANCELLED
                 raise
             except Exception:
+                code = grpc.StatusCode.INTERNAL
                 log.exception("%s failed", method)
                 await _refuse(context, _INTERNAL)
+            finally:
+                calls(code)
 
         return call
 
     def _stream(
         self, method: str, behavior: Callable[..., AsyncIterator[Any]]
     ) -> Callable[..., Any]:
+        calls = self._calls(method)
+
         async def call(
             request: Any, context: grpc.aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
+            code = grpc.StatusCode.OK
             try:
                 await self._admit(method, context)
                 self._check(request)
-                async for response in behavior(request, context):
-                    yield response
+                self._metrics.open_streams.inc()
+                try:
+                    async for response in behavior(request, context):
+                        yield response
+                finally:
+                    self._metrics.open_streams.dec()
             except HubError as e:
+                code = status.code_of(e)
                 await _refused(method, context, e)
             except grpc.aio.AbortError:
+                code = context.code() or grpc.StatusCode.UNKNOWN
+                raise
+            except (asyncio.CancelledError, GeneratorExit):
+                code = grpc.StatusCode.CANCELLED
                 raise
             except Exception:
+                code = grpc.StatusCode.INTERNAL
                 log.exception("%s failed", method)
                 await _refuse(context, _INTERNAL)
+            finally:
+                calls(code)
 
         return call
+
+    def _calls(self, method: str) -> Callable[[grpc.StatusCode], None]:
+        """Counts a method's calls by how they ended (the label children made once)."""
+        name = method.rpartition(".")[2]  # "CaseService/ReportSignal"
+        children: dict[grpc.StatusCode, Any] = {}
+
+        def count(code: grpc.StatusCode) -> None:
+            child = children.get(code)
+            if child is None:
+                child = children[code] = self._metrics.calls.labels(name, code.name)
+            child.inc()
+
+        return count
 
 
 def _limited(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any]:

@@ -28,6 +28,7 @@ from lifeline.hub.v1 import (
 )
 
 from hub.api.auth import MAX_REQUEST_BYTES, Gate
+from hub.api.ops import Ops, OpsServer
 from hub.api.services.cases import CaseService
 from hub.api.services.handoffs import HandoffService
 from hub.api.services.inbox import InboxService
@@ -42,7 +43,8 @@ from hub.domain.deadlines import DeadlinePolicy
 from hub.domain.matching import load_or_create_secret
 from hub.domain.page_tokens import PageTokens
 from hub.domain.policy import HandoffPolicy
-from hub.runtime.scheduler import DeadlineScheduler
+from hub.runtime.metrics import HubMetrics
+from hub.runtime.scheduler import DeadlineScheduler, process_name
 from hub.store import certs
 from hub.store.db import DEFAULT_URL, Database
 from hub.store.inbox import Doorbell
@@ -121,6 +123,10 @@ class HubConfig:
     clock: Clock = field(default_factory=SystemClock)
     """Source of time; tests pass one they control."""
 
+    ops_listen: str | None = None
+    """host:port of the operator's plain-HTTP port (/healthz, /readyz, /metrics; hub/api/ops.py),
+    or None for none. Port 0 picks a free port (see Hub.ops_port)."""
+
 
 class Hub:
     """A running hub. Use `await Hub.start(config)`, then `await hub.stop()`."""
@@ -137,8 +143,12 @@ class Hub:
         sessions: Sessions,
         watchers: list[asyncio.Task[None]],
         webhooks: WebhookDeliverer,
+        ops: OpsServer | None,
     ) -> None:
         self.webhooks = webhooks
+        self._ops = ops
+        self.ops_port = ops.port if ops is not None else None
+        """The operator's HTTP port, if the config asked for one."""
         self._watchers = watchers
         self.sessions = sessions
         self.config = config
@@ -159,14 +169,18 @@ class Hub:
             root_certificates=ca_pem,
             require_client_auth=True,
         )
+        # Bound first: a port another process holds stops the start before anything else.
+        ops = OpsServer(config.ops_listen) if config.ops_listen else None
         db = Database(config.db_url)
         await asyncio.to_thread(db.migrate)
+        metrics = HubMetrics(process_name())
+        db.on_group_commit(metrics.group_size.observe)
         registry = PartyRegistry(db, config.clock)
         revocations = RevocationList(
             ca.path(certs.CRL), certs.load_certificate(ca.path(certs.CA_CERT))
         )
         server = grpc.aio.server(
-            interceptors=[Gate(revocations, registry, config.clock)],
+            interceptors=[Gate(revocations, registry, config.clock, metrics)],
             options=[
                 ("grpc.max_connection_age_ms", int(config.max_connection_age_seconds * 1000)),
                 (
@@ -182,6 +196,8 @@ class Hub:
                 ("grpc.keepalive_permit_without_calls", 1),
                 ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
                 ("grpc.http2.max_ping_strikes", 0),
+                # A port another process holds is refused, not silently shared with it.
+                ("grpc.so_reuseport", 0),
             ],
         )
         secret = load_or_create_secret(config.matching_secret or config.certs_dir / "matching.key")
@@ -200,7 +216,7 @@ class Hub:
             PartyService(registry, sessions, PageTokens.from_secret(secret)), server
         )
         case_service_pb2_grpc.add_CaseServiceServicer_to_server(
-            CaseService(cases, checker, db), server
+            CaseService(cases, checker, db, metrics), server
         )
         handoff_service_pb2_grpc.add_HandoffServiceServicer_to_server(
             HandoffService(cases, checker), server
@@ -221,12 +237,17 @@ class Hub:
             ),
             server,
         )
-        port = server.add_secure_port(config.listen, credentials)
+        try:
+            port = server.add_secure_port(config.listen, credentials)
+        except RuntimeError:  # grpc's way of saying the bind failed
+            port = 0
         if port == 0:
             db.close()
-            raise OSError(f"cannot listen on {config.listen}")
+            if ops is not None:
+                await ops.stop()
+            raise OSError(f"cannot listen on {config.listen} (is another process on it?)")
         await server.start()
-        scheduler = DeadlineScheduler(cases, config.deadline_sweep_seconds)
+        scheduler = DeadlineScheduler(cases, config.deadline_sweep_seconds, metrics)
         await scheduler.start()
         deliverer = WebhookDeliverer(db, config.clock, config.webhooks)
         deliverer.start()
@@ -240,9 +261,13 @@ class Hub:
                 sessions.watch(cases.doorbell.closed, config.session_check_seconds)
             ),
         ]
+        if ops is not None:
+            await ops.start(Ops(cases, revocations, metrics))
         for name in ("", *SERVICE_NAMES):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("hub listening on %s (port %d), database %s", config.listen, port, db.engine.url)
+        if ops is not None:
+            log.info("operator's port (/healthz, /readyz, /metrics) on port %d", ops.port)
         return cls(
             config,
             server,
@@ -254,6 +279,7 @@ class Hub:
             sessions,
             watchers,
             deliverer,
+            ops,
         )
 
     async def stop(self) -> None:
@@ -268,6 +294,8 @@ class Hub:
         await self.webhooks.stop()
         await asyncio.gather(*self._watchers)
         await self.server.stop(self.config.grace_seconds)
+        if self._ops is not None:
+            await self._ops.stop()
         await asyncio.to_thread(self.db.close)
         log.info("hub stopped")
 

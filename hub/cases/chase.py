@@ -26,6 +26,7 @@ from hub.cases.unit import Cases, Unit, hub_unit
 from hub.domain import errors, grading
 from hub.domain.deadlines import ACKNOWLEDGE, FOLLOW_UP, OUTCOME, PROGRESS, RETENTION, TRIAGE
 from hub.domain.errors import HubError
+from hub.domain.timestamps import as_utc
 from hub.store import cases as case_rows
 from hub.store import deadlines, handoffs, parties
 from hub.store.cases import OPEN
@@ -54,23 +55,24 @@ async def next_deadline(cases: Cases) -> dt.datetime | None:
     return await cases.db.run(work)
 
 
-async def fire_due(cases: Cases, fired_by: str, batch: int = 200) -> int:
-    """Claims and fires up to `batch` due deadlines in one transaction; returns how many."""
+async def fire_due(cases: Cases, fired_by: str, batch: int = 200) -> list[float]:
+    """Claims and fires up to `batch` due deadlines in one transaction; returns how late
+    each fired, in seconds (none: nothing was due)."""
 
-    def work(tx: Unit) -> int:
+    def work(tx: Unit) -> list[float]:
         session = tx.session
         # Another hub process skips what this one holds, and vice versa.
         due = deadlines.due(session, tx.now, batch, skip_locked=not cases.db.is_sqlite)
         # Effects lock their cases: in one order, by case.
         due.sort(key=lambda r: (r.case_id, r.due_time))
         case_rows.lock_all(session, {r.case_id for r in due})
-        fired = 0
+        late = []
         for row in due:
             if not deadlines.claim(session, row, tx.now, fired_by):
                 continue
             _fire(tx, row)
-            fired += 1
-        return fired
+            late.append((tx.now - as_utc(row.due_time)).total_seconds())
+        return late
 
     return await hub_unit(cases, work)
 

@@ -14,3 +14,9 @@ def timestamp(value: dt.datetime | None) -> Timestamp | None:
     ts = Timestamp()
     ts.FromDatetime(value)
     return ts
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored time as an aware UTC time: SQLite hands back naive datetimes, and every
+    time the hub stores is UTC."""
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -22,6 +22,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from hub.cases import chase
 from hub.cases.unit import Cases
+from hub.runtime.metrics import HubMetrics
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,11 @@ class DeadlineScheduler:
     (max_instances), and a wake-up would be lost.
     """
 
-    def __init__(self, cases: Cases, sweep_seconds: float = 5.0) -> None:
+    def __init__(
+        self, cases: Cases, sweep_seconds: float = 5.0, metrics: HubMetrics | None = None
+    ) -> None:
         self._cases = cases
+        self._metrics = metrics
         self._sweep_seconds = sweep_seconds
         self._scheduler = AsyncIOScheduler(timezone=dt.UTC)
         self._lock = asyncio.Lock()
@@ -97,8 +101,10 @@ class DeadlineScheduler:
         async with self._lock:
             self._next_wake = None
             fired = 0
-            while batch := await chase.fire_due(self._cases, process_name()):
-                fired += batch
+            while late := await chase.fire_due(self._cases, process_name()):
+                fired += len(late)
+                if self._metrics is not None:
+                    self._metrics.observe_lateness(late)
             self.fired += fired
             upcoming = await chase.next_deadline(self._cases)
             if upcoming is not None and self._scheduler.running:

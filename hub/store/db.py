@@ -34,6 +34,8 @@ from typing import Any, NoReturn, TypeVar
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
@@ -131,13 +133,28 @@ def create_db_engine(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
-def migrate(engine: Engine) -> None:
-    """Creates or upgrades the schema to the newest migration."""
+def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Creates or upgrades the schema to the newest migration."""
+    config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def schema_problem(session: Session) -> str | None:
+    """Why the database's schema is not the one this code expects, or None if it is
+    (another replica may have migrated it further, or nobody has migrated it yet)."""
+    heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
+    current = set(MigrationContext.configure(session.connection()).get_current_heads())
+    if current == heads:
+        return None
+    return f"the schema is at {sorted(current) or 'nothing'}; this hub expects {sorted(heads)}"
 
 
 def _lost_race(error: SQLAlchemyError) -> bool:
@@ -231,6 +248,8 @@ class _GroupCommitter:
         self._queue: queue.SimpleQueue[tuple[str, _Unit] | None] = queue.SimpleQueue()
         self._waiting = _FairQueue()
         self._closing = False
+        self.committed: Callable[[int], None] | None = None
+        """Told each group's size once it is committed (the hub's metrics; writer thread)."""
         self._thread = threading.Thread(target=self._serve, name="db-writer", daemon=True)
         self._thread.start()
 
@@ -298,6 +317,8 @@ class _GroupCommitter:
                 if not future.done():
                     future.set_exception(e)
             return
+        if self.committed is not None:
+            self.committed(len(group))
         for future, result in done:
             future.set_result(result)
 
@@ -316,6 +337,11 @@ class Database:
 
     def migrate(self) -> None:
         migrate(self.engine)
+
+    def on_group_commit(self, committed: Callable[[int], None]) -> None:
+        """Calls `committed` with the number of units of each group written (in the
+        writer's thread)."""
+        self._writer.committed = committed
 
     def transaction(self, work: Callable[[Session], T]) -> T:
         """Runs work in one transaction: all of it is committed, or none."""

@@ -48,6 +48,9 @@ class RevocationList:
         self._stamp: tuple[int, int, int] | None = None
         self.revoked: frozenset[int] = frozenset()
         """The serials revoked by the last good CRL; replaced (never changed) on each reload."""
+        self.problem: str | None = None
+        """Why the CRL file as it is now was not loaded (None: it was); the hub is then
+        not ready (GET /readyz), though it keeps refusing what the last good CRL revoked."""
         self.refresh()
 
     def refresh(self) -> None:
@@ -67,6 +70,7 @@ class RevocationList:
             try:
                 crl = x509.load_pem_x509_crl(self._path.read_bytes())
             except (OSError, ValueError) as e:
+                self.problem = f"cannot read {self._path}: {e}"
                 if first and isinstance(e, FileNotFoundError):
                     log.warning("%s does not exist yet: nothing is revoked", self._path)
                 else:
@@ -78,9 +82,11 @@ class RevocationList:
                     )
                 return
             if not crl.is_signature_valid(self._ca_key):  # type: ignore[arg-type]
-                log.error("%s is not signed by the hub's CA; ignored", self._path)
+                self.problem = f"{self._path} is not signed by the hub's CA"
+                log.error("%s; ignored", self.problem)
                 return
             self.revoked = frozenset(r.serial_number for r in crl)
+            self.problem = None
             log.info("revocation list loaded: %d revoked certificate(s)", len(self.revoked))
 
     def is_revoked(self, serial: int) -> bool:

@@ -42,6 +42,7 @@ from sqlmodel import Session, col, select
 from hub.domain.clock import Clock
 from hub.domain.errors import HubError
 from hub.domain.limits import WEBHOOK_SECRET, WEBHOOK_URL
+from hub.domain.timestamps import as_utc
 from hub.store import db
 from hub.store.db import Database
 from hub.store.models import (
@@ -409,6 +410,4 @@ def log_lines(session: Session, party_id: str | None, limit: int) -> Iterator[st
 
 
 def _time(when: dt.datetime) -> str:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    utc = when.astimezone(dt.UTC) if when.tzinfo else when.replace(tzinfo=dt.UTC)
-    return utc.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return as_utc(when).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lifeline.hub.v1 import case_pb2, case_service_pb2_grpc
 from lifeline.hub.v1 import case_service_pb2 as pb
-from lifeline.hub.v1 import case_service_pb2_grpc
 
 from hub.api import auth
 from hub.api.services.party import page_size
@@ -13,15 +13,19 @@ from hub.api.signatures import MessageChecker
 from hub.cases import administration, evidence, intake
 from hub.cases.inputs import Call, PageCall, SignedCall
 from hub.cases.unit import Cases
+from hub.runtime.metrics import HubMetrics
 from hub.store.db import Database
 from wire import claims, signed
 
 
 class CaseService(case_service_pb2_grpc.CaseServiceServicer):
-    def __init__(self, cases: Cases, checker: MessageChecker, db: Database) -> None:
+    def __init__(
+        self, cases: Cases, checker: MessageChecker, db: Database, metrics: HubMetrics
+    ) -> None:
         self._cases = cases
         self._checker = checker
         self._db = db
+        self._metrics = metrics
 
     async def ReportSignal(
         self, request: pb.ReportSignalRequest, context: Any
@@ -35,7 +39,10 @@ class CaseService(case_service_pb2_grpc.CaseServiceServicer):
             claims.signal_claims(request.signal, request.operator),
             field="signed_signal",
         )
-        return await intake.report_signal(self._cases, SignedCall(caller, request, verified))
+        answer = await intake.report_signal(self._cases, SignedCall(caller, request, verified))
+        source = case_pb2.SignalSource.Name(request.signal.source).removeprefix("SIGNAL_SOURCE_")
+        self._metrics.signals.labels(source).inc()
+        return answer
 
     async def GetCase(self, request: pb.GetCaseRequest, context: Any) -> pb.GetCaseResponse:
         return pb.GetCaseResponse(

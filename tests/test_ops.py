@@ -1,0 +1,169 @@
+"""The operator's port (hub/api/ops.py): liveness, readiness and Prometheus metrics over
+plain HTTP, for tools that hold no party certificate; and ports another process holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from lifeline.hub.v1.handoff_service_pb2 import GetHandoffRequest
+from prometheus_client.parser import text_string_to_metric_families
+
+from connectors.errors import LifelineError
+from hub.api.server import Hub
+from hub.domain.deadlines import DeadlinePolicy
+from tests.conftest import ClientFactory, HubFactory, ManualClock
+from tests.flows import imminent
+
+OPS = {"ops_listen": "127.0.0.1:0"}
+_TERMINATE = sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d")
+
+
+def _ops(hub: Hub) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=f"http://127.0.0.1:{hub.ops_port}", timeout=10)
+
+
+async def _samples(hub: Hub) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    async with _ops(hub) as http:
+        page = await http.get("/metrics")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/plain")
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(page.text)
+        for s in family.samples
+    }
+
+
+async def test_a_load_balancer_asks_whether_the_hub_lives_and_is_ready(
+    start_hub: HubFactory, certs_dir: Path
+) -> None:
+    hub = await start_hub(certs_dir, **OPS)
+    async with _ops(hub) as http:
+        alive = await http.get("/healthz")
+        ready = await http.get("/readyz")
+    assert alive.status_code == 200 and alive.text == "ok\n"
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "ready": True,
+        "checks": {"crl": "ok", "database": "ok", "schema": "ok"},
+    }
+
+
+async def test_metrics_count_calls_signals_handoffs_and_backlog(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
+) -> None:
+    hub = await start_hub(certs_dir, **OPS)
+    await connect(hub, certs_dir, "police-110105").whoami()
+    shop = connect(hub, certs_dir, "shop-1")
+    await shop.report_signal(**imminent("buyer-metrics"))
+    with pytest.raises(LifelineError):
+        await shop.handoffs.GetHandoff(GetHandoffRequest(handoff_id="handoff-missing"))
+    samples = await _samples(hub)
+    calls = "lifeline_calls_total"
+    assert samples[(calls, (("code", "OK"), ("method", "CaseService/ReportSignal")))] == 1
+    assert samples[(calls, (("code", "NOT_FOUND"), ("method", "HandoffService/GetHandoff")))] == 1
+    assert samples[("lifeline_signals_total", (("source", "MERCHANT_CHAT"),))] == 1
+    assert samples[("lifeline_handoffs", (("kind", "DISPATCH"), ("state", "PENDING")))] == 1
+    # Nobody has read the police desk's inbox: its DISPATCH waits there.
+    assert samples[("lifeline_inbox_backlog_messages", (("role", "police"),))] >= 1
+    assert samples[("lifeline_group_commit_units_count", ())] >= 1
+    assert samples[("lifeline_open_streams", ())] == 0
+    [replica] = [labels for name, labels in samples if name == "lifeline_replica_info"]
+    assert dict(replica)["replica"].endswith(f":{os.getpid()}")
+
+
+async def test_deadline_lateness_is_a_histogram(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, clock: ManualClock
+) -> None:
+    hub = await start_hub(
+        certs_dir,
+        clock=clock,
+        deadlines=DeadlinePolicy(retry_attempts=0, retry_jitter=0.0),
+        deadline_sweep_seconds=3600,  # the test sweeps
+        signature_skew_seconds=86400,
+        **OPS,
+    )
+    await connect(hub, certs_dir, "police-110105").whoami()
+    await connect(hub, certs_dir, "shop-1").report_signal(**imminent("buyer-late"))
+    # The hub was away for a day: everything due fired a day late, or nearly.
+    clock.advance(dt.timedelta(days=1))
+    assert await hub.scheduler.sweep() >= 1
+    samples = await _samples(hub)
+    fired = samples[("lifeline_deadline_lateness_seconds_count", ())]
+    assert fired >= 1
+    assert samples[("lifeline_deadline_lateness_seconds_bucket", (("le", "60.0"),))] == 0
+    assert samples[("lifeline_deadline_lateness_seconds_sum", ())] > fired * 20 * 3600
+
+
+async def test_a_crl_the_hub_cannot_read_makes_it_unready(
+    start_hub: HubFactory, fresh_certs_dir: Path
+) -> None:
+    hub = await start_hub(fresh_certs_dir, **OPS)
+    crl = fresh_certs_dir / "crl.pem"
+    good = crl.read_bytes()
+    crl.write_bytes(b"not a CRL")
+    async with _ops(hub) as http:
+        unready = await http.get("/readyz")
+        assert unready.status_code == 503
+        assert "cannot read" in unready.json()["checks"]["crl"]
+        crl.write_bytes(good)
+        assert (await http.get("/readyz")).status_code == 200
+
+
+@pytest.fixture
+def own_database(postgres_server: str) -> Iterator[tuple[str, sa.Engine]]:
+    """A PostgreSQL database of its own (one a test may close to connections), and an
+    engine on the server's own database to do it with."""
+    name = f"ops_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield sa.make_url(postgres_server).set(database=name).render_as_string(False), admin
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+async def test_readiness_follows_the_database_away_and_back(
+    start_hub: HubFactory, certs_dir: Path, own_database: tuple[str, sa.Engine]
+) -> None:
+    url, admin = own_database
+    hub = await start_hub(certs_dir, url, **OPS)
+    name = sa.make_url(url).database
+    async with _ops(hub) as http:
+        assert (await http.get("/readyz")).status_code == 200
+        with admin.connect() as conn:  # the database goes away: no connection is let in
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"
+                ),
+                {"d": name},
+            )
+        away = await http.get("/readyz")
+        assert away.status_code == 503
+        assert away.json()["checks"]["database"] != "ok"
+        assert (await http.get("/healthz")).status_code == 200  # alive all the same
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        back = await http.get("/readyz")
+        assert back.status_code == 200, back.text
+
+
+async def test_a_port_another_process_holds_is_refused(
+    start_hub: HubFactory, certs_dir: Path, tmp_path: Path
+) -> None:
+    first = await start_hub(certs_dir, **OPS)
+    other_db = f"sqlite:///{tmp_path}/other.db"
+    with pytest.raises(OSError):
+        await start_hub(certs_dir, other_db, listen=f"127.0.0.1:{first.port}")
+    with pytest.raises(OSError):
+        await start_hub(certs_dir, other_db, ops_listen=f"127.0.0.1:{first.ops_port}")
