@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,3 +168,25 @@ async def test_a_port_another_process_holds_is_refused(
         await start_hub(certs_dir, other_db, listen=f"127.0.0.1:{first.port}")
     with pytest.raises(OSError):
         await start_hub(certs_dir, other_db, ops_listen=f"127.0.0.1:{first.ops_port}")
+
+
+async def test_the_shipped_alert_rules_and_dashboard_use_only_series_the_hub_exports(
+    start_hub: HubFactory, certs_dir: Path
+) -> None:
+    hub = await start_hub(certs_dir, **OPS)
+    async with _ops(hub) as http:
+        page = (await http.get("/metrics")).text
+    exported = {
+        name
+        for family in text_string_to_metric_families(page)
+        for name in (family.name, *(s.name for s in family.samples))
+    }
+    # A labelled counter's or a histogram's series appear once something is counted;
+    # their family is exported from the start.
+    suffixes = ("_total", "_bucket", "_sum", "_count")
+    exported |= {f"{n}{suffix}" for n in exported for suffix in suffixes}
+    shipped = Path(__file__).parent.parent / "docs" / "operations"
+    for file in ("alerts.yml", "grafana-dashboard.json"):
+        named = set(re.findall(r"\blifeline_[a-z_]+", (shipped / file).read_text()))
+        assert named, file
+        assert named <= exported, f"{file} names series the hub does not export: {named - exported}"
