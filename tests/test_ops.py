@@ -3,6 +3,8 @@ plain HTTP, for tools that hold no party certificate; and ports another process 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import os
 import re
@@ -53,7 +55,7 @@ async def test_a_load_balancer_asks_whether_the_hub_lives_and_is_ready(
     assert ready.status_code == 200
     assert ready.json() == {
         "ready": True,
-        "checks": {"crl": "ok", "database": "ok", "schema": "ok"},
+        "checks": {"background": "ok", "crl": "ok", "database": "ok", "schema": "ok"},
     }
 
 
@@ -190,3 +192,17 @@ async def test_the_shipped_alert_rules_and_dashboard_use_only_series_the_hub_exp
         named = set(re.findall(r"\blifeline_[a-z_]+", (shipped / file).read_text()))
         assert named, file
         assert named <= exported, f"{file} names series the hub does not export: {named - exported}"
+
+
+async def test_a_replica_whose_background_work_stopped_is_not_ready(
+    start_hub: HubFactory, certs_dir: Path
+) -> None:
+    hub = await start_hub(certs_dir, **OPS)
+    [watcher] = [t for t in hub.background_tasks() if t.get_name() == "inbox-watcher"]
+    watcher.cancel()  # as if it had died: its desks would never again get other replicas' work
+    with contextlib.suppress(asyncio.CancelledError):
+        await watcher
+    async with _ops(hub) as http:
+        unready = await http.get("/readyz")
+    assert unready.status_code == 503
+    assert unready.json()["checks"]["background"] == "stopped: inbox-watcher"

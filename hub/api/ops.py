@@ -2,8 +2,8 @@
 which hold no party certificate (`lifeline serve --ops-listen HOST:PORT`, off by default).
 
     GET /healthz   200 while the process serves (liveness)
-    GET /readyz    200 when the database answers, its schema is this hub's and the CRL is
-                   loaded; else 503, naming what is wrong (readiness)
+    GET /readyz    200 when the database answers, its schema is this hub's, the CRL is
+                   loaded and the background tasks run; else 503, naming what is wrong
     GET /metrics   Prometheus text format (hub/runtime/metrics.py)
 
 It tells nothing about any case or party: counts only. Bind it where only operators
@@ -35,11 +35,15 @@ class Ops:
     cases: Cases
     revocations: RevocationList
     metrics: HubMetrics
+    background: list[asyncio.Task[None]]
+    """The hub's background tasks: one that stopped makes the replica unready."""
 
     async def problems(self) -> dict[str, str | None]:
         """Each readiness check: None if it passed, else why not."""
         self.revocations.refresh()  # the file as it is now, not as the last call saw it
         checks: dict[str, str | None] = {"crl": self.revocations.problem}
+        stopped = [t.get_name() for t in self.background if t.done()]
+        checks["background"] = f"stopped: {', '.join(stopped)}" if stopped else None
         try:
             checks["schema"] = await self.cases.db.run(db.schema_problem)
             checks["database"] = None

@@ -255,14 +255,17 @@ class Hub:
             asyncio.create_task(
                 cases.doorbell.watch(
                     functools.partial(inbox_use.marks, cases), config.inbox_poll_seconds
-                )
+                ),
+                name="inbox-watcher",
             ),
             asyncio.create_task(
-                sessions.watch(cases.doorbell.closed, config.session_check_seconds)
+                sessions.watch(cases.doorbell.closed, config.session_check_seconds),
+                name="stream-checks",
             ),
         ]
+        background = [*watchers, scheduler.task, deliverer.task]
         if ops is not None:
-            await ops.start(Ops(cases, revocations, metrics))
+            await ops.start(Ops(cases, revocations, metrics, [t for t in background if t]))
         for name in ("", *SERVICE_NAMES):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("hub listening on %s (port %d), database %s", config.listen, port, db.engine.url)
@@ -282,6 +285,12 @@ class Hub:
             ops,
         )
 
+    def background_tasks(self) -> list[asyncio.Task[None]]:
+        """What the hub runs besides its calls: the inbox watcher, the stream checks, the
+        deadline sweeper, the webhook deliverer. Each runs until the hub stops."""
+        tasks = [*self._watchers, self.scheduler.task, self.webhooks.task]
+        return [t for t in tasks if t is not None]
+
     async def stop(self) -> None:
         """Stops taking calls, lets in-flight ones finish within the grace period."""
         if self._stopped:
@@ -292,7 +301,8 @@ class Hub:
         self.cases.doorbell.close()
         self.scheduler.stop()
         await self.webhooks.stop()
-        await asyncio.gather(*self._watchers)
+        # A background task that died (a bug) must not keep the hub from stopping.
+        await asyncio.gather(*self._watchers, return_exceptions=True)
         await self.server.stop(self.config.grace_seconds)
         if self._ops is not None:
             await self._ops.stop()

@@ -66,7 +66,7 @@ class DeadlineScheduler:
             misfire_grace_time=None,
         )
         self._cases.on_deadline = self.wake_by
-        self._sweeper = asyncio.create_task(self._sweep_when_rung())
+        self._sweeper = asyncio.create_task(self._sweep_when_rung(), name="deadline-sweeper")
         # Arms the wake-up for the next deadline now that the scheduler runs.
         self._bell.set()
 
@@ -110,6 +110,11 @@ class DeadlineScheduler:
             if upcoming is not None and self._scheduler.running:
                 self.wake_by(upcoming)
             return fired
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The sweeper, once started."""
+        return self._sweeper
 
     def stop(self) -> None:
         if self._sweeper is not None:

@@ -212,6 +212,11 @@ class Doorbell:
             except HubError as e:  # the database is away: look again next interval
                 log.warning("reading inbox marks failed: %s", e.message)
                 continue
+            except Exception:
+                # Whatever else the driver raises in an outage, the watcher must not end:
+                # without it this process's desks never again get the others' work.
+                log.exception("reading inbox marks failed")
+                continue
             # A party seen for the first time is rung too: its stream re-reads, harmlessly.
             moved = [p for p, mark in current.items() if self._seen.get(p) != mark]
             self._seen = current

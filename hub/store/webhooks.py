@@ -228,7 +228,12 @@ class WebhookDeliverer:
         self._stopping = asyncio.Event()
 
     def start(self) -> None:
-        self._loop = asyncio.create_task(self._run())
+        self._loop = asyncio.create_task(self._run(), name="webhook-deliverer")
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The deliverer's loop, once started."""
+        return self._loop
 
     async def stop(self) -> None:
         """Stops looking and sending; a POST cut short is sent again after its lease."""
@@ -245,6 +250,8 @@ class WebhookDeliverer:
                 await self._start_due()
             except HubError as e:  # the database is away: the rows wait for the next look
                 log.warning("looking for due webhook deliveries failed: %s", e.message)
+            except Exception:  # never the end of deliveries: the next look tries again
+                log.exception("looking for due webhook deliveries failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.policy.poll_seconds)
 
