@@ -7,10 +7,11 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
+import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -36,6 +37,7 @@ from connectors.errors import (
     HubUnavailableError,
     from_rpc_error,
 )
+from connectors.failover import FailoverChannel
 from wire import claims, reasons, signed
 from wire.errors import LifelineError
 
@@ -124,20 +126,20 @@ class HubClient:
         self.signer = files.signer
         self._ca = files.ca
         self._credentials = files.credentials
-        self._address = 0
-        self._connect()
-
-    def _connect(self) -> None:
-        address = self.config.addresses[self._address % len(self.config.addresses)]
-        self.channel = secure_channel(
-            self.config, self._credentials, address, interceptors=[_TypedErrors()]
+        self.channel = FailoverChannel(
+            config.addresses,
+            lambda address: secure_channel(
+                config, self._credentials, address, interceptors=[_TypedErrors()]
+            ),
         )
-        self.cases = case_service_pb2_grpc.CaseServiceStub(self.channel)
-        self.handoffs = handoff_service_pb2_grpc.HandoffServiceStub(self.channel)
-        self.inbox = inbox_service_pb2_grpc.InboxServiceStub(self.channel)
-        self.parties = party_service_pb2_grpc.PartyServiceStub(self.channel)
-        self.rota = rota_service_pb2_grpc.RotaServiceStub(self.channel)
-        self._health = health_pb2_grpc.HealthStub(self.channel)
+        # Built once: the stubs call through the failover channel, whichever hub it is on.
+        stubs = cast(grpc.aio.Channel, self.channel)
+        self.cases = case_service_pb2_grpc.CaseServiceStub(stubs)
+        self.handoffs = handoff_service_pb2_grpc.HandoffServiceStub(stubs)
+        self.inbox = inbox_service_pb2_grpc.InboxServiceStub(stubs)
+        self.parties = party_service_pb2_grpc.PartyServiceStub(stubs)
+        self.rota = rota_service_pb2_grpc.RotaServiceStub(stubs)
+        self._health = health_pb2_grpc.HealthStub(stubs)
 
     async def subscribe(
         self, after_sequence: int = 0
@@ -239,7 +241,8 @@ class HubClient:
         `operator` names the person at this party who acted; it is signed where the verb
         signs, and the timeline says "shop-1 (Li Wei)"."""
         request = case_service_pb2.ReportSignalRequest(
-            request_id=request_id,
+            # One per report: sent again to another replica, it is answered, not taken twice.
+            request_id=request_id or f"signal-{uuid.uuid4().hex}",
             case_id=case_id,
             signal=signal,
             signed_signal=self._sign(signed.KIND_SIGNAL, claims.signal_claims(signal, operator)),
@@ -375,11 +378,11 @@ class HubClient:
         response = await self._health.Check(health_pb2.HealthCheckRequest(), timeout=timeout)
         return bool(response.status == health_pb2.HealthCheckResponse.SERVING)
 
-    async def fail_over(self) -> None:
-        """Moves to the next hub address (or reconnects to the only one)."""
-        await self.channel.close(None)
-        self._address += 1
-        self._connect()
+    async def fail_over(self, stale: grpc.aio.Channel | None = None) -> None:
+        """Moves to the next hub address (or reconnects to the only one); with `stale`,
+        only if no call has moved on from that channel already."""
+        self.channel.move_on(stale)
+        await self.channel.close_retired()
 
     async def work(
         self,
@@ -426,6 +429,7 @@ class HubClient:
         try:
             while not stop.is_set():
                 try:
+                    reading = self.channel.current
                     stream = self.subscribe()
                     async for message in _until(stream, stop):
                         if message.sequence > handled:
@@ -439,7 +443,7 @@ class HubClient:
                     log.warning("the hub is unavailable (%s); reconnecting", e)
                     await asyncio.sleep(backoff)  # a reconnect backoff, not a wait for a result
                     backoff = min(backoff * 2, max_backoff)
-                    await self.fail_over()
+                    await self.fail_over(reading)
         finally:
             acker.cancel()
             if handled > acknowledged:
