@@ -162,13 +162,20 @@ async def run(pending: int, probes: int, spread: float, db_url: str | None) -> d
         began = time.perf_counter()
         again = await Hub.start(config)
         resumed_s = time.perf_counter() - began
+        await again.scheduler.caught_up.wait()  # the backlog, worked while serving
+        backlog_s = time.perf_counter() - began
         fired_at_start = again.scheduler.fired
         await again.stop()
     return {
         "pending": pending,
         "probes": probes,
         "hub": hub_figures,
-        "restart": {"overdue": overdue, "fired_at_start": fired_at_start, "resume_s": resumed_s},
+        "restart": {
+            "overdue": overdue,
+            "fired_at_start": fired_at_start,
+            "resume_s": resumed_s,
+            "backlog_s": backlog_s,
+        },
     }
 
 
@@ -197,7 +204,8 @@ def main() -> None:
     print(f"hub/baseline p99: {hub['p99_ms'] / max(base['p99_ms'], 0.001):.1f}x")
     print(
         f"restart with {args.pending + args.probes:,} rows and {restart['overdue']:,} overdue:"
-        f" resumed in {restart['resume_s']:.2f} s, {restart['fired_at_start']:,} fired at start"
+        f" serving again in {restart['resume_s']:.2f} s; the {restart['fired_at_start']:,}"
+        f" overdue fired, in the background, within {restart['backlog_s']:.2f} s"
     )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -18,9 +18,11 @@ from lifeline.hub.v1 import party_service_pb2 as ps
 from connectors import HubClient
 from hub import Hub
 from hub.cases.evidence import export, verify
+from hub.domain import deadlines as deadline_kinds
 from hub.domain.deadlines import DeadlinePolicy, PolicyError
 from hub.store import rota
 from hub.store.certs import load_certificate
+from hub.store.models import DeadlineRow
 from tests.conftest import ClientFactory, HubFactory, ManualClock
 from tests.flows import MERCHANT, handoffs, has_handoff, imminent, read_inbox, signal
 
@@ -335,8 +337,9 @@ async def test_overdue_deadlines_fire_once_after_a_restart(
     await hub.stop()
     clock.advance(10 * MINUTE)  # the hub was down through the deadline
     again = await start_hub(certs_dir, db_url, clock=clock, **OPTIONS)
-    # Starting swept already: the overdue DISPATCH (and the shop's STAY_IN_CONTACT) were
-    # retried, once each.
+    # The first sweep after the start works the backlog (the hub serves meanwhile): the
+    # overdue DISPATCH (and the shop's STAY_IN_CONTACT) were retried, once each.
+    await asyncio.wait_for(again.scheduler.caught_up.wait(), 30)
     assert again.scheduler.fired == 2
     assert await again.scheduler.sweep() == 0
     platform = connect(again, certs_dir, "duty-desk")
@@ -554,3 +557,36 @@ def test_rota_is_daylight_saving_safe_and_gaps_are_found(tmp_path: Path) -> None
     )
     assert check.returncode == 1
     assert "GAP 2026-03-29 19:00 - 2026-03-29 20:00 Europe/Berlin" in check.stdout
+
+
+async def test_a_restart_with_a_backlog_serves_at_once_and_works_it_in_the_background(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, sqlite_url: str
+) -> None:
+    hub = await start_hub(certs_dir, sqlite_url)
+    case_id = (await connect(hub, certs_dir, "shop-1").report_signal(**imminent("b1"))).case.case_id
+    await hub.stop()
+    # The hub was down while a thousand follow-ups fell due (as after a long outage).
+    overdue = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    backlog = [
+        {
+            "deadline_id": f"backlog-{i}",
+            "kind": deadline_kinds.FOLLOW_UP,
+            "case_id": case_id,
+            "due_time": overdue,
+            "create_time": overdue,
+            "attempt": 0,
+            "state": "pending",
+            "fired_by": "",
+        }
+        for i in range(1000)
+    ]
+    engine = sa.create_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(DeadlineRow), backlog)
+    engine.dispose()
+    again = await start_hub(certs_dir, sqlite_url)
+    # Serving before the backlog is worked: a call is answered meanwhile.
+    assert (await connect(again, certs_dir, "duty-desk").whoami()).party_id == "duty-desk"
+    assert not again.scheduler.caught_up.is_set()
+    await asyncio.wait_for(again.scheduler.caught_up.wait(), 120)
+    assert again.scheduler.fired >= 1000

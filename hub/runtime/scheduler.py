@@ -52,10 +52,12 @@ class DeadlineScheduler:
         self._next_wake: dt.datetime | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self.fired = 0
+        self.caught_up = asyncio.Event()
+        """Set once the first sweep after start has fired everything overdue."""
 
     async def start(self) -> None:
-        # Overdue deadlines (the hub was down) fire at once, and once.
-        await self.sweep()
+        # Overdue deadlines (the hub was down) fire at once, and once, in the sweeper's
+        # first sweep: the hub serves meanwhile, however long the backlog.
         self._scheduler.start()
         self._scheduler.add_job(
             self._ring,
@@ -67,7 +69,7 @@ class DeadlineScheduler:
         )
         self._cases.on_deadline = self.wake_by
         self._sweeper = asyncio.create_task(self._sweep_when_rung(), name="deadline-sweeper")
-        # Arms the wake-up for the next deadline now that the scheduler runs.
+        # The first sweep: the backlog, then the wake-up for the next deadline.
         self._bell.set()
 
     async def _ring(self) -> None:
@@ -82,6 +84,8 @@ class DeadlineScheduler:
             except Exception:
                 # The next ring tries again; the rows are still there.
                 log.exception("sweeping deadlines failed")
+            else:
+                self.caught_up.set()
 
     def wake_by(self, due: dt.datetime) -> None:
         """A deadline was written for `due`; make sure the hub wakes for it."""
