@@ -4,10 +4,11 @@ given A,B kept failing after A died)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
-from lifeline.hub.v1 import case_service_pb2
+from lifeline.hub.v1 import case_service_pb2, handoff_pb2, inbox_service_pb2
 
 from connectors import ConnectorConfig, HubClient
 from connectors.errors import HubUnavailableError
@@ -48,3 +49,32 @@ async def test_a_mutation_without_request_id_is_not_sent_twice_but_the_next_call
             await shop.cases.ReportSignal(bare)
         assert shop.channel.address == f"127.0.0.1:{second.port}"
         assert (await shop.whoami()).party_id == "shop-1"
+
+
+async def test_work_written_through_one_replica_wakes_a_desk_on_another_without_polling(
+    start_hub: HubFactory, certs_dir: Path, postgres_url: str
+) -> None:
+    # The inbox watcher's safety-net look is an hour away: only LISTEN/NOTIFY can
+    # bring the DISPATCH across in time.
+    unhurried = {"inbox_poll_seconds": 3600}
+    writer = await start_hub(certs_dir, postgres_url, **unhurried)
+    streamer = await start_hub(certs_dir, postgres_url, **unhurried)
+    config = ConnectorConfig.for_party
+    async with (
+        HubClient(config(certs_dir, "police-110105", f"127.0.0.1:{streamer.port}")) as police,
+        HubClient(config(certs_dir, "shop-1", f"127.0.0.1:{writer.port}")) as shop,
+    ):
+        await police.whoami()
+        arrived: asyncio.Queue[str] = asyncio.Queue()
+
+        async def on_message(message: inbox_service_pb2.InboxMessage) -> None:
+            if message.handoff.kind == handoff_pb2.HANDOFF_KIND_DISPATCH:
+                arrived.put_nowait(message.handoff.case_id)
+
+        stop = asyncio.Event()
+        desk = asyncio.create_task(police.work(on_message, stop=stop))
+        for buyer in ("buyer-n1", "buyer-n2"):  # the second while the stream is open
+            case_id = (await shop.report_signal(**imminent(buyer))).case.case_id
+            assert await asyncio.wait_for(arrived.get(), 20) == case_id
+        stop.set()
+        await asyncio.wait_for(desk, 20)

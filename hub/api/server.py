@@ -45,7 +45,7 @@ from hub.domain.page_tokens import PageTokens
 from hub.domain.policy import HandoffPolicy
 from hub.runtime.metrics import HubMetrics
 from hub.runtime.scheduler import DeadlineScheduler, process_name
-from hub.store import certs
+from hub.store import certs, notifications
 from hub.store.db import DEFAULT_URL, Database
 from hub.store.inbox import Doorbell
 from hub.store.registry import PartyRegistry
@@ -263,6 +263,17 @@ class Hub:
                 name="stream-checks",
             ),
         ]
+        if not db.is_sqlite:  # other hub processes' writes wake this one's streams at once
+            watchers.append(
+                asyncio.create_task(
+                    notifications.listen(
+                        notifications.libpq_url(db.url),
+                        cases.doorbell.ring,
+                        cases.doorbell.closed,
+                    ),
+                    name="inbox-listener",
+                )
+            )
         background = [*watchers, scheduler.task, deliverer.task]
         if ops is not None:
             await ops.start(Ops(cases, revocations, metrics, [t for t in background if t]))

@@ -31,7 +31,7 @@ from hub.domain.errors import HubError
 from hub.domain.facts import Facts
 from hub.domain.page_tokens import PageTokens
 from hub.domain.policy import HandoffPolicy
-from hub.store import db, idempotency, inbox, webhooks
+from hub.store import db, idempotency, inbox, notifications, webhooks
 from hub.store.db import Database
 from hub.store.models import IdempotencyRow
 from wire import reasons, wording
@@ -145,6 +145,8 @@ class Unit:
             if party_id in mail:
                 inbox.post(self.session, party_id, mail[party_id], self.now)
                 webhooks.enqueue(self.session, party_id, mail[party_id], self.now)
+        if mail:
+            notifications.notify(self.session, mail.keys())
 
     @property
     def woken(self) -> set[str]:

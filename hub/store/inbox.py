@@ -187,9 +187,9 @@ class Doorbell:
     """Wakes the streams of parties whose inbox got new messages.
 
     The hub that writes a message rings at once. Messages written by another hub
-    process on the same database are found by one watcher per process, which
-    reads the inbox marks of every connected party each interval: one query,
-    however many streams are open.
+    process on the same database ring it by PostgreSQL's NOTIFY (hub/store/
+    notifications.py); as a safety net, one watcher per process reads the inbox marks
+    of every connected party each interval: one query, however many streams are open.
     """
 
     def __init__(self) -> None:
