@@ -79,15 +79,27 @@ _BY_CODE: dict[grpc.StatusCode, type[LifelineError]] = {
 _HANDSHAKE_MARKERS = ("handshake", "ssl", "tls", "certificate")
 
 
-def _error_info(error: Any) -> error_details_pb2.ErrorInfo | None:
+def _details(error: Any) -> list[Any]:
     trailing = error.trailing_metadata() if hasattr(error, "trailing_metadata") else None
     for key, value in trailing or ():
         if key == "grpc-status-details-bin" and isinstance(value, bytes):
-            status = status_pb2.Status.FromString(value)
-            for detail in status.details:
-                info = error_details_pb2.ErrorInfo()
-                if detail.Unpack(info):
-                    return info
+            return list(status_pb2.Status.FromString(value).details)
+    return []
+
+
+def _error_info(error: Any) -> error_details_pb2.ErrorInfo | None:
+    for detail in _details(error):
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return info
+    return None
+
+
+def _retry_after(error: Any) -> float | None:
+    for detail in _details(error):
+        retry = error_details_pb2.RetryInfo()
+        if detail.Unpack(retry):
+            return retry.retry_delay.ToNanoseconds() / 1e9
     return None
 
 
@@ -104,9 +116,11 @@ def from_rpc_error(error: Any) -> LifelineError:
     ):
         cls = HandshakeError
         details = f"TLS handshake with the hub failed ({details})"
-    return cls(
+    failure = cls(
         details,
         code=code,
         reason=info.reason if info else "",
         metadata=dict(info.metadata) if info else None,
     )
+    failure.retry_after = _retry_after(error)
+    return failure

@@ -9,16 +9,26 @@ repeat from its record). A mutation without one moves the channel on for the nex
 and reports the failure, since it may have been carried out (docs/errors.md). Inbox
 streams use the current address; `HubClient.work()` moves on itself when its stream
 breaks.
+
+A call an overloaded hub refused for now (HUB_OVERLOADED, with a google.rpc.RetryInfo
+delay) is sent again after that delay, growing with jitter, up to OVERLOAD_ATTEMPTS
+times: nothing was done with it, so any call may be.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import grpc
 
 from connectors.errors import HandshakeError, HubUnavailableError
+from wire import reasons
+
+OVERLOAD_ATTEMPTS = 12
+MAX_OVERLOAD_DELAY = 10.0
 
 
 def _unreachable(error: Exception) -> bool:
@@ -28,6 +38,14 @@ def _unreachable(error: Exception) -> bool:
         and not isinstance(error, HandshakeError)
         and not error.reason
     )
+
+
+def _overload_delay(error: Exception, attempt: int) -> float | None:
+    """How long to wait before sending again a call an overloaded hub refused, or None."""
+    if getattr(error, "reason", "") != reasons.HUB_OVERLOADED or attempt >= OVERLOAD_ATTEMPTS:
+        return None
+    asked = getattr(error, "retry_after", None) or 1.0
+    return float(min(MAX_OVERLOAD_DELAY, asked * 1.5**attempt) * random.uniform(0.8, 1.2))
 
 
 def _repeatable(request: Any) -> bool:
@@ -77,6 +95,7 @@ class FailoverChannel:
     ) -> Callable[..., Any]:
         async def call(request: Any, **options: Any) -> Any:
             tries = len(self._addresses)
+            overloaded = 0
             while True:
                 channel = self.current
                 send = channel.unary_unary(
@@ -85,6 +104,11 @@ class FailoverChannel:
                 try:
                     return await send(request, **options)
                 except Exception as e:
+                    delay = _overload_delay(e, overloaded)
+                    if delay is not None:
+                        overloaded += 1
+                        await asyncio.sleep(delay)  # the hub asked for it: RetryInfo
+                        continue
                     tries -= 1
                     if not _unreachable(e):
                         raise

@@ -137,6 +137,14 @@ def certs_revoke(directory: Path, party_id: str) -> None:
     help="TOML deadline policy (docs/deadlines.md); default: the built-in one.",
 )
 @click.option(
+    "--max-calls-in-flight",
+    default=256,
+    show_default=True,
+    help="Past this many calls in flight, reads, lists and signals below HIGH are refused"
+    " HUB_OVERLOADED with a delay to retry after; acknowledgements, outcomes and HIGH or"
+    " IMMINENT signals are always taken.",
+)
+@click.option(
     "--ops-listen",
     metavar="HOST:PORT",
     help="Plain-HTTP port for /healthz, /readyz and /metrics (Prometheus); off by default."
@@ -163,6 +171,7 @@ def serve(
     grace: float,
     policy_file: Path | None,
     deadlines_file: Path | None,
+    max_calls_in_flight: int,
     ops_listen: str | None,
     log_format: str,
     log_level: str | None,
@@ -184,6 +193,7 @@ def serve(
         grace_seconds=grace,
         policy=HandoffPolicy.from_toml(policy_file) if policy_file else HandoffPolicy(),
         deadlines=DeadlinePolicy.from_toml(deadlines_file) if deadlines_file else DeadlinePolicy(),
+        max_calls_in_flight=max_calls_in_flight,
         ops_listen=ops_listen,
     )
     asyncio.run(run(config))

@@ -29,6 +29,8 @@ class LifelineError(Exception):
         self.code = code
         self.reason = reason
         self.metadata = metadata or {}
+        self.retry_after: float | None = None
+        """Seconds after which the hub asks for the call again (google.rpc.RetryInfo)."""
 
     def __str__(self) -> str:
         return f"{self.reason}: {self.message}" if self.reason else self.message

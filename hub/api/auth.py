@@ -12,11 +12,12 @@ leaves the hub; it goes to the log.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import datetime as dt
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -27,7 +28,7 @@ from google.protobuf.message import DecodeError
 from google.rpc import error_details_pb2, status_pb2
 
 from hub.api import permissions, status
-from hub.domain import errors, validation
+from hub.domain import admission, errors, validation
 from hub.domain.clock import Clock
 from hub.domain.errors import HubError
 from hub.runtime.metrics import HubMetrics
@@ -106,6 +107,10 @@ def status_metadata(error: HubError) -> tuple[tuple[str, bytes], ...]:
     details = status_pb2.Status(
         code=status.code_of(error).value[0], message=error.message, details=[detail]
     )
+    if error.retry_after is not None:
+        retry = error_details_pb2.RetryInfo()
+        retry.retry_delay.FromNanoseconds(int(error.retry_after * 1e9))
+        details.details.add().Pack(retry)
     return (("grpc-status-details-bin", details.SerializeToString()),)
 
 
@@ -144,11 +149,14 @@ class Gate(grpc.aio.ServerInterceptor):
         registry: PartyRegistry,
         clock: Clock,
         metrics: HubMetrics,
+        max_calls_in_flight: int,
     ) -> None:
         self._revocations = revocations
         self._registry = registry
         self._clock = clock
         self._metrics = metrics
+        self._max_in_flight = max_calls_in_flight
+        self._in_flight = 0
         self._share = FairShare()
         # Each method's handler, wrapped with the gate: built on its first call, not on
         # every call (a service's handler for a method never changes).
@@ -229,10 +237,11 @@ class Gate(grpc.aio.ServerInterceptor):
             code = grpc.StatusCode.OK
             try:
                 party_id = await self._admit(method, context)
-                # Checked in the party's turn: a flood's checks wait behind the flood.
-                async with self._share.turn(party_id):
-                    self._check(request)
-                    return await behavior(request, context)
+                with self._admitted(method, request):
+                    # Checked in the party's turn: a flood's checks wait behind the flood.
+                    async with self._share.turn(party_id):
+                        self._check(request)
+                        return await behavior(request, context)
             except HubError as e:
                 code = status.code_of(e)
                 await _refused(method, context, e)
@@ -286,6 +295,31 @@ class Gate(grpc.aio.ServerInterceptor):
                 calls(code)
 
         return call
+
+    @property
+    def in_flight(self) -> int:
+        """Unary calls admitted and not yet answered."""
+        return self._in_flight
+
+    @contextlib.contextmanager
+    def _admitted(self, method: str, request: Any) -> Iterator[None]:
+        """Counts the call in flight; past the bound, refuses it if it may wait."""
+        if (
+            self._in_flight >= self._max_in_flight
+            and not isinstance(request, _BadRequest)
+            and admission.may_wait(method, request)
+        ):
+            raise HubError(
+                reasons.HUB_OVERLOADED,
+                f"the hub is at its bound of {self._max_in_flight} calls in flight;"
+                f" send this again in {admission.RETRY_AFTER_SECONDS:g} s",
+                retry_after=admission.RETRY_AFTER_SECONDS,
+            )
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
 
     def _calls(self, method: str) -> Callable[[grpc.StatusCode], None]:
         """Counts a method's calls by how they ended (the label children made once)."""

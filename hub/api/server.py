@@ -123,6 +123,11 @@ class HubConfig:
     clock: Clock = field(default_factory=SystemClock)
     """Source of time; tests pass one they control."""
 
+    max_calls_in_flight: int = 256
+    """Past this many unary calls in flight, calls that may wait (reads, lists, signals
+    below HIGH) are refused HUB_OVERLOADED with a delay to retry after; acknowledgements,
+    outcomes and HIGH or IMMINENT signals are always taken (hub/domain/admission.py)."""
+
     ops_listen: str | None = None
     """host:port of the operator's plain-HTTP port (/healthz, /readyz, /metrics; hub/api/ops.py),
     or None for none. Port 0 picks a free port (see Hub.ops_port)."""
@@ -144,7 +149,9 @@ class Hub:
         watchers: list[asyncio.Task[None]],
         webhooks: WebhookDeliverer,
         ops: OpsServer | None,
+        gate: Gate,
     ) -> None:
+        self.gate = gate
         self.webhooks = webhooks
         self._ops = ops
         self.ops_port = ops.port if ops is not None else None
@@ -179,8 +186,9 @@ class Hub:
         revocations = RevocationList(
             ca.path(certs.CRL), certs.load_certificate(ca.path(certs.CA_CERT))
         )
+        gate = Gate(revocations, registry, config.clock, metrics, config.max_calls_in_flight)
         server = grpc.aio.server(
-            interceptors=[Gate(revocations, registry, config.clock, metrics)],
+            interceptors=[gate],
             options=[
                 ("grpc.max_connection_age_ms", int(config.max_connection_age_seconds * 1000)),
                 (
@@ -294,6 +302,7 @@ class Hub:
             watchers,
             deliverer,
             ops,
+            gate,
         )
 
     def background_tasks(self) -> list[asyncio.Task[None]]:

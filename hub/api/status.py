@@ -66,6 +66,7 @@ STATUS: dict[str, grpc.StatusCode] = {
     reasons.MESSAGE_LIFETIME_TOO_LONG: _C.INVALID_ARGUMENT,
     # The hub itself.
     reasons.STORAGE_UNAVAILABLE: _C.UNAVAILABLE,
+    reasons.HUB_OVERLOADED: _C.RESOURCE_EXHAUSTED,
     reasons.INTERNAL: _C.INTERNAL,
 }
 

@@ -38,12 +38,19 @@ class HubError(Exception):
     """A refusal with a stable reason (wire/reasons.py) and its metadata (field, ...)."""
 
     def __init__(
-        self, reason: str, message: str, metadata: Mapping[str, str] | None = None
+        self,
+        reason: str,
+        message: str,
+        metadata: Mapping[str, str] | None = None,
+        *,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
         self.metadata = dict(metadata or {})
+        self.retry_after = retry_after
+        """Seconds after which the same call may succeed (sent as google.rpc.RetryInfo)."""
 
     def __repr__(self) -> str:
         return f"HubError({self.reason!r}, {self.message!r})"

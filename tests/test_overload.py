@@ -1,0 +1,80 @@
+"""Overload that never drops a crisis (hub/domain/admission.py): past its bound of calls
+in flight the hub still takes acknowledgements and HIGH or IMMINENT signals, refuses
+reads and lower signals with RESOURCE_EXHAUSTED and a RetryInfo delay, and the SDK sends
+those again until they are in."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from lifeline.hub.v1 import case_service_pb2, case_service_pb2_grpc, party_service_pb2
+from lifeline.hub.v1 import party_service_pb2_grpc as party_grpc
+
+from connectors import ConnectorConfig
+from connectors.channel import secure_channel
+from connectors.errors import from_rpc_error
+from hub.api.server import Hub
+from tests.conftest import ClientFactory, HubFactory
+from tests.flows import MERCHANT, imminent, signal
+from wire import reasons
+
+
+def _low(buyer: str) -> dict[str, Any]:
+    """A signal that grades LOW: no indicator at all."""
+    return signal(MERCHANT, buyer=buyer, address=f"Flat of {buyer}", jurisdiction="110105")
+
+
+async def _in_flight(hub: Hub, count: int) -> None:
+    while hub.gate.in_flight < count:  # a state the calls reach, not a guess at time
+        await asyncio.sleep(0.01)
+
+
+async def test_an_overloaded_hub_takes_the_crisis_and_asks_the_rest_to_come_back(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
+) -> None:
+    hub = await start_hub(certs_dir, max_calls_in_flight=2)
+    police = connect(hub, certs_dir, "police-110105")
+    await police.whoami()
+    shop = connect(hub, certs_dir, "shop-1")
+    await shop.whoami()  # admitted now: the gate knows both parties without a write
+    # The writer is held: calls admitted now stay in flight until it is let go.
+    held = threading.Event()
+    holding = hub.db.write(lambda session: held.wait(60))
+    try:
+        low = [asyncio.create_task(shop.report_signal(**_low(f"buyer-low-{i}"))) for i in (1, 2)]
+        await _in_flight(hub, 2)
+        # At the bound: a read and a LOW signal are refused for now, with a delay...
+        address = f"127.0.0.1:{hub.port}"
+        raw = secure_channel(ConnectorConfig.for_party(certs_dir, "shop-1", address))
+        try:
+            for call in (
+                party_grpc.PartyServiceStub(raw).GetCurrentParty(
+                    party_service_pb2.GetCurrentPartyRequest()
+                ),
+                case_service_pb2_grpc.CaseServiceStub(raw).ReportSignal(
+                    case_service_pb2.ReportSignalRequest(**_low("buyer-low-3"))
+                ),
+            ):
+                with pytest.raises(grpc.RpcError) as refused:
+                    await call
+                error = from_rpc_error(refused.value)
+                assert error.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+                assert error.reason == reasons.HUB_OVERLOADED
+                assert error.retry_after == 1.0
+        finally:
+            await raw.close(None)
+        # ...while an IMMINENT signal is taken at once, past the bound.
+        crisis = asyncio.create_task(shop.report_signal(**imminent("buyer-imminent")))
+        await _in_flight(hub, 3)
+        # The SDK sends a refused LOW signal again, as the hub asked, until it is in.
+        retried = asyncio.create_task(shop.report_signal(**_low("buyer-low-4")))
+    finally:
+        held.set()
+    await holding
+    answers = await asyncio.wait_for(asyncio.gather(*low, crisis, retried), 60)
+    assert len({a.case.case_id for a in answers}) == 4
