@@ -348,12 +348,14 @@ def parties_import(file: Path, db_url: str) -> None:
     certificate (`lifeline certs issue`); it gets its work from the moment it is
     imported, waiting in its inbox until it connects.
     """
-    from hub.store import directory
+    from hub.store import directory, notifications
 
     entries = directory.load(file)
     db = _migrated_db(db_url)
 
     def write(session: Session) -> int:
+        # Running hubs drop what they cached of these parties when this commits.
+        notifications.notify(session, [e.party_id for _, e in entries], notifications.REGISTRY)
         created = 0
         for line, entry in entries:
             try:

@@ -8,12 +8,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from lifeline.hub.v1 import case_service_pb2, handoff_pb2, inbox_service_pb2
+from lifeline.hub.v1 import case_service_pb2, handoff_pb2, inbox_service_pb2, party_service_pb2
 
 from connectors import ConnectorConfig, HubClient
-from connectors.errors import HubUnavailableError
+from connectors.errors import HubUnavailableError, PermissionDeniedError
 from tests.conftest import HubFactory
 from tests.flows import imminent
+from wire import reasons
 
 
 async def test_calls_move_to_the_next_replica_when_one_stops(
@@ -78,3 +79,31 @@ async def test_work_written_through_one_replica_wakes_a_desk_on_another_without_
             assert await asyncio.wait_for(arrived.get(), 20) == case_id
         stop.set()
         await asyncio.wait_for(desk, 20)
+
+
+async def test_a_party_deactivated_through_one_replica_is_refused_by_another_at_once(
+    start_hub: HubFactory, certs_dir: Path, postgres_url: str
+) -> None:
+    first = await start_hub(certs_dir, postgres_url)
+    second = await start_hub(certs_dir, postgres_url)
+    config = ConnectorConfig.for_party
+    async with (
+        HubClient(config(certs_dir, "duty-desk", f"127.0.0.1:{first.port}")) as desk,
+        HubClient(config(certs_dir, "courier-1", f"127.0.0.1:{second.port}")) as courier,
+    ):
+        await desk.whoami()
+        await courier.whoami()  # the second replica now holds the courier's row in its cache
+        await desk.parties.DeactivateParty(
+            party_service_pb2.DeactivatePartyRequest(party_id="courier-1", reason="left")
+        )
+        # The first replica's NOTIFY makes the second forget it at once, not when its
+        # cache expires (5 s): within a second the courier is refused there.
+        refused_by = asyncio.get_running_loop().time() + 1.0
+        while True:
+            try:
+                await courier.whoami()
+            except PermissionDeniedError as e:
+                assert e.reason == reasons.PARTY_DEACTIVATED
+                break
+            assert asyncio.get_running_loop().time() < refused_by, "still admitted after 1 s"
+            await asyncio.sleep(0.02)

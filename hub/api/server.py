@@ -276,10 +276,13 @@ class Hub:
                 asyncio.create_task(
                     notifications.listen(
                         notifications.libpq_url(db.url),
-                        cases.doorbell.ring,
+                        {
+                            notifications.INBOX: cases.doorbell.ring,
+                            notifications.REGISTRY: registry.forget,
+                        },
                         cases.doorbell.closed,
                     ),
-                    name="inbox-listener",
+                    name="notify-listener",
                 )
             )
         background = [*watchers, scheduler.task, deliverer.task]

@@ -5,7 +5,10 @@ ids, in its own transaction: PostgreSQL delivers it at the commit, and only if i
 commits (save, then notify). Every hub process listens on a connection of its own and
 rings the streams of the parties named, so a DISPATCH written through one replica
 reaches a desk streaming from another at once, not at the inbox watcher's next look
-(which stays, as the safety net, and is all SQLite has).
+(which stays, as the safety net, and is all SQLite has). A change to a party's registry
+row (registered, deactivated, revoked, imported) sends `NOTIFY lifeline_registry`, and
+every process forgets what it cached of those parties, so the change holds on every
+replica at once rather than when the cache expires.
 """
 
 from __future__ import annotations
@@ -22,24 +25,26 @@ from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "lifeline_inbox"
-_NOTIFY = sa.text(f"SELECT pg_notify('{CHANNEL}', :parties)")
+INBOX = "lifeline_inbox"
+REGISTRY = "lifeline_registry"
+_NOTIFY = sa.text("SELECT pg_notify(:channel, :parties)")
 _MAX_PAYLOAD = 7000  # PostgreSQL's limit is 8000 bytes
 
 
-def notify(session: Session, party_ids: Iterable[str]) -> None:
-    """Tells every hub process, at this transaction's commit, whose inbox got mail."""
+def notify(session: Session, party_ids: Iterable[str], channel: str = INBOX) -> None:
+    """Tells every hub process, at this transaction's commit, which parties' inboxes got
+    mail (INBOX) or which parties' registry rows changed (REGISTRY)."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return
     batch: list[str] = []
     for party_id in sorted(party_ids):
         if batch and sum(len(p) + 1 for p in batch) + len(party_id) > _MAX_PAYLOAD:
-            connection.execute(_NOTIFY, {"parties": ",".join(batch)})
+            connection.execute(_NOTIFY, {"channel": channel, "parties": ",".join(batch)})
             batch = []
         batch.append(party_id)
     if batch:
-        connection.execute(_NOTIFY, {"parties": ",".join(batch)})
+        connection.execute(_NOTIFY, {"channel": channel, "parties": ",".join(batch)})
 
 
 def libpq_url(sqlalchemy_url: str) -> str:
@@ -49,15 +54,20 @@ def libpq_url(sqlalchemy_url: str) -> str:
 
 
 async def listen(
-    url: str, ring: Callable[[list[str]], None], closed: asyncio.Event, retry_seconds: float = 1.0
+    url: str,
+    handlers: dict[str, Callable[[list[str]], None]],
+    closed: asyncio.Event,
+    retry_seconds: float = 1.0,
 ) -> None:
-    """Rings the parties each notification names, until `closed`. A lost connection (the
-    database restarting) is opened again; meanwhile the inbox watcher's looks cover."""
+    """Hands the parties each notification names to its channel's handler, until
+    `closed`. A lost connection (the database restarting) is opened again; meanwhile the
+    inbox watcher's looks and the registry cache's expiry cover."""
     while not closed.is_set():
         try:
             async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-                await conn.execute(f"LISTEN {CHANNEL}")
-                log.info("listening for other hub processes' inbox writes")
+                for channel in handlers:
+                    await conn.execute(f"LISTEN {channel}")
+                log.info("listening for other hub processes' writes (%s)", ", ".join(handlers))
                 notifies = conn.notifies()
                 while not closed.is_set():
                     arrival = asyncio.ensure_future(anext(notifies))
@@ -69,10 +79,11 @@ async def listen(
                     if arrival not in done:
                         arrival.cancel()
                         return
-                    ring(arrival.result().payload.split(","))
+                    notice = arrival.result()
+                    handlers[notice.channel](notice.payload.split(","))
         except Exception as e:  # never the end of wake-ups: connect again
             if closed.is_set():
                 return
-            log.warning("listening for inbox writes failed (%s); again shortly", e)
+            log.warning("listening for other hub processes' writes failed (%s); again shortly", e)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(closed.wait(), retry_seconds)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from hub.domain.clock import Clock
 from hub.domain.errors import HubError
-from hub.store import directory, revocation
+from hub.store import directory, notifications, revocation
 from hub.store.db import Database
 from hub.store.models import PartyRow
 from wire import reasons
@@ -102,9 +102,18 @@ class PartyRegistry:
         return row
 
     async def register(self, entry: directory.Entry) -> PartyRow:
-        row, _ = await self._db.write(lambda s: directory.upsert(s, entry, keep_webhook=True))
+        def work(session: Session) -> tuple[PartyRow, bool]:
+            notifications.notify(session, [entry.party_id], notifications.REGISTRY)
+            return directory.upsert(session, entry, keep_webhook=True)
+
+        row, _ = await self._db.write(work)
         self._cache.pop(entry.party_id, None)
         return row
+
+    def forget(self, party_ids: list[str]) -> None:
+        """Drops what is cached of these parties: another hub process changed their rows."""
+        for party_id in party_ids:
+            self._cache.pop(party_id, None)
 
     async def get(self, party_id: str) -> PartyRow:
         row = await self._db.run(lambda s: s.get(PartyRow, party_id))
@@ -120,6 +129,7 @@ class PartyRegistry:
             row.state = DEACTIVATED
             row.deactivation_reason = reason
             session.add(row)
+            notifications.notify(session, [party_id], notifications.REGISTRY)
             return row
 
         row = await self._db.write(work)
@@ -146,6 +156,7 @@ class PartyRegistry:
                     row.state = REVOKED
                     session.add(row)
                     marked.append(row.party_id)
+            notifications.notify(session, marked, notifications.REGISTRY)
             return marked
 
         marked = await self._db.write(work)
