@@ -32,11 +32,12 @@ MAX_OVERLOAD_DELAY = 10.0
 
 
 def _unreachable(error: Exception) -> bool:
-    """The address did not answer at all: no reply from a hub, which would carry a reason."""
+    """The address did not answer (no reply from a hub, which would carry a reason), or
+    its hub stopped before answering."""
     return (
         isinstance(error, HubUnavailableError)
         and not isinstance(error, HandshakeError)
-        and not error.reason
+        and error.reason in ("", reasons.HUB_SHUTTING_DOWN)
     )
 
 

@@ -17,7 +17,7 @@ from lifeline.hub.v1 import party_service_pb2_grpc as party_grpc
 
 from connectors import ConnectorConfig
 from connectors.channel import secure_channel
-from connectors.errors import from_rpc_error
+from connectors.errors import HubUnavailableError, from_rpc_error
 from hub.api.server import Hub
 from tests.conftest import ClientFactory, HubFactory
 from tests.flows import MERCHANT, imminent, signal
@@ -78,3 +78,25 @@ async def test_an_overloaded_hub_takes_the_crisis_and_asks_the_rest_to_come_back
     await holding
     answers = await asyncio.wait_for(asyncio.gather(*low, crisis, retried), 60)
     assert len({a.case.case_id for a in answers}) == 4
+
+
+async def test_a_call_cut_by_shutdown_ends_unavailable_and_says_to_send_it_again(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
+) -> None:
+    hub = await start_hub(certs_dir, grace_seconds=1.0)
+    shop = connect(hub, certs_dir, "shop-1")
+    await shop.whoami()
+    held = threading.Event()
+    holding = hub.db.write(lambda session: held.wait(60))
+    try:
+        signal = asyncio.create_task(shop.report_signal(**imminent("buyer-cut")))
+        await _in_flight(hub, 1)
+        stopping = asyncio.create_task(hub.stop())  # SIGTERM: the grace runs out first
+        with pytest.raises(HubUnavailableError) as cut:
+            await asyncio.wait_for(signal, 30)
+        assert cut.value.code == grpc.StatusCode.UNAVAILABLE  # not a bare CANCELLED
+        assert cut.value.reason == reasons.HUB_SHUTTING_DOWN
+    finally:
+        held.set()
+    await holding
+    await asyncio.wait_for(stopping, 30)

@@ -140,6 +140,11 @@ async def _refused(
 
 
 _INTERNAL = HubError(reasons.INTERNAL, "the hub failed to handle the call; it is logged")
+_SHUTTING_DOWN = HubError(
+    reasons.HUB_SHUTTING_DOWN,
+    "the hub stopped before this call finished; it may or may not have been carried out:"
+    " send it again with the same request_id, here or to another hub",
+)
 
 
 class Gate(grpc.aio.ServerInterceptor):
@@ -156,7 +161,8 @@ class Gate(grpc.aio.ServerInterceptor):
         self._clock = clock
         self._metrics = metrics
         self._max_in_flight = max_calls_in_flight
-        self._in_flight = 0
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._cutting = False
         self._share = FairShare()
         # Each method's handler, wrapped with the gate: built on its first call, not on
         # every call (a service's handler for a method never changes).
@@ -249,8 +255,11 @@ class Gate(grpc.aio.ServerInterceptor):
                 code = context.code() or grpc.StatusCode.UNKNOWN
                 raise
             except asyncio.CancelledError:
-                code = grpc.StatusCode.CANCELLED
-                raise
+                if not self._cutting:
+                    code = grpc.StatusCode.CANCELLED
+                    raise
+                code = grpc.StatusCode.UNAVAILABLE
+                await _refuse(context, _SHUTTING_DOWN)
             except Exception:
                 code = grpc.StatusCode.INTERNAL
                 log.exception("%s failed", method)
@@ -299,13 +308,27 @@ class Gate(grpc.aio.ServerInterceptor):
     @property
     def in_flight(self) -> int:
         """Unary calls admitted and not yet answered."""
-        return self._in_flight
+        return len(self._in_flight)
+
+    async def drain(self, seconds: float) -> None:
+        """On shutdown: lets the calls in flight finish for up to `seconds`, then cuts the
+        rest, each ending UNAVAILABLE (HUB_SHUTTING_DOWN) rather than the bare CANCELLED a
+        server's stop gives them: their outcome is unknown, and a client sends them again
+        with the same request_id, here or to another replica."""
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=seconds)
+        self._cutting = True
+        left = set(self._in_flight)
+        for task in left:
+            task.cancel()
+        if left:
+            await asyncio.wait(left)
 
     @contextlib.contextmanager
     def _admitted(self, method: str, request: Any) -> Iterator[None]:
         """Counts the call in flight; past the bound, refuses it if it may wait."""
         if (
-            self._in_flight >= self._max_in_flight
+            len(self._in_flight) >= self._max_in_flight
             and not isinstance(request, _BadRequest)
             and admission.may_wait(method, request)
         ):
@@ -315,11 +338,13 @@ class Gate(grpc.aio.ServerInterceptor):
                 f" send this again in {admission.RETRY_AFTER_SECONDS:g} s",
                 retry_after=admission.RETRY_AFTER_SECONDS,
             )
-        self._in_flight += 1
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_flight.add(task)
         try:
             yield
         finally:
-            self._in_flight -= 1
+            self._in_flight.discard(task)
 
     def _calls(self, method: str) -> Callable[[grpc.StatusCode], None]:
         """Counts a method's calls by how they ended (the label children made once)."""

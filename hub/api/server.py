@@ -326,7 +326,13 @@ class Hub:
         await self.webhooks.stop()
         # A background task that died (a bug) must not keep the hub from stopping.
         await asyncio.gather(*self._watchers, return_exceptions=True)
-        await self.server.stop(self.config.grace_seconds)
+        # No new calls (GOAWAY); those in flight get the grace period, then end
+        # UNAVAILABLE (HUB_SHUTTING_DOWN) through the gate, before the server's own stop
+        # would cancel them.
+        grace = self.config.grace_seconds
+        stopping = asyncio.create_task(self.server.stop(grace))
+        await self.gate.drain(max(0.0, grace - 0.5))
+        await stopping
         if self._ops is not None:
             await self._ops.stop()
         await asyncio.to_thread(self.db.close)

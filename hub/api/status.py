@@ -67,6 +67,7 @@ STATUS: dict[str, grpc.StatusCode] = {
     # The hub itself.
     reasons.STORAGE_UNAVAILABLE: _C.UNAVAILABLE,
     reasons.HUB_OVERLOADED: _C.RESOURCE_EXHAUSTED,
+    reasons.HUB_SHUTTING_DOWN: _C.UNAVAILABLE,
     reasons.INTERNAL: _C.INTERNAL,
 }
 
