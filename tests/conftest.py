@@ -222,3 +222,60 @@ async def start_console(tmp_path: Path) -> AsyncIterator[ConsoleFactory]:
     yield start
     for running in consoles:
         await running.stop()
+
+
+class OwnDatabase:
+    """A PostgreSQL database of a test's own, which it may close to every connection (as
+    an outage would) and open again."""
+
+    def __init__(self, server_url: str, admin: sa.Engine, tag: str) -> None:
+        self.name = f"{tag}_{uuid.uuid4().hex[:10]}"
+        self._admin = admin
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
+        self.url = sa.make_url(server_url).set(database=self.name).render_as_string(False)
+
+    def close(self) -> None:
+        """No connection is let in, and those open are ended."""
+        with self._admin.connect() as conn:
+            conn.execute(sa.text(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false'))
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"
+                ),
+                {"d": self.name},
+            )
+
+    def open(self) -> None:
+        with self._admin.connect() as conn:
+            conn.execute(sa.text(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true'))
+
+    def drop(self) -> None:
+        self.open()
+        with self._admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{self.name}" WITH (FORCE)'))
+
+
+DatabaseFactory = Callable[[str], OwnDatabase]
+
+
+@pytest.fixture
+def new_database(postgres_server: str) -> Iterator[DatabaseFactory]:
+    """Makes PostgreSQL databases of the test's own (tagged), dropped after it."""
+    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    made: list[OwnDatabase] = []
+
+    def make(tag: str) -> OwnDatabase:
+        made.append(OwnDatabase(postgres_server, admin, tag))
+        return made[-1]
+
+    yield make
+    for database in made:
+        database.drop()
+    admin.dispose()
+
+
+@pytest.fixture
+async def replicas(start_hub: HubFactory, certs_dir: Path, postgres_url: str) -> tuple[Hub, Hub]:
+    """Two hubs on one PostgreSQL schema, as two replicas."""
+    return await start_hub(certs_dir, postgres_url), await start_hub(certs_dir, postgres_url)

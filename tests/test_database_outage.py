@@ -8,36 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-import sqlalchemy as sa
 from lifeline.hub.v1 import handoff_pb2, inbox_service_pb2
 
 from hub.store.inbox import Doorbell
-from tests.conftest import ClientFactory, HubFactory
+from tests.conftest import ClientFactory, DatabaseFactory, HubFactory
 from tests.flows import imminent
 
 DISPATCH = handoff_pb2.HANDOFF_KIND_DISPATCH
-_TERMINATE = sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d")
 # The hubs look often, so the outage spans many of their looks.
 FAST = {"inbox_poll_seconds": 0.1, "session_check_seconds": 0.1, "deadline_sweep_seconds": 0.2}
-
-
-@pytest.fixture
-def own_database(postgres_server: str) -> Iterator[tuple[str, sa.Engine]]:
-    """A database of its own, which the test may close to connections."""
-    name = f"outage_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield sa.make_url(postgres_server).set(database=name).render_as_string(False), admin
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 class _Seen(logging.Handler):
@@ -58,12 +39,11 @@ async def test_work_written_through_one_hub_reaches_the_other_after_a_database_o
     start_hub: HubFactory,
     connect: ClientFactory,
     certs_dir: Path,
-    own_database: tuple[str, sa.Engine],
+    new_database: DatabaseFactory,
 ) -> None:
-    url, admin = own_database
-    name = sa.make_url(url).database
-    writer = await start_hub(certs_dir, url, **FAST)
-    streamer = await start_hub(certs_dir, url, **FAST)
+    database = new_database("outage")
+    writer = await start_hub(certs_dir, database.url, **FAST)
+    streamer = await start_hub(certs_dir, database.url, **FAST)
     police = connect(streamer, certs_dir, "police-110105")
     await police.whoami()
     dispatched: asyncio.Queue[str] = asyncio.Queue()
@@ -81,15 +61,12 @@ async def test_work_written_through_one_hub_reaches_the_other_after_a_database_o
     failed = _Seen("reading inbox marks failed")
     logging.getLogger("hub").addHandler(failed)
     try:
-        with admin.connect() as conn:  # the database goes away
-            conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            conn.execute(_TERMINATE, {"d": name})
+        database.close()  # the database goes away
         # The streaming hub's watcher has met the outage.
         await asyncio.wait_for(failed.event.wait(), 30)
     finally:
         logging.getLogger("hub").removeHandler(failed)
-        with admin.connect() as conn:  # and comes back
-            conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        database.open()  # and comes back
 
     # Written through the other hub once the database is back: the streaming hub's
     # watcher, still running, finds it and wakes the desk's stream.

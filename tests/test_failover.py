@@ -12,16 +12,16 @@ from lifeline.hub.v1 import case_service_pb2, handoff_pb2, inbox_service_pb2, pa
 
 from connectors import ConnectorConfig, HubClient
 from connectors.errors import HubUnavailableError, PermissionDeniedError
+from hub import Hub
 from tests.conftest import HubFactory
 from tests.flows import imminent
 from wire import reasons
 
 
 async def test_calls_move_to_the_next_replica_when_one_stops(
-    start_hub: HubFactory, certs_dir: Path, postgres_url: str
+    replicas: tuple[Hub, Hub], certs_dir: Path
 ) -> None:
-    first = await start_hub(certs_dir, postgres_url)
-    second = await start_hub(certs_dir, postgres_url)
+    first, second = replicas
     both = f"127.0.0.1:{first.port},127.0.0.1:{second.port}"
     async with HubClient(ConnectorConfig.for_party(certs_dir, "shop-1", both)) as shop:
         await shop.whoami()
@@ -35,10 +35,9 @@ async def test_calls_move_to_the_next_replica_when_one_stops(
 
 
 async def test_a_mutation_without_request_id_is_not_sent_twice_but_the_next_call_moves_on(
-    start_hub: HubFactory, certs_dir: Path, postgres_url: str
+    replicas: tuple[Hub, Hub], certs_dir: Path
 ) -> None:
-    first = await start_hub(certs_dir, postgres_url)
-    second = await start_hub(certs_dir, postgres_url)
+    first, second = replicas
     both = f"127.0.0.1:{first.port},127.0.0.1:{second.port}"
     async with HubClient(ConnectorConfig.for_party(certs_dir, "shop-1", both)) as shop:
         await shop.whoami()
@@ -82,10 +81,9 @@ async def test_work_written_through_one_replica_wakes_a_desk_on_another_without_
 
 
 async def test_a_party_deactivated_through_one_replica_is_refused_by_another_at_once(
-    start_hub: HubFactory, certs_dir: Path, postgres_url: str
+    replicas: tuple[Hub, Hub], certs_dir: Path
 ) -> None:
-    first = await start_hub(certs_dir, postgres_url)
-    second = await start_hub(certs_dir, postgres_url)
+    first, second = replicas
     config = ConnectorConfig.for_party
     async with (
         HubClient(config(certs_dir, "duty-desk", f"127.0.0.1:{first.port}")) as desk,

@@ -8,24 +8,20 @@ import contextlib
 import datetime as dt
 import os
 import re
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from lifeline.hub.v1.handoff_service_pb2 import GetHandoffRequest
 from prometheus_client.parser import text_string_to_metric_families
 
 from connectors.errors import LifelineError
 from hub.api.server import Hub
 from hub.domain.deadlines import DeadlinePolicy
-from tests.conftest import ClientFactory, HubFactory, ManualClock
+from tests.conftest import ClientFactory, DatabaseFactory, HubFactory, ManualClock
 from tests.flows import imminent
 
 OPS = {"ops_listen": "127.0.0.1:0"}
-_TERMINATE = sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d")
 
 
 def _ops(hub: Hub) -> httpx.AsyncClient:
@@ -120,43 +116,19 @@ async def test_a_crl_the_hub_cannot_read_makes_it_unready(
         assert (await http.get("/readyz")).status_code == 200
 
 
-@pytest.fixture
-def own_database(postgres_server: str) -> Iterator[tuple[str, sa.Engine]]:
-    """A PostgreSQL database of its own (one a test may close to connections), and an
-    engine on the server's own database to do it with."""
-    name = f"ops_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield sa.make_url(postgres_server).set(database=name).render_as_string(False), admin
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 async def test_readiness_follows_the_database_away_and_back(
-    start_hub: HubFactory, certs_dir: Path, own_database: tuple[str, sa.Engine]
+    start_hub: HubFactory, certs_dir: Path, new_database: DatabaseFactory
 ) -> None:
-    url, admin = own_database
-    hub = await start_hub(certs_dir, url, **OPS)
-    name = sa.make_url(url).database
+    database = new_database("ops")
+    hub = await start_hub(certs_dir, database.url, **OPS)
     async with _ops(hub) as http:
         assert (await http.get("/readyz")).status_code == 200
-        with admin.connect() as conn:  # the database goes away: no connection is let in
-            conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"
-                ),
-                {"d": name},
-            )
+        database.close()  # the database goes away
         away = await http.get("/readyz")
         assert away.status_code == 503
         assert away.json()["checks"]["database"] != "ok"
         assert (await http.get("/healthz")).status_code == 200  # alive all the same
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        database.open()
         back = await http.get("/readyz")
         assert back.status_code == 200, back.text
 

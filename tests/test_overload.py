@@ -6,7 +6,9 @@ those again until they are in."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,18 @@ def _low(buyer: str) -> dict[str, Any]:
     return signal(MERCHANT, buyer=buyer, address=f"Flat of {buyer}", jurisdiction="110105")
 
 
+@contextlib.asynccontextmanager
+async def _writer_held(hub: Hub) -> AsyncIterator[None]:
+    """The hub's writer is held: calls admitted meanwhile stay in flight until it is let go."""
+    held = threading.Event()
+    holding = hub.db.write(lambda session: held.wait(60))
+    try:
+        yield
+    finally:
+        held.set()
+        await holding
+
+
 async def _in_flight(hub: Hub, count: int) -> None:
     while hub.gate.in_flight < count:  # a state the calls reach, not a guess at time
         await asyncio.sleep(0.01)
@@ -38,14 +52,10 @@ async def test_an_overloaded_hub_takes_the_crisis_and_asks_the_rest_to_come_back
     start_hub: HubFactory, connect: ClientFactory, certs_dir: Path
 ) -> None:
     hub = await start_hub(certs_dir, max_calls_in_flight=2)
-    police = connect(hub, certs_dir, "police-110105")
-    await police.whoami()
+    await connect(hub, certs_dir, "police-110105").whoami()
     shop = connect(hub, certs_dir, "shop-1")
     await shop.whoami()  # admitted now: the gate knows both parties without a write
-    # The writer is held: calls admitted now stay in flight until it is let go.
-    held = threading.Event()
-    holding = hub.db.write(lambda session: held.wait(60))
-    try:
+    async with _writer_held(hub):
         low = [asyncio.create_task(shop.report_signal(**_low(f"buyer-low-{i}"))) for i in (1, 2)]
         await _in_flight(hub, 2)
         # At the bound: a read and a LOW signal are refused for now, with a delay...
@@ -73,9 +83,6 @@ async def test_an_overloaded_hub_takes_the_crisis_and_asks_the_rest_to_come_back
         await _in_flight(hub, 3)
         # The SDK sends a refused LOW signal again, as the hub asked, until it is in.
         retried = asyncio.create_task(shop.report_signal(**_low("buyer-low-4")))
-    finally:
-        held.set()
-    await holding
     answers = await asyncio.wait_for(asyncio.gather(*low, crisis, retried), 60)
     assert len({a.case.case_id for a in answers}) == 4
 
@@ -86,9 +93,7 @@ async def test_a_call_cut_by_shutdown_ends_unavailable_and_says_to_send_it_again
     hub = await start_hub(certs_dir, grace_seconds=1.0)
     shop = connect(hub, certs_dir, "shop-1")
     await shop.whoami()
-    held = threading.Event()
-    holding = hub.db.write(lambda session: held.wait(60))
-    try:
+    async with _writer_held(hub):
         signal = asyncio.create_task(shop.report_signal(**imminent("buyer-cut")))
         await _in_flight(hub, 1)
         stopping = asyncio.create_task(hub.stop())  # SIGTERM: the grace runs out first
@@ -96,7 +101,4 @@ async def test_a_call_cut_by_shutdown_ends_unavailable_and_says_to_send_it_again
             await asyncio.wait_for(signal, 30)
         assert cut.value.code == grpc.StatusCode.UNAVAILABLE  # not a bare CANCELLED
         assert cut.value.reason == reasons.HUB_SHUTTING_DOWN
-    finally:
-        held.set()
-    await holding
     await asyncio.wait_for(stopping, 30)

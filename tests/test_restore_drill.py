@@ -6,32 +6,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from lifeline.hub.v1 import case_service_pb2
 
-from tests.conftest import ClientFactory, HubFactory
+from tests.conftest import ClientFactory, DatabaseFactory, HubFactory
 from tests.flows import imminent
-
-
-@pytest.fixture
-def two_databases(postgres_server: str) -> Iterator[tuple[str, str]]:
-    """The live database and an empty one to restore into."""
-    names = [f"drill_{uuid.uuid4().hex[:10]}_{which}" for which in ("live", "restored")]
-    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(postgres_server)
-    yield tuple(url.set(database=n).render_as_string(False) for n in names)  # type: ignore[misc]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _libpq(url: str) -> str:
@@ -42,10 +23,10 @@ async def test_a_backup_restores_into_a_hub_that_finds_every_case(
     start_hub: HubFactory,
     connect: ClientFactory,
     certs_dir: Path,
-    two_databases: tuple[str, str],
+    new_database: DatabaseFactory,
     tmp_path: Path,
 ) -> None:
-    live, restored = two_databases
+    live, restored = new_database("drill_live").url, new_database("drill_copy").url
     hub = await start_hub(certs_dir, live)
     await connect(hub, certs_dir, "police-110105").whoami()
     reported = await connect(hub, certs_dir, "shop-1").report_signal(**imminent("buyer-drill"))

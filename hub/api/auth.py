@@ -240,32 +240,13 @@ class Gate(grpc.aio.ServerInterceptor):
         calls = self._calls(method)
 
         async def call(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            code = grpc.StatusCode.OK
-            try:
+            async with self._answering(method, context, calls):
                 party_id = await self._admit(method, context)
                 with self._admitted(method, request):
                     # Checked in the party's turn: a flood's checks wait behind the flood.
                     async with self._share.turn(party_id):
                         self._check(request)
                         return await behavior(request, context)
-            except HubError as e:
-                code = status.code_of(e)
-                await _refused(method, context, e)
-            except grpc.aio.AbortError:
-                code = context.code() or grpc.StatusCode.UNKNOWN
-                raise
-            except asyncio.CancelledError:
-                if not self._cutting:
-                    code = grpc.StatusCode.CANCELLED
-                    raise
-                code = grpc.StatusCode.UNAVAILABLE
-                await _refuse(context, _SHUTTING_DOWN)
-            except Exception:
-                code = grpc.StatusCode.INTERNAL
-                log.exception("%s failed", method)
-                await _refuse(context, _INTERNAL)
-            finally:
-                calls(code)
 
         return call
 
@@ -277,8 +258,7 @@ class Gate(grpc.aio.ServerInterceptor):
         async def call(
             request: Any, context: grpc.aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
-            code = grpc.StatusCode.OK
-            try:
+            async with self._answering(method, context, calls):
                 await self._admit(method, context)
                 self._check(request)
                 self._metrics.open_streams.inc()
@@ -287,23 +267,42 @@ class Gate(grpc.aio.ServerInterceptor):
                         yield response
                 finally:
                     self._metrics.open_streams.dec()
-            except HubError as e:
-                code = status.code_of(e)
-                await _refused(method, context, e)
-            except grpc.aio.AbortError:
-                code = context.code() or grpc.StatusCode.UNKNOWN
-                raise
-            except (asyncio.CancelledError, GeneratorExit):
-                code = grpc.StatusCode.CANCELLED
-                raise
-            except Exception:
-                code = grpc.StatusCode.INTERNAL
-                log.exception("%s failed", method)
-                await _refuse(context, _INTERNAL)
-            finally:
-                calls(code)
 
         return call
+
+    @contextlib.asynccontextmanager
+    async def _answering(
+        self,
+        method: str,
+        context: grpc.aio.ServicerContext[Any, Any],
+        calls: Callable[[grpc.StatusCode], None],
+    ) -> AsyncIterator[None]:
+        """How every gated call ends: a refusal with its reason, the shutdown's cut as
+        UNAVAILABLE, anything unexpected as INTERNAL (logged); each counted by its code."""
+        code = grpc.StatusCode.OK
+        try:
+            yield
+        except HubError as e:
+            code = status.code_of(e)
+            await _refused(method, context, e)
+        except grpc.aio.AbortError:
+            code = context.code() or grpc.StatusCode.UNKNOWN
+            raise
+        except GeneratorExit:  # a stream's client went away: nothing more may be sent
+            code = grpc.StatusCode.CANCELLED
+            raise
+        except asyncio.CancelledError:
+            if not self._cutting:
+                code = grpc.StatusCode.CANCELLED
+                raise
+            code = grpc.StatusCode.UNAVAILABLE
+            await _refuse(context, _SHUTTING_DOWN)
+        except Exception:
+            code = grpc.StatusCode.INTERNAL
+            log.exception("%s failed", method)
+            await _refuse(context, _INTERNAL)
+        finally:
+            calls(code)
 
     @property
     def in_flight(self) -> int:
