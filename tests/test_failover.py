@@ -5,6 +5,7 @@ given A,B kept failing after A died)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,37 +19,41 @@ from tests.flows import imminent
 from wire import reasons
 
 
-async def test_calls_move_to_the_next_replica_when_one_stops(
-    replicas: tuple[Hub, Hub], certs_dir: Path
-) -> None:
+@pytest.fixture
+async def shop(replicas: tuple[Hub, Hub], certs_dir: Path) -> AsyncIterator[HubClient]:
+    """A shop given both replicas' addresses, connected to the first."""
     first, second = replicas
     both = f"127.0.0.1:{first.port},127.0.0.1:{second.port}"
-    async with HubClient(ConnectorConfig.for_party(certs_dir, "shop-1", both)) as shop:
-        await shop.whoami()
-        assert shop.channel.address == f"127.0.0.1:{first.port}"
-        await first.stop()
-        # A read, and a signal (its request_id made by the SDK), are sent again at once.
-        assert (await shop.whoami()).party_id == "shop-1"
-        assert shop.channel.address == f"127.0.0.1:{second.port}"
-        reported = await shop.report_signal(**imminent("buyer-failover"))
-        assert reported.case.case_id
+    async with HubClient(ConnectorConfig.for_party(certs_dir, "shop-1", both)) as client:
+        await client.whoami()
+        assert client.channel.address == f"127.0.0.1:{first.port}"
+        yield client
+
+
+async def test_calls_move_to_the_next_replica_when_one_stops(
+    replicas: tuple[Hub, Hub], shop: HubClient
+) -> None:
+    first, second = replicas
+    await first.stop()
+    # A read, and a signal (its request_id made by the SDK), are sent again at once.
+    assert (await shop.whoami()).party_id == "shop-1"
+    assert shop.channel.address == f"127.0.0.1:{second.port}"
+    reported = await shop.report_signal(**imminent("buyer-failover"))
+    assert reported.case.case_id
 
 
 async def test_a_mutation_without_request_id_is_not_sent_twice_but_the_next_call_moves_on(
-    replicas: tuple[Hub, Hub], certs_dir: Path
+    replicas: tuple[Hub, Hub], shop: HubClient
 ) -> None:
     first, second = replicas
-    both = f"127.0.0.1:{first.port},127.0.0.1:{second.port}"
-    async with HubClient(ConnectorConfig.for_party(certs_dir, "shop-1", both)) as shop:
-        await shop.whoami()
-        await first.stop()
-        # Unsigned: it never reaches a hub, A being down.
-        bare = case_service_pb2.ReportSignalRequest(signal=imminent("buyer-unsure")["signal"])
-        # It may have been carried out before the connection broke: the caller decides.
-        with pytest.raises(HubUnavailableError):
-            await shop.cases.ReportSignal(bare)
-        assert shop.channel.address == f"127.0.0.1:{second.port}"
-        assert (await shop.whoami()).party_id == "shop-1"
+    await first.stop()
+    # Unsigned: it never reaches a hub, A being down.
+    bare = case_service_pb2.ReportSignalRequest(signal=imminent("buyer-unsure")["signal"])
+    # It may have been carried out before the connection broke: the caller decides.
+    with pytest.raises(HubUnavailableError):
+        await shop.cases.ReportSignal(bare)
+    assert shop.channel.address == f"127.0.0.1:{second.port}"
+    assert (await shop.whoami()).party_id == "shop-1"
 
 
 async def test_work_written_through_one_replica_wakes_a_desk_on_another_without_polling(
