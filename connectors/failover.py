@@ -29,6 +29,9 @@ from wire import reasons
 
 OVERLOAD_ATTEMPTS = 12
 MAX_OVERLOAD_DELAY = 10.0
+RETIRE_GRACE = 5.0
+"""How long calls still on a channel moved away from may take before it is closed (closing
+at once would cancel them: a health check in flight would end CancelledError)."""
 
 
 def _unreachable(error: Exception) -> bool:
@@ -78,10 +81,11 @@ class FailoverChannel:
         self.current = self._connect(self.address)
 
     async def close_retired(self) -> None:
-        """Closes the channels moved away from (when no stream reads them any more)."""
+        """Closes the channels moved away from (when no stream reads them any more), once
+        the calls still on them have ended (they fail by themselves: their hub is gone)."""
         retired, self._retired = self._retired, []
         for channel in retired:
-            await channel.close(None)
+            await channel.close(RETIRE_GRACE)
 
     async def close(self, grace: float | None = None) -> None:
         await self.close_retired()
