@@ -8,15 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import sqlalchemy as sa
 from lifeline.hub.v1 import case_service_pb2
 
+from hub.store import notifications
 from tests.conftest import ClientFactory, DatabaseFactory, HubFactory
 from tests.flows import imminent
-
-
-def _libpq(url: str) -> str:
-    return sa.make_url(url).set(drivername="postgresql").render_as_string(False)
 
 
 async def test_a_backup_restores_into_a_hub_that_finds_every_case(
@@ -33,8 +29,9 @@ async def test_a_backup_restores_into_a_hub_that_finds_every_case(
     case_id = reported.case.case_id
     dump = tmp_path / "hub.dump"
     # While the hub serves: pg_dump reads one consistent snapshot.
-    subprocess.run(["pg_dump", "-Fc", "-f", str(dump), _libpq(live)], check=True)
-    subprocess.run(["pg_restore", "--no-owner", "-d", _libpq(restored), str(dump)], check=True)
+    source, target = notifications.libpq_url(live), notifications.libpq_url(restored)
+    subprocess.run(["pg_dump", "-Fc", "-f", str(dump), source], check=True)
+    subprocess.run(["pg_restore", "--no-owner", "-d", target, str(dump)], check=True)
     copy = await start_hub(certs_dir, restored)
     desk = connect(copy, certs_dir, "duty-desk")
     found = await desk.cases.GetCase(case_service_pb2.GetCaseRequest(case_id=case_id))

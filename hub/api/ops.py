@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import uvicorn
@@ -35,14 +36,14 @@ class Ops:
     cases: Cases
     revocations: RevocationList
     metrics: HubMetrics
-    background: list[asyncio.Task[None]]
+    background: Callable[[], list[asyncio.Task[None]]]
     """The hub's background tasks: one that stopped makes the replica unready."""
 
     async def problems(self) -> dict[str, str | None]:
         """Each readiness check: None if it passed, else why not."""
         self.revocations.refresh()  # the file as it is now, not as the last call saw it
         checks: dict[str, str | None] = {"crl": self.revocations.problem}
-        stopped = [t.get_name() for t in self.background if t.done()]
+        stopped = [t.get_name() for t in self.background() if t.done()]
         checks["background"] = f"stopped: {', '.join(stopped)}" if stopped else None
         try:
             checks["schema"] = await self.cases.db.run(db.schema_problem)

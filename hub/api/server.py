@@ -285,15 +285,7 @@ class Hub:
                     name="notify-listener",
                 )
             )
-        background = [*watchers, scheduler.task, deliverer.task]
-        if ops is not None:
-            await ops.start(Ops(cases, revocations, metrics, [t for t in background if t]))
-        for name in ("", *SERVICE_NAMES):
-            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-        log.info("hub listening on %s (port %d), database %s", config.listen, port, db.engine.url)
-        if ops is not None:
-            log.info("operator's port (/healthz, /readyz, /metrics) on port %d", ops.port)
-        return cls(
+        hub = cls(
             config,
             server,
             db,
@@ -307,6 +299,14 @@ class Hub:
             ops,
             gate,
         )
+        if ops is not None:
+            await ops.start(Ops(cases, revocations, metrics, hub.background_tasks))
+        for name in ("", *SERVICE_NAMES):
+            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("hub listening on %s (port %d), database %s", config.listen, port, db.engine.url)
+        if ops is not None:
+            log.info("operator's port (/healthz, /readyz, /metrics) on port %d", ops.port)
+        return hub
 
     def background_tasks(self) -> list[asyncio.Task[None]]:
         """What the hub runs besides its calls: the inbox watcher, the stream checks, the

@@ -3,6 +3,10 @@ acknowledges, declines, reports progress and completes, each with a signed recei
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from google.protobuf.message import Message
 from lifeline.hub.v1 import handoff_pb2, handoff_service_pb2
 
 from hub.cases import alerts, chase, escalation, lifecycle, record, relay
@@ -20,6 +24,7 @@ from wire.outcomes import ASSIGNEE_ROLES, OUTCOMES
 
 H = handoff_pb2.Handoff
 _KIND = handoff_pb2.HandoffKind.Name
+R = TypeVar("R", bound=Message)
 
 
 async def create_handoff(
@@ -112,17 +117,36 @@ def _own_handoff(tx: Unit, handoff_id: str) -> HandoffRow:
     return visibility.visible_handoff(tx.session, tx.caller, handoff_id, lock=True)
 
 
-async def acknowledge_handoff(
-    cases: Cases, call: SignedCall[handoff_service_pb2.AcknowledgeHandoffRequest]
-) -> handoff_service_pb2.AcknowledgeHandoffResponse:
-    caller, request = call.caller, call.request
+async def _assignee_verb(
+    cases: Cases,
+    call: SignedCall[Any],
+    response_type: type[R],
+    change: Callable[[Unit, HandoffRow, dict[str, object]], None],
+    check: Callable[[HandoffRow], None] = lambda handoff: None,
+) -> R:
+    """A verb of the handoff's assignee (the platform may act on any): its handoff locked,
+    checked, its signed receipt kept as evidence (refused if replayed), the change made,
+    and the handoff answered as the caller sees it."""
+    request = call.request
+    answer: Callable[..., R] = response_type  # each verb's response holds one `handoff`
 
-    def work(tx: Unit) -> handoff_service_pb2.AcknowledgeHandoffResponse:
+    def work(tx: Unit) -> R:
         handoff = _own_handoff(tx, request.handoff_id)
-        late = handoff.state in (H.STATE_ESCALATED, H.STATE_EXPIRED)
+        check(handoff)
         receipt = record.received(
             tx, request.receipt, call.signed, handoff.case_id, handoff.handoff_id
         )
+        change(tx, handoff, receipt)
+        return answer(handoff=handoff_to_proto(handoff, tx.caller.role))
+
+    return await mutate(cases, call.caller, request, response_type, work)
+
+
+async def acknowledge_handoff(
+    cases: Cases, call: SignedCall[handoff_service_pb2.AcknowledgeHandoffRequest]
+) -> handoff_service_pb2.AcknowledgeHandoffResponse:
+    def change(tx: Unit, handoff: HandoffRow, receipt: dict[str, object]) -> None:
+        late = handoff.state in (H.STATE_ESCALATED, H.STATE_EXPIRED)
         handoff.acknowledge_time = tx.now
         lifecycle.transition(
             tx,
@@ -134,74 +158,53 @@ async def acknowledge_handoff(
         alerts.taken(tx, handoff)
         if late:
             relay.acknowledged_late(tx, handoff)
-        return handoff_service_pb2.AcknowledgeHandoffResponse(
-            handoff=handoff_to_proto(handoff, tx.caller.role)
-        )
 
-    return await mutate(
-        cases,
-        caller,
-        request,
-        handoff_service_pb2.AcknowledgeHandoffResponse,
-        work,
-    )
+    return await _assignee_verb(cases, call, handoff_service_pb2.AcknowledgeHandoffResponse, change)
 
 
 async def decline_handoff(
     cases: Cases, call: SignedCall[handoff_service_pb2.DeclineHandoffRequest]
 ) -> handoff_service_pb2.DeclineHandoffResponse:
-    caller, request = call.caller, call.request
+    reason = call.request.reason
 
-    def work(tx: Unit) -> handoff_service_pb2.DeclineHandoffResponse:
-        handoff = _own_handoff(tx, request.handoff_id)
-        receipt = record.received(
-            tx, request.receipt, call.signed, handoff.case_id, handoff.handoff_id
-        )
-        handoff.decline_reason = request.reason
-        lifecycle.transition(tx, handoff, H.STATE_DECLINED, "", receipt, note=request.reason)
+    def change(tx: Unit, handoff: HandoffRow, receipt: dict[str, object]) -> None:
+        handoff.decline_reason = reason
+        lifecycle.transition(tx, handoff, H.STATE_DECLINED, "", receipt, note=reason)
         # Someone must still have it: a decline moves the chase on at once.
         escalation.escalate(tx, handoff, f"{tx.caller.party_id} declined")
-        return handoff_service_pb2.DeclineHandoffResponse(
-            handoff=handoff_to_proto(handoff, tx.caller.role)
-        )
 
-    return await mutate(cases, caller, request, handoff_service_pb2.DeclineHandoffResponse, work)
+    return await _assignee_verb(cases, call, handoff_service_pb2.DeclineHandoffResponse, change)
 
 
 async def complete_handoff(
     cases: Cases, call: SignedCall[handoff_service_pb2.CompleteHandoffRequest]
 ) -> handoff_service_pb2.CompleteHandoffResponse:
-    caller, request = call.caller, call.request
+    given = call.request.outcome
 
-    def work(tx: Unit) -> handoff_service_pb2.CompleteHandoffResponse:
-        handoff = _own_handoff(tx, request.handoff_id)
-        if request.outcome.code not in OUTCOMES[handoff.kind]:
+    def check(handoff: HandoffRow) -> None:
+        if given.code not in OUTCOMES[handoff.kind]:
             raise HubError(
                 reasons.OUTCOME_NOT_FOR_KIND,
-                f"{handoff_pb2.OutcomeCode.Name(request.outcome.code)}"
+                f"{handoff_pb2.OutcomeCode.Name(given.code)}"
                 f" is not an outcome of {_KIND(handoff.kind)}",
                 {"field": "outcome.code"},
             )
-        handoff.outcome_code = request.outcome.code
-        handoff.outcome_note = request.outcome.note
-        outcome = (
-            handoff_pb2.OutcomeCode.Name(request.outcome.code).removeprefix("OUTCOME_CODE_").lower()
-        )
-        receipt = record.received(
-            tx, request.receipt, call.signed, handoff.case_id, handoff.handoff_id
-        )
+
+    def change(tx: Unit, handoff: HandoffRow, receipt: dict[str, object]) -> None:
+        handoff.outcome_code = given.code
+        handoff.outcome_note = given.note
+        outcome = handoff_pb2.OutcomeCode.Name(given.code).removeprefix("OUTCOME_CODE_").lower()
         lifecycle.transition(
             tx,
             handoff,
             H.STATE_COMPLETED,
-            wording.outcome(request.outcome.code),
+            wording.outcome(given.code),
             {"outcome": outcome, **receipt},
         )
-        return handoff_service_pb2.CompleteHandoffResponse(
-            handoff=handoff_to_proto(handoff, tx.caller.role)
-        )
 
-    return await mutate(cases, caller, request, handoff_service_pb2.CompleteHandoffResponse, work)
+    return await _assignee_verb(
+        cases, call, handoff_service_pb2.CompleteHandoffResponse, change, check
+    )
 
 
 async def report_progress(

@@ -38,11 +38,13 @@ def notify(session: Session, party_ids: Iterable[str], channel: str = INBOX) -> 
     if connection.dialect.name != "postgresql":
         return
     batch: list[str] = []
+    size = 0
     for party_id in sorted(party_ids):
-        if batch and sum(len(p) + 1 for p in batch) + len(party_id) > _MAX_PAYLOAD:
+        if batch and size + len(party_id) > _MAX_PAYLOAD:
             connection.execute(_NOTIFY, {"channel": channel, "parties": ",".join(batch)})
-            batch = []
+            batch, size = [], 0
         batch.append(party_id)
+        size += len(party_id) + 1
     if batch:
         connection.execute(_NOTIFY, {"channel": channel, "parties": ",".join(batch)})
 
