@@ -250,6 +250,25 @@ class OwnDatabase:
         with self._admin.connect() as conn:
             conn.execute(sa.text(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true'))
 
+    def take_writes(self, writable: bool) -> None:
+        """Read-only (as a standby is) for connections opened from now on, or writable
+        again; with read_only, those open are ended so that the new ones are read-only."""
+        with self._admin.connect() as conn:
+            if writable:
+                conn.execute(
+                    sa.text(f'ALTER DATABASE "{self.name}" RESET default_transaction_read_only')
+                )
+                return
+            conn.execute(
+                sa.text(f'ALTER DATABASE "{self.name}" SET default_transaction_read_only = on')
+            )
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"
+                ),
+                {"d": self.name},
+            )
+
     def drop(self) -> None:
         self.open()
         with self._admin.connect() as conn:

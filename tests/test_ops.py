@@ -8,18 +8,23 @@ import contextlib
 import datetime as dt
 import os
 import re
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
+import grpc
 import httpx
 import pytest
 from lifeline.hub.v1.handoff_service_pb2 import GetHandoffRequest
 from prometheus_client.parser import text_string_to_metric_families
 
+from connectors import HubClient
 from connectors.errors import LifelineError
 from hub.api.server import Hub
 from hub.domain.deadlines import DeadlinePolicy
 from tests.conftest import ClientFactory, DatabaseFactory, HubFactory, ManualClock
 from tests.flows import imminent
+from wire import reasons
 
 OPS = {"ops_listen": "127.0.0.1:0"}
 
@@ -51,7 +56,13 @@ async def test_a_load_balancer_asks_whether_the_hub_lives_and_is_ready(
     assert ready.status_code == 200
     assert ready.json() == {
         "ready": True,
-        "checks": {"background": "ok", "crl": "ok", "database": "ok", "schema": "ok"},
+        "checks": {
+            "background": "ok",
+            "crl": "ok",
+            "database": "ok",
+            "schema": "ok",
+            "writes": "ok",
+        },
     }
 
 
@@ -131,6 +142,64 @@ async def test_readiness_follows_the_database_away_and_back(
         database.open()
         back = await http.get("/readyz")
         assert back.status_code == 200, back.text
+
+
+async def _refused_then_taken(
+    hub: Hub, shop: HubClient, buyer: str, make_writable: Callable[[], object]
+) -> None:
+    """While the database takes no writes: /readyz names it and a signal is refused
+    UNAVAILABLE (STORAGE_UNAVAILABLE, never INTERNAL), nothing stored; once it takes
+    writes again, the hub is ready and the same signal is in, without a restart."""
+    async with _ops(hub) as http:
+        unready = await http.get("/readyz")
+        assert unready.status_code == 503, unready.text
+        checks = unready.json()["checks"]
+        assert checks["database"] == "ok"  # it still reads
+        assert "read-only" in checks["writes"], checks
+        with pytest.raises(LifelineError) as refused:
+            await shop.report_signal(**imminent(buyer))
+        assert refused.value.code == grpc.StatusCode.UNAVAILABLE
+        assert refused.value.reason == reasons.STORAGE_UNAVAILABLE
+        assert "read-only" in refused.value.message
+        make_writable()
+        ready = await http.get("/readyz")
+        assert ready.status_code == 200, ready.text
+    taken = await shop.report_signal(**imminent(buyer))
+    assert taken.case.case_id
+
+
+async def test_a_postgresql_that_takes_no_writes_makes_the_hub_unready_not_internal(
+    start_hub: HubFactory,
+    connect: ClientFactory,
+    certs_dir: Path,
+    new_database: DatabaseFactory,
+) -> None:
+    database = new_database("readonly")
+    hub = await start_hub(certs_dir, database.url, **OPS)
+    shop = connect(hub, certs_dir, "shop-1")
+    await shop.whoami()
+    database.take_writes(False)  # as a standby after a failover is
+    await _refused_then_taken(hub, shop, "buyer-standby", lambda: database.take_writes(True))
+
+
+async def test_a_sqlite_file_that_takes_no_writes_makes_the_hub_unready_not_internal(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/hub.db"
+    await (await start_hub(certs_dir, url)).stop()  # the schema, made
+    immutable = subprocess.run(["chattr", "+i", str(tmp_path / "hub.db")], check=False)
+    assert immutable.returncode == 0, "chattr +i needs root (the tests run as root)"
+    try:
+        hub = await start_hub(certs_dir, url, **OPS)  # on a file it cannot write
+        shop = connect(hub, certs_dir, "shop-1")
+        await _refused_then_taken(
+            hub,
+            shop,
+            "buyer-readonly-file",
+            lambda: subprocess.run(["chattr", "-i", str(tmp_path / "hub.db")], check=True),
+        )
+    finally:
+        subprocess.run(["chattr", "-i", str(tmp_path / "hub.db")], check=False)
 
 
 async def test_a_port_another_process_holds_is_refused(

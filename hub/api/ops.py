@@ -2,8 +2,9 @@
 which hold no party certificate (`lifeline serve --ops-listen HOST:PORT`, off by default).
 
     GET /healthz   200 while the process serves (liveness)
-    GET /readyz    200 when the database answers, its schema is this hub's, the CRL is
-                   loaded and the background tasks run; else 503, naming what is wrong
+    GET /readyz    200 when the database answers and takes writes, its schema is this
+                   hub's, the CRL is loaded and the background tasks run; else 503,
+                   naming what is wrong
     GET /metrics   Prometheus text format (hub/runtime/metrics.py)
 
 It tells nothing about any case or party: counts only. Bind it where only operators
@@ -51,6 +52,13 @@ class Ops:
         except HubError as e:
             checks["database"] = f"{e.message} ({e.__cause__ or e.reason})"
             checks["schema"] = "unknown: the database cannot be read"
+            checks["writes"] = "unknown: the database cannot be read"
+            return checks
+        try:
+            await self.cases.db.check_writes()
+            checks["writes"] = None
+        except HubError as e:
+            checks["writes"] = f"{e.message} ({_first_line(e.__cause__) or e.reason})"
         return checks
 
     async def healthz(self, request: Request) -> Response:
@@ -81,6 +89,10 @@ class Ops:
                 Route("/metrics", self.metrics_page),
             ]
         )
+
+
+def _first_line(error: BaseException | None) -> str:
+    return str(error).splitlines()[0] if error is not None else ""
 
 
 class OpsServer:

@@ -20,7 +20,8 @@ The exception tree, and where each branch becomes a status::
     │                                cryptography, JSON and protobuf errors of a message it
     │                                reads into it, at that edge.
     ├── foreign exceptions           mapped once, at their edge, each through one table:
-    │   ├── sqlalchemy OperationalError, InterfaceError, DisconnectionError, TimeoutError
+    │   ├── sqlalchemy OperationalError, InterfaceError, DisconnectionError, TimeoutError,
+    │   │   and a write refused as read-only (PostgreSQL 25006, SQLITE_READONLY)
     │   │                            -> STORAGE_UNAVAILABLE (hub/store/db.py, STORAGE_ERRORS)
     │   └── google.protobuf DecodeError
     │                                -> INVALID_ARGUMENT, field "request" (the gate)

@@ -157,6 +157,13 @@ def schema_problem(session: Session) -> str | None:
     return f"the schema is at {sorted(current) or 'nothing'}; this hub expects {sorted(heads)}"
 
 
+_REWRITE_SCHEMA_VERSION = sa.text("UPDATE alembic_version SET version_num = version_num")
+
+
+def _rewrite_schema_version(session: Session) -> None:
+    session.execute(_REWRITE_SCHEMA_VERSION)
+
+
 def _lost_race(error: SQLAlchemyError) -> bool:
     """Whether running the unit again, after the winner committed, can succeed."""
     if isinstance(error, IntegrityError):
@@ -178,9 +185,24 @@ refusal the caller may retry (STORAGE_UNAVAILABLE). Any other database error is 
 (a value the validation should have refused)."""
 
 
+def _read_only(error: SQLAlchemyError) -> bool:
+    """Whether the database refused a write because it takes none: a PostgreSQL standby
+    or default_transaction_read_only (read_only_sql_transaction), a SQLite file or file
+    system mounted read-only."""
+    orig = getattr(error, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None) or ""
+    return code == "25006" or code.startswith("SQLITE_READONLY")
+
+
 def _raise_refusal(error: SQLAlchemyError) -> NoReturn:
     """Raises what the caller is told: a refusal for a database it cannot use; otherwise
     the error itself, which is a bug (a value the validation should have refused)."""
+    if _read_only(error):
+        raise HubError(
+            reasons.STORAGE_UNAVAILABLE,
+            "the hub's database takes no writes (it is read-only: a standby, or a read-only"
+            " file or file system); nothing was stored, try again",
+        ) from error
     if isinstance(error, STORAGE_ERRORS):
         # Nothing of the call was stored; the same call (request_id) may be sent again.
         raise HubError(
@@ -359,16 +381,27 @@ class Database:
     async def _written(
         self, work: Callable[[Session], T], party: str, submitted: concurrent.futures.Future[T]
     ) -> T:
-        attempt = 1
+        attempt, reopened = 1, False
         while True:
             try:
                 return await asyncio.wrap_future(submitted)
             except SQLAlchemyError as e:
-                if attempt == ATTEMPTS or not _lost_race(e):
+                if _read_only(e) and not reopened:
+                    # A connection opened while the database took no writes stays
+                    # read-only: once more on fresh ones, which see it writable if it is.
+                    self.engine.dispose()
+                    reopened = True
+                elif attempt == ATTEMPTS or not _lost_race(e):
                     _raise_refusal(e)
-                log.info("a unit of work lost a race (%s); running it again", type(e).__name__)
+                else:
+                    log.info("a unit of work lost a race (%s); running it again", type(e).__name__)
             attempt += 1
             submitted = self._writer.submit(work, party)
+
+    async def check_writes(self) -> None:
+        """Raises the refusal a write would get now (a write that changes nothing,
+        committed through the writer like any other)."""
+        await self.write(_rewrite_schema_version)
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Runs work that reads, off the event loop, in a transaction of its own;
