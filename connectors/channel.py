@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from connectors.config import ConnectorConfig
 from connectors.errors import ConfigError
-from wire.signed import Signer
+from wire.signed import CAs, Signer, check_issued_by, load_cas
 
 
 def _read(path: object, what: str) -> bytes:
@@ -31,7 +31,7 @@ class PartyFiles:
 
     credentials: grpc.ChannelCredentials
     signer: Signer
-    ca: x509.Certificate
+    ca: CAs
 
 
 def load_credentials(config: ConnectorConfig) -> grpc.ChannelCredentials:
@@ -56,7 +56,7 @@ def load_party(config: ConnectorConfig) -> PartyFiles:
     except (ValueError, TypeError):
         raise ConfigError(f"{config.key} is not an unencrypted PEM private key") from None
     try:
-        ca = x509.load_pem_x509_certificate(ca_pem)
+        cas = load_cas(ca_pem)  # two during the hub's CA rollover
     except ValueError:
         raise ConfigError(f"{config.ca} is not a PEM certificate") from None
     public = serialization.PublicFormat.SubjectPublicKeyInfo
@@ -70,7 +70,7 @@ def load_party(config: ConnectorConfig) -> PartyFiles:
     # connection close; saying so here is the difference between a clear line and
     # an hour of guessing.
     try:
-        cert.verify_directly_issued_by(ca)
+        check_issued_by(cert, cas)
     except (ValueError, TypeError, InvalidSignature):
         raise ConfigError(
             f"the certificate {config.cert} was not issued by the CA {config.ca}"
@@ -88,7 +88,7 @@ def load_party(config: ConnectorConfig) -> PartyFiles:
     credentials = grpc.ssl_channel_credentials(
         root_certificates=ca_pem, private_key=key_pem, certificate_chain=cert_pem
     )
-    return PartyFiles(credentials, Signer(key, cert), ca)
+    return PartyFiles(credentials, Signer(key, cert), cas)
 
 
 def secure_channel(

@@ -91,6 +91,44 @@ def certs_issue(
     click.echo(f"{identity.to_uri()}\n  certificate {cert_path}\n  key         {key_path}")
 
 
+@certs_group.command("renew-hub")
+@_DIR
+def certs_renew_hub(directory: Path) -> None:
+    """Give the hub a new key and server certificate, from the signing CA, with the names
+    it has now. Restart the replicas one at a time to serve it (docs/operations.md)."""
+    cert = certs.CertificateAuthority(directory).renew_hub()
+    click.echo(
+        f"hub certificate renewed: serial {cert.serial_number:x}, issued by"
+        f" {cert.issuer.rfc4514_string()}, valid to {cert.not_valid_after_utc:%Y-%m-%d}"
+    )
+
+
+@certs_group.command("rollover")
+@_DIR
+def certs_rollover(directory: Path) -> None:
+    """Start a CA rollover: a new CA signs from now on, and ca.pem trusts it and the old
+    one until `certs retire` (the steps: docs/operations.md)."""
+    cert = certs.CertificateAuthority(directory).rollover()
+    click.echo(
+        f"new CA {cert.subject.rfc4514_string()} signs from now on; {directory}/ca.pem"
+        " trusts it and the old CA. Next: give every party and replica the new ca.pem,"
+        " restart the replicas one at a time, reissue the parties' certificates"
+        " (certs issue --force), then certs renew-hub, restart again, and certs retire."
+    )
+
+
+@certs_group.command("retire")
+@_DIR
+def certs_retire(directory: Path) -> None:
+    """Finish a CA rollover: ca.pem trusts the new CA only (refused while the hub's
+    certificate is the old CA's)."""
+    old = certs.CertificateAuthority(directory).retire()
+    click.echo(
+        f"{old.subject.rfc4514_string()} is no longer trusted; give every party and replica"
+        f" the new {directory}/ca.pem and restart the replicas one at a time"
+    )
+
+
 @certs_group.command("revoke")
 @_DIR
 @click.option("--party-id", required=True)
@@ -445,13 +483,19 @@ def evidence_export(
     "--ca", "ca_pem", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 def evidence_verify(bundle_file: Path, ca_pem: Path) -> None:
-    """Check a bundle offline against the CA; name the first thing that fails (exit 1)."""
+    (
+        """Check a bundle offline against the CA; name the first thing that fails (exit 1).
+
+    --ca may list several CAs (a ca.pem from a CA rollover, or the old and new CA
+    certificates put together): messages signed before a rollover are the old CA's."""
+        ""
+    )
     import json
 
     from hub.cases.evidence import EvidenceError, verify
 
     try:
-        report = verify(json.loads(bundle_file.read_text()), certs.load_certificate(ca_pem))
+        report = verify(json.loads(bundle_file.read_text()), certs.load_cas_file(ca_pem))
     except (EvidenceError, KeyError, TypeError, ValueError) as e:
         click.echo(f"FAILED: {e}")
         raise SystemExit(1) from None

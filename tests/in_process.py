@@ -64,7 +64,7 @@ class InProcessHub:
         db = Database(db_url)
         db.migrate()
         cases = Cases(db, clock, b"rules" * 7, HandoffPolicy(), Doorbell(), hub_signer(certs_dir))
-        ca = certs.load_certificate(certs.CertificateAuthority(certs_dir).path(certs.CA_CERT))
+        ca = certs.load_cas_file(certs.CertificateAuthority(certs_dir).path(certs.CA_CERT))
         return cls(cases, MessageChecker(ca, clock, dt.timedelta(minutes=5)), certs_dir, clock)
 
     async def admit(self, *parties: PartyIdentity) -> None:

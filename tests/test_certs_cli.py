@@ -159,3 +159,32 @@ def test_every_command_has_help(command: list[str]) -> None:
     code, out = run(*command, "--help")
     assert code == 0
     assert "Usage:" in out
+
+
+def test_a_ca_rollover_goes_in_order_and_says_what_comes_next(ca_dir: Path) -> None:
+    hub_before = _cert(ca_dir / "hub.pem")
+    code, out = run("certs", "rollover", "--dir", str(ca_dir))
+    assert code == 0 and "certs renew-hub" in out, out
+    assert len(x509.load_pem_x509_certificates((ca_dir / "ca.pem").read_bytes())) == 2
+    assert stat.S_IMODE((ca_dir / "ca-previous.key").stat().st_mode) == 0o600
+    code, out = run("certs", "rollover", "--dir", str(ca_dir))
+    assert code == 1 and "a rollover is under way" in out, out
+    code, out = run("certs", "retire", "--dir", str(ca_dir))
+    assert code == 1 and "run `lifeline certs renew-hub`" in out, out
+
+    code, out = run("certs", "renew-hub", "--dir", str(ca_dir))
+    assert code == 0, out
+    renewed = _cert(ca_dir / "hub.pem")
+    new_ca = x509.load_pem_x509_certificates((ca_dir / "ca.pem").read_bytes())[0]
+    renewed.verify_directly_issued_by(new_ca)
+    names = x509.SubjectAlternativeName
+    assert (
+        renewed.extensions.get_extension_for_class(names).value
+        == hub_before.extensions.get_extension_for_class(names).value
+    )
+    code, out = run("certs", "retire", "--dir", str(ca_dir))
+    assert code == 0, out
+    assert x509.load_pem_x509_certificates((ca_dir / "ca.pem").read_bytes()) == [new_ca]
+    assert not (ca_dir / "ca-previous.key").exists()
+    code, out = run("certs", "retire", "--dir", str(ca_dir))
+    assert code == 1 and "no rollover to finish" in out, out

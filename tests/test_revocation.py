@@ -291,7 +291,7 @@ def test_a_deleted_or_unreadable_crl_keeps_the_last_good_list(
     written = crl.read_bytes()
     crl.unlink()
     # A hub started before the CA wrote any CRL runs with nothing revoked...
-    revocations = RevocationList(crl, certs.load_certificate(fresh_certs_dir / certs.CA_CERT))
+    revocations = RevocationList(crl, certs.load_cas_file(fresh_certs_dir / certs.CA_CERT))
     assert not revocations.is_revoked(serial)
     crl.write_bytes(written)
     assert revocations.is_revoked(serial)

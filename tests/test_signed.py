@@ -274,7 +274,7 @@ def test_a_thousand_mutations_are_all_refused_with_stable_reasons(
     certs_dir: Path, tmp_path: Path
 ) -> None:
     rng = random.Random(9901)
-    checker = MessageChecker(certs.load_certificate(certs_dir / "ca.pem"), SystemClock(), SKEW)
+    checker = MessageChecker(certs.load_cas_file(certs_dir / "ca.pem"), SystemClock(), SKEW)
     caller = PartyIdentity("shop-1", Role.MERCHANT)
     caller_cert = certs.load_certificate(certs_dir / "parties" / "shop-1.pem")
     expected = claims.signal_claims(SIGNAL)

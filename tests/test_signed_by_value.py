@@ -98,7 +98,7 @@ def _partner_claims(observed: timestamp_pb2.Timestamp) -> list[tuple[str, Any]]:
 
 def _checker(certs_dir: Path) -> MessageChecker:
     return MessageChecker(
-        certs.load_certificate(certs_dir / "ca.pem"), SystemClock(), dt.timedelta(minutes=5)
+        certs.load_cas_file(certs_dir / "ca.pem"), SystemClock(), dt.timedelta(minutes=5)
     )
 
 

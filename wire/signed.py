@@ -200,20 +200,47 @@ class Verified:
         return {name for name, _ in self.claims}
 
 
+CAs = tuple[x509.Certificate, ...]
+"""The CAs trusted at once: one, or during a CA rollover the new one and the one it
+replaces (the newest first, as `ca.pem` lists them)."""
+
+
+def trusted(ca: x509.Certificate | CAs) -> CAs:
+    return (ca,) if isinstance(ca, x509.Certificate) else ca
+
+
+def load_cas(pem: bytes) -> CAs:
+    """Every certificate of a PEM file (`ca.pem`); ValueError if it holds none."""
+    return tuple(x509.load_pem_x509_certificates(pem))
+
+
+def check_issued_by(cert: x509.Certificate, cas: CAs) -> None:
+    """Raises (ValueError, TypeError or InvalidSignature) unless one of the CAs issued it."""
+    failure: Exception = ValueError("no CA to check the certificate against")
+    for ca in cas:
+        try:
+            cert.verify_directly_issued_by(ca)
+            return
+        except (ValueError, TypeError, InvalidSignature) as e:
+            failure = e
+    raise failure
+
+
 @functools.lru_cache(maxsize=4096)
-def _issued_by(der: bytes, ca: x509.Certificate) -> x509.Certificate:
-    """The signer's certificate, checked to be the CA's; a party signs many messages
-    with one certificate, so the check (the profile's largest cost of verifying) is
-    remembered. A certificate that fails raises, and is checked afresh next time."""
+def _issued_by(der: bytes, cas: CAs) -> x509.Certificate:
+    """The signer's certificate, checked to be one a trusted CA issued; a party signs
+    many messages with one certificate, so the check (the profile's largest cost of
+    verifying) is remembered. A certificate that fails raises, and is checked afresh
+    next time."""
     cert = x509.load_der_x509_certificate(der)
-    cert.verify_directly_issued_by(ca)
+    check_issued_by(cert, cas)
     return cert
 
 
 def verify(
     message: signed_pb2.SignedMessage,
     *,
-    ca: x509.Certificate,
+    ca: x509.Certificate | CAs,
     kind: int,
     audience: str | None,
     now: dt.datetime | None,
@@ -229,7 +256,7 @@ def verify(
             reasons.ALGORITHM_UNSUPPORTED, f"algorithm {message.algorithm!r} is not {ALGORITHM}"
         )
     try:
-        cert = _issued_by(message.signer_certificate, ca)
+        cert = _issued_by(message.signer_certificate, trusted(ca))
         public_key = cert.public_key()
     except _UNREADABLE_CERTIFICATE:
         raise _fail(

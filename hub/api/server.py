@@ -183,9 +183,8 @@ class Hub:
         metrics = HubMetrics(process_name())
         db.on_group_commit(metrics.group_size.observe)
         registry = PartyRegistry(db, config.clock)
-        revocations = RevocationList(
-            ca.path(certs.CRL), certs.load_certificate(ca.path(certs.CA_CERT))
-        )
+        trusted = certs.load_cas_file(ca.path(certs.CA_CERT))  # two during a CA rollover
+        revocations = RevocationList(ca.path(certs.CRL), trusted)
         gate = Gate(revocations, registry, config.clock, metrics, config.max_calls_in_flight)
         server = grpc.aio.server(
             interceptors=[gate],
@@ -214,7 +213,7 @@ class Hub:
             certs.load_certificate(ca.path(certs.HUB_CERT)),
         )
         checker = MessageChecker(
-            certs.load_certificate(ca.path(certs.CA_CERT)),
+            trusted,
             config.clock,
             dt.timedelta(seconds=config.signature_skew_seconds),
         )

@@ -27,7 +27,7 @@ def _refusal(reason: str, message: str, field: str) -> HubError:
 class MessageChecker:
     """Checks a party's signed message as the hub receives it."""
 
-    ca: x509.Certificate
+    ca: signed.CAs
     clock: Clock
     skew: dt.timedelta
 

@@ -168,8 +168,9 @@ class Report:
     withheld_events: int
 
 
-def verify(bundle: dict[str, Any], ca: x509.Certificate) -> Report:
-    """Checks a bundle offline; raises EvidenceError naming the first thing that fails."""
+def verify(bundle: dict[str, Any], ca: x509.Certificate | signed.CAs) -> Report:
+    """Checks a bundle offline against the CA (or CAs: messages signed before a CA
+    rollover are the old CA's); raises EvidenceError naming the first thing that fails."""
     if bundle.get("format") != FORMAT:
         raise EvidenceError(f"not a {FORMAT} bundle")
     case_id = bundle["case_id"]

@@ -39,7 +39,7 @@ from hub.demo.script import play
 from hub.domain.disclosure import POLICY, Rule, handoff_kind_key
 from hub.process import spawn_hub
 from hub.store import rota
-from hub.store.certs import CertificateAuthority, load_certificate
+from hub.store.certs import CertificateAuthority, load_cas_file
 from hub.store.db import Database
 from wire import wording
 
@@ -101,7 +101,7 @@ async def _summarise(demo: Demo, cases: list[Case], db_url: str, ca: Path) -> di
                     say(f"  {party_id:<18} was told: {u.text or UPDATE_KIND(u.kind)}")
             bundle = db.transaction(functools.partial(export, case_id=case.case_id))
             try:
-                report = verify(json.loads(json.dumps(bundle)), load_certificate(ca))
+                report = verify(json.loads(json.dumps(bundle)), load_cas_file(ca))
                 evidence = f"evidence verified ({report.messages} signed messages)"
             except EvidenceError as e:
                 verified_all = False

@@ -2,7 +2,9 @@
 
 Layout (other tools rely on it)::
 
-    DIR/ca.pem, DIR/ca.key          the CA
+    DIR/ca.pem, DIR/ca.key          the CA (ca.pem: the CA certificates trusted, the one
+                                    ca.key signs with first; two during a rollover)
+    DIR/ca-previous.key             the key of the CA a rollover replaced
     DIR/hub.pem, DIR/hub.key        the hub's server certificate
     DIR/crl.pem                     revoked party certificates, signed by the CA
     DIR/parties/ID.pem, ID.key      a party's client certificate and key
@@ -21,14 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from wire.identity import PartyIdentity, validate_new_party_id
+from wire.signed import CAs, check_issued_by, load_cas
 
 CA_CERT = "ca.pem"
 CA_KEY = "ca.key"
+PREVIOUS_CA_KEY = "ca-previous.key"
 HUB_CERT = "hub.pem"
 HUB_KEY = "hub.key"
 CRL = "crl.pem"
@@ -85,6 +90,16 @@ def load_certificate(path: Path) -> x509.Certificate:
         raise CertsError(f"{path} is not a PEM certificate: {e}") from None
 
 
+def load_cas_file(path: Path) -> CAs:
+    """The CA certificates a `ca.pem` lists (the signing CA first)."""
+    try:
+        return load_cas(path.read_bytes())
+    except FileNotFoundError:
+        raise CertsError(f"{path} does not exist") from None
+    except ValueError as e:
+        raise CertsError(f"{path} is not a PEM certificate bundle: {e}") from None
+
+
 def load_private_key(path: Path) -> ec.EllipticCurvePrivateKey:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
@@ -95,6 +110,41 @@ def load_private_key(path: Path) -> ec.EllipticCurvePrivateKey:
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise CertsError(f"{path} is not an EC private key")
     return key
+
+
+def _new_ca(common_name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = _now()
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=CA_DAYS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    return ca_key, ca_cert
 
 
 @dataclass(frozen=True)
@@ -120,37 +170,7 @@ class CertificateAuthority:
             for filename in (CA_CERT, CA_KEY, HUB_CERT, HUB_KEY, CRL):
                 if self.path(filename).exists():
                     raise CertsError(f"{self.path(filename)} exists; pass --force to overwrite it")
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Lifeline Hub dev CA")])
-        now = _now()
-        ca_cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(ca_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=CA_DAYS))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=False,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(
-                x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
-            )
-            .sign(ca_key, hashes.SHA256())
-        )
+        ca_key, ca_cert = _new_ca("Lifeline Hub dev CA")
         _write(self.path(CA_KEY), _key_pem(ca_key), private=True, force=force)
         _write(self.path(CA_CERT), _cert_pem(ca_cert), private=False, force=force)
         # The URI names the hub as the signer of the case messages it writes.
@@ -160,19 +180,67 @@ class CertificateAuthority:
                 names.append(x509.IPAddress(ipaddress.ip_address(host)))
             except ValueError:
                 names.append(x509.DNSName(host))
-        hub_key = ec.generate_private_key(ec.SECP256R1())
-        hub_cert = self._leaf(
-            "lifeline-hub",
-            hub_key,
-            list(dict.fromkeys(names)),
-            ExtendedKeyUsageOID.SERVER_AUTH,
-            LEAF_DAYS,
-        )
-        _write(self.path(HUB_KEY), _key_pem(hub_key), private=True, force=force)
-        _write(self.path(HUB_CERT), _cert_pem(hub_cert), private=False, force=force)
+        self._write_hub(list(dict.fromkeys(names)), force=force)
         self._write_crl({}, force=True)
         if force and self.path(ISSUED).exists():
             self.path(ISSUED).unlink()
+
+    def _write_hub(self, names: list[x509.GeneralName], *, force: bool) -> None:
+        hub_key = ec.generate_private_key(ec.SECP256R1())
+        hub_cert = self._leaf(
+            "lifeline-hub", hub_key, names, ExtendedKeyUsageOID.SERVER_AUTH, LEAF_DAYS
+        )
+        _write(self.path(HUB_KEY), _key_pem(hub_key), private=True, force=force)
+        _write(self.path(HUB_CERT), _cert_pem(hub_cert), private=False, force=force)
+
+    # -- renewal and rollover -----------------------------------------------
+
+    def renew_hub(self) -> x509.Certificate:
+        """A new key and server certificate for the hub, from the signing CA, with the
+        names the current one has. Each replica serves it from its next start."""
+        current = load_certificate(self.path(HUB_CERT))
+        names = current.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        self._write_hub(list(names), force=True)
+        return load_certificate(self.path(HUB_CERT))
+
+    def rollover(self) -> x509.Certificate:
+        """Starts a CA rollover: a new CA signs from now on (party certificates, the CRL),
+        and ca.pem lists it before the one it replaces, so both are trusted while parties
+        move over. The hub's certificate stays the old CA's until `renew_hub` (parties
+        that have not the new ca.pem yet must still trust it). Returns the new CA."""
+        cas = load_cas_file(self.path(CA_CERT))
+        if len(cas) > 1:
+            raise CertsError(
+                f"{self.path(CA_CERT)} already trusts {len(cas)} CAs: a rollover is under"
+                " way; finish it with `lifeline certs retire` first"
+            )
+        revoked = {r.serial_number: r.revocation_date_utc for r in self.load_crl()}
+        key, cert = _new_ca(f"Lifeline Hub CA {_now():%Y-%m-%d %H:%M:%S}")
+        _write(self.path(PREVIOUS_CA_KEY), self.path(CA_KEY).read_bytes(), private=True, force=True)
+        _write(self.path(CA_KEY), _key_pem(key), private=True, force=True)
+        bundle = b"".join(_cert_pem(c) for c in (cert, *cas))
+        _write(self.path(CA_CERT), bundle, private=False, force=True)
+        self._write_crl(revoked, force=True)  # signed by the new CA, same entries
+        return cert
+
+    def retire(self) -> x509.Certificate:
+        """Ends a rollover: ca.pem trusts the newest CA only. Refused while the hub's own
+        certificate is still the old CA's (parties would no longer trust the hub).
+        Returns the CA retired."""
+        cas = load_cas_file(self.path(CA_CERT))
+        if len(cas) < 2:
+            raise CertsError(f"{self.path(CA_CERT)} trusts one CA: no rollover to finish")
+        hub = load_certificate(self.path(HUB_CERT))
+        try:
+            check_issued_by(hub, cas[:1])
+        except (ValueError, TypeError, InvalidSignature):
+            raise CertsError(
+                f"{self.path(HUB_CERT)} is still the old CA's: run `lifeline certs renew-hub`"
+                " and restart each replica first"
+            ) from None
+        _write(self.path(CA_CERT), _cert_pem(cas[0]), private=False, force=True)
+        self.path(PREVIOUS_CA_KEY).unlink(missing_ok=True)
+        return cas[-1]
 
     # -- issue ------------------------------------------------------------
 
@@ -240,7 +308,8 @@ class CertificateAuthority:
         return [json.loads(line) for line in self.path(ISSUED).read_text().splitlines() if line]
 
     def _ca(self) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-        return load_certificate(self.path(CA_CERT)), load_private_key(self.path(CA_KEY))
+        """The signing CA: the first of ca.pem, whose key is ca.key."""
+        return load_cas_file(self.path(CA_CERT))[0], load_private_key(self.path(CA_KEY))
 
     def _leaf(
         self,

@@ -20,6 +20,7 @@ from cryptography import x509
 
 from hub.domain.errors import HubError
 from wire import reasons
+from wire.signed import CAs
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,9 @@ def expired() -> HubError:
 
 
 class RevocationList:
-    def __init__(self, path: Path, ca: x509.Certificate) -> None:
+    def __init__(self, path: Path, cas: CAs) -> None:
         self._path = path
-        self._ca_key = ca.public_key()
+        self._ca_keys = [ca.public_key() for ca in cas]
         self._lock = threading.Lock()
         self._stamp: tuple[int, int, int] | None = None
         self.revoked: frozenset[int] = frozenset()
@@ -81,7 +82,8 @@ class RevocationList:
                         e,
                     )
                 return
-            if not crl.is_signature_valid(self._ca_key):  # type: ignore[arg-type]
+            # During a CA rollover the CRL is signed by the newest CA; either may sign it.
+            if not any(crl.is_signature_valid(key) for key in self._ca_keys):  # type: ignore[arg-type]
                 self.problem = f"{self._path} is not signed by the hub's CA"
                 log.error("%s; ignored", self.problem)
                 return
