@@ -15,7 +15,7 @@ from hub.cases import alerts, lifecycle, record, relay
 from hub.cases.unit import Unit, by_hub
 from hub.domain import caps, grading
 from hub.domain.policy import OPEN_STATES
-from hub.store import handoffs, parties
+from hub.store import parties
 from hub.store.cases import OPEN
 from hub.store.models import CaseRow, PartyRow
 from hub.store.registry import ACTIVE
@@ -36,9 +36,7 @@ def desk_for(session: Session, role: Role, jurisdiction: str) -> PartyRow | None
     desks = parties.desks(session, role, codes)
     if not desks:
         return None
-    nearest = min(desks, key=lambda d: (codes.index(d.jurisdiction_code), d.party_id))
-    with session.no_autoflush:
-        return parties.get(session, nearest.party_id)
+    return min(desks, key=lambda d: (codes.index(d.jurisdiction_code or ""), d.party_id))
 
 
 @by_hub
@@ -47,7 +45,7 @@ def apply_policy(tx: Unit, case: CaseRow) -> None:
     if case.risk_level not in tx.cases.policy.auto_levels or case.state != OPEN:
         return
     kinds = tx.cases.policy.auto_kinds
-    existing = handoffs.of_case(tx.session, case.case_id)
+    existing = record.handoffs_of(tx, case.case_id)
     facts = record.facts_of(tx, case.case_id)
 
     def has(kind: int, *, order_id: str = "", tracking: str = "", open_only: bool = False) -> bool:

@@ -173,7 +173,7 @@ def report_progress(
 def await_triage(tx: Unit, case: CaseRow) -> None:
     """After a signal: a case below HIGH, or with no handoff, waits for the duty desk,
     by the earlier of the deadline already set and the one its grade now asks for."""
-    handed = handoffs.count(tx.session, case.case_id)
+    handed = record.handoff_count(tx, case.case_id)
     if case.risk_level >= grading.HIGH and handed:
         # Handoffs are out, each chased by its own deadlines.
         triaged(tx, case)

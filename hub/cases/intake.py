@@ -86,7 +86,7 @@ async def report_signal(
                 "create_time": tx.now,
             },
         )
-        record.signals_changed(tx, case.case_id)
+        record.signal_added(tx, case.case_id, signal)
         record.join(tx, case.case_id, caller.party_id)
         _remember_keys(tx, case.case_id, keys)
         source = case_pb2.SignalSource.Name(signal.source).removeprefix("SIGNAL_SOURCE_").lower()

@@ -129,6 +129,8 @@ def create(
         check_in_time=check_in_time,
     )
     tx.session.add(handoff)
+    record.handoff_made(tx, handoff)
+    tx.cache.roles.setdefault(assignee.party_id, Role(assignee.role))
     assert handoff.due_time is not None
     schedule(tx, ACKNOWLEDGE, case.case_id, handoff.handoff_id, handoff.due_time)
     message = tx.cases.signer.sign(

@@ -19,12 +19,14 @@ from hub.domain import facts, operators
 from hub.domain.deadlines import FOLLOW_UP
 from hub.domain.errors import HubError
 from hub.store import db, deadlines, parties, signed_messages, timeline, visibility
+from hub.store import handoffs as handoff_rows
 from hub.store import signals as signal_rows
 from hub.store.cases import CLOSED, OPEN
 from hub.store.models import (
     CaseNoteRow,
     CasePartyRow,
     CaseRow,
+    HandoffRow,
     SignedMessageRow,
 )
 from wire import reasons, signed
@@ -109,14 +111,42 @@ def join(tx: Unit, case_id: str, party_id: str) -> None:
 
 
 def signals(tx: Unit, case_id: str) -> list[case_pb2.Signal]:
+    if case_id in tx.cache.new_cases:
+        return list(tx.cache.new_signals.get(case_id, ()))
     return [
         case_pb2.Signal.FromString(payload) for payload in signal_rows.payloads(tx.session, case_id)
     ]
 
 
+def signal_added(tx: Unit, case_id: str, signal: case_pb2.Signal) -> None:
+    """A signal (just written) joined the case: its facts are gathered again."""
+    if case_id in tx.cache.new_cases:
+        tx.cache.new_signals.setdefault(case_id, []).append(signal)
+    signals_changed(tx, case_id)
+
+
 def signals_changed(tx: Unit, *case_ids: str) -> None:
     for case_id in case_ids:
         tx.cache.facts.pop(case_id, None)
+
+
+def handoffs_of(tx: Unit, case_id: str) -> list[HandoffRow]:
+    """The case's handoffs, those made in this unit included."""
+    if case_id in tx.cache.new_cases:
+        return list(tx.cache.new_handoffs.get(case_id, ()))
+    return handoff_rows.of_case(tx.session, case_id)
+
+
+def handoff_count(tx: Unit, case_id: str) -> int:
+    """How many handoffs the case has, those made in this unit included."""
+    if case_id in tx.cache.new_cases:
+        return len(tx.cache.new_handoffs.get(case_id, ()))
+    return handoff_rows.count(tx.session, case_id)
+
+
+def handoff_made(tx: Unit, handoff: HandoffRow) -> None:
+    if handoff.case_id in tx.cache.new_cases:
+        tx.cache.new_handoffs.setdefault(handoff.case_id, []).append(handoff)
 
 
 def facts_of(tx: Unit, case_id: str) -> facts.Facts:
@@ -215,6 +245,9 @@ def _reference(
 
 
 def participants(tx: Unit, case_id: str, roles: set[Role]) -> list[str]:
+    if case_id in tx.cache.new_cases:  # its parties are those this unit joined to it
+        members = sorted(p for c, p in tx.cache.joined if c == case_id)
+        return [p for p in members if role_of(tx, p) in roles]
     return parties.participants(tx.session, case_id, roles)
 
 

@@ -238,6 +238,7 @@ def signal_reported(tx: Unit, case: CaseRow, signal: case_pb2.Signal) -> None:
         return
     if (
         not signal.situation
+        or case.case_id in tx.cache.new_cases  # nobody has taken work on it yet
         or signal.source not in _CHATS
         or case.risk_level not in tx.cases.policy.forward_situation_levels
     ):

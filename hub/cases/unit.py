@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from google.protobuf.message import Message
-from lifeline.hub.v1 import inbox_service_pb2, signed_pb2
+from lifeline.hub.v1 import case_pb2, inbox_service_pb2, signed_pb2
 
 from hub.domain.clock import Clock
 from hub.domain.deadlines import DeadlinePolicy
@@ -33,7 +33,7 @@ from hub.domain.page_tokens import PageTokens
 from hub.domain.policy import HandoffPolicy
 from hub.store import db, idempotency, inbox, notifications, webhooks
 from hub.store.db import Database
-from hub.store.models import IdempotencyRow
+from hub.store.models import HandoffRow, IdempotencyRow
 from wire import reasons, wording
 from wire.identity import PartyIdentity, Role
 from wire.signed import Signer
@@ -81,7 +81,12 @@ class UnitCache:
     joined: set[tuple[str, str]] = field(default_factory=set)
     facts: dict[str, Facts] = field(default_factory=dict)
     new_cases: set[str] = field(default_factory=set)
-    """Cases opened in this unit: nothing about them is stored yet but what it wrote."""
+    """Cases opened in this unit: nothing about them is stored yet but what it wrote,
+    which the unit keeps below, so it need not read any of it back."""
+    new_signals: dict[str, list[case_pb2.Signal]] = field(default_factory=dict)
+    """The signals of the cases opened in this unit."""
+    new_handoffs: dict[str, list[HandoffRow]] = field(default_factory=dict)
+    """The handoffs of the cases opened in this unit."""
     scheduled: set[tuple[str, str]] = field(default_factory=set)
     """(case, deadline kind) this unit scheduled."""
 
@@ -108,6 +113,8 @@ class Unit:
 
     def __post_init__(self) -> None:
         self.actor = self.actor or self.caller
+        if self.caller != HUB:  # the gate checked the caller's role against the registry
+            self.cache.roles.setdefault(self.caller.party_id, self.caller.role)
 
     @property
     def actor_id(self) -> str:

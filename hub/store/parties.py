@@ -18,10 +18,10 @@ _MEMBERS = db.table(CasePartyRow)
 _PLATFORM_IDS = sa.select(_PARTIES.c.party_id).where(
     _PARTIES.c.role == Role.PLATFORM.value, _PARTIES.c.state == ACTIVE
 )
-_DESKS = sa.select(_PARTIES.c.party_id, _PARTIES.c.jurisdiction_code).where(
-    _PARTIES.c.role == sa.bindparam("role"),
-    _PARTIES.c.state == ACTIVE,
-    _PARTIES.c.jurisdiction_code.in_(sa.bindparam("codes", expanding=True)),
+_DESKS = select(PartyRow).where(
+    col(PartyRow.role) == sa.bindparam("role"),
+    PartyRow.state == ACTIVE,
+    col(PartyRow.jurisdiction_code).in_(sa.bindparam("codes", expanding=True)),
 )
 _PARTICIPANTS = (
     sa.select(_PARTIES.c.party_id)
@@ -68,9 +68,11 @@ def platform(session: Session) -> Sequence[PartyRow]:
     return session.exec(_PLATFORM).all()
 
 
-def desks(session: Session, role: Role, codes: Iterable[str]) -> list[sa.Row[tuple[str, str]]]:
-    """The active desks of a role in these jurisdictions: (party_id, jurisdiction_code)."""
-    return list(db.read(session, _DESKS, dict(role=role.value, codes=list(codes))).all())
+def desks(session: Session, role: Role, codes: Iterable[str]) -> list[PartyRow]:
+    """The active desks of a role in these jurisdictions (parties are not written in a
+    unit that asks this: nothing to flush first)."""
+    with session.no_autoflush:
+        return list(session.exec(_DESKS, params=dict(role=role.value, codes=list(codes))))
 
 
 def ids_in_jurisdiction(session: Session, role: str, code: str) -> list[str]:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import httpx
+import sqlalchemy as sa
 from google.protobuf import json_format
 from lifeline.hub.v1 import handoff_pb2, inbox_service_pb2
 from sqlmodel import Session, col, select
@@ -68,6 +69,10 @@ PENDING = "pending"
 DELIVERED = "delivered"
 FAILED = "failed"
 
+_PARTIES = db.table(PartyRow)
+_WEBHOOK_URL = sa.select(_PARTIES.c.webhook_url).where(
+    _PARTIES.c.party_id == sa.bindparam("party_id")
+)
 _PAGED_KINDS = {
     handoff_pb2.HANDOFF_KIND_DISPATCH: DISPATCH,
     handoff_pb2.HANDOFF_KIND_DUTY_ALERT: DUTY_ALERT,
@@ -126,9 +131,7 @@ def enqueue(
     paged = [(m, event) for m in messages if (event := event_of(m)) is not None]
     if not paged:
         return
-    with session.no_autoflush:
-        party = session.get(PartyRow, party_id)
-    if party is None or not party.webhook_url:
+    if not db.read(session, _WEBHOOK_URL, {"party_id": party_id}).scalar():
         return
     db.append(
         session,
