@@ -4,6 +4,7 @@ and the moves of a merge."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
@@ -26,11 +27,17 @@ CLOSED = "closed"
 _CASES = db.table(CaseRow)
 _KEYS = db.table(SubjectKeyRow)
 _SUBJECT_LOCK = sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))")
-_OPEN_WITH_KEYS = (
-    sa.select(_KEYS.c.case_id)
-    .join(_CASES, _CASES.c.case_id == _KEYS.c.case_id)
-    .where(_KEYS.c.key_hash.in_(sa.bindparam("keys", expanding=True)), _CASES.c.state == OPEN)
-)
+
+
+@functools.cache
+def _open_with_keys(count: int) -> sa.Select[tuple[str]]:
+    return (
+        sa.select(_KEYS.c.case_id)
+        .join(_CASES, _CASES.c.case_id == _KEYS.c.case_id)
+        .where(db.in_list(_KEYS.c.key_hash, "key", count), _CASES.c.state == OPEN)
+    )
+
+
 _KNOWN_KEYS = sa.select(_KEYS.c.key_hash).where(
     _KEYS.c.case_id == sa.bindparam("case_id"),
     _KEYS.c.key_hash.in_(sa.bindparam("keys", expanding=True)),
@@ -43,7 +50,7 @@ def get(session: Session, case_id: str) -> CaseRow | None:
 
 def locked(session: Session, case_id: str) -> CaseRow | None:
     """The case's row, locked for this transaction."""
-    return session.get(CaseRow, case_id, with_for_update=True)
+    return db.locked(session, CaseRow, case_id)
 
 
 def lock_subjects(session: Session, keys: Iterable[str]) -> None:
@@ -55,7 +62,7 @@ def lock_subjects(session: Session, keys: Iterable[str]) -> None:
 
 def open_ids_with_keys(session: Session, keys: list[str]) -> set[str]:
     """The open cases that have any of these subject keys (a plain read)."""
-    return set(db.read(session, _OPEN_WITH_KEYS, {"keys": keys}).scalars())
+    return set(db.read(session, _open_with_keys(len(keys)), db.in_values("key", keys)).scalars())
 
 
 def open_locked(session: Session, case_ids: Iterable[str]) -> list[CaseRow]:

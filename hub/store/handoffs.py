@@ -48,7 +48,7 @@ def get(session: Session, handoff_id: str) -> HandoffRow | None:
 
 def locked(session: Session, handoff_id: str) -> HandoffRow | None:
     """The handoff's row, locked for this transaction."""
-    return session.get(HandoffRow, handoff_id, with_for_update=True)
+    return db.locked(session, HandoffRow, handoff_id)
 
 
 def count(session: Session, case_id: str) -> int:

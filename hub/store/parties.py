@@ -3,10 +3,12 @@ duty desk's members, who is on a case."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from hub.store import db
 from hub.store.models import CasePartyRow, PartyRow
@@ -18,11 +20,17 @@ _MEMBERS = db.table(CasePartyRow)
 _PLATFORM_IDS = sa.select(_PARTIES.c.party_id).where(
     _PARTIES.c.role == Role.PLATFORM.value, _PARTIES.c.state == ACTIVE
 )
-_DESKS = select(PartyRow).where(
-    col(PartyRow.role) == sa.bindparam("role"),
-    PartyRow.state == ACTIVE,
-    col(PartyRow.jurisdiction_code).in_(sa.bindparam("codes", expanding=True)),
-)
+
+
+@functools.cache
+def _desks(count: int) -> SelectOfScalar[PartyRow]:
+    return select(PartyRow).where(
+        col(PartyRow.role) == sa.bindparam("role"),
+        PartyRow.state == ACTIVE,
+        db.in_list(_PARTIES.c.jurisdiction_code, "code", count),
+    )
+
+
 _PARTICIPANTS = (
     sa.select(_PARTIES.c.party_id)
     .join(_MEMBERS, _MEMBERS.c.party_id == _PARTIES.c.party_id)
@@ -68,11 +76,12 @@ def platform(session: Session) -> Sequence[PartyRow]:
     return session.exec(_PLATFORM).all()
 
 
-def desks(session: Session, role: Role, codes: Iterable[str]) -> list[PartyRow]:
+def desks(session: Session, role: Role, codes: Sequence[str]) -> list[PartyRow]:
     """The active desks of a role in these jurisdictions (parties are not written in a
     unit that asks this: nothing to flush first)."""
+    params = {"role": role.value, **db.in_values("code", codes)}
     with session.no_autoflush:
-        return list(session.exec(_DESKS, params=dict(role=role.value, codes=list(codes))))
+        return list(session.exec(_desks(len(codes)), params=params))
 
 
 def ids_in_jurisdiction(session: Session, role: str, code: str) -> list[str]:

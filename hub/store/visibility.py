@@ -34,7 +34,7 @@ from hub.domain import operators
 from hub.domain.disclosure import disclose
 from hub.domain.errors import HubError
 from hub.domain.timestamps import timestamp
-from hub.store import timeline
+from hub.store import db, timeline
 from hub.store.models import CaseEventRow, CaseNoteRow, CasePartyRow, CaseRow, HandoffRow
 from wire import reasons, wording
 from wire.identity import PartyIdentity, Role
@@ -382,7 +382,7 @@ def visible_case(
     session: Session, caller: PartyIdentity, case_id: str, *, lock: bool = False
 ) -> CaseRow:
     """A case the caller may see: any for the platform, else one it takes part in."""
-    case = session.get(CaseRow, case_id, with_for_update=lock)
+    case = db.locked(session, CaseRow, case_id) if lock else session.get(CaseRow, case_id)
     if case is None or (
         caller.role != Role.PLATFORM
         and session.get(CasePartyRow, (case_id, caller.party_id)) is None
@@ -395,7 +395,9 @@ def visible_handoff(
     session: Session, caller: PartyIdentity, handoff_id: str, *, lock: bool = False
 ) -> HandoffRow:
     """A handoff the caller may see: any for the platform, else one assigned to it."""
-    handoff = session.get(HandoffRow, handoff_id, with_for_update=lock)
+    handoff = (
+        db.locked(session, HandoffRow, handoff_id) if lock else session.get(HandoffRow, handoff_id)
+    )
     if handoff is None or (
         caller.role != Role.PLATFORM and handoff.assignee_party_id != caller.party_id
     ):
