@@ -66,6 +66,11 @@ async def baseline(due_offsets: list[float]) -> dict[str, float]:
 
 
 async def _cases(hub: Hub, certs: Path) -> list[str]:
+    # A duty desk is on duty, as in any deployment: a follow-up no committee can take
+    # becomes its alert (without one, each probe only logged that nobody could take it).
+    desk = ConnectorConfig.for_party(certs, "duty-desk", f"127.0.0.1:{hub.port}")
+    async with HubClient(desk) as duty:
+        await duty.whoami()
     config = ConnectorConfig.for_party(certs, "shop-bench", f"127.0.0.1:{hub.port}")
     async with HubClient(config) as shop:
         ids = []
@@ -94,6 +99,7 @@ async def run(pending: int, probes: int, spread: float, db_url: str | None) -> d
         ca = CertificateAuthority(certs)
         ca.init()
         ca.issue(PartyIdentity("shop-bench", Role.MERCHANT))
+        ca.issue(PartyIdentity("duty-desk", Role.PLATFORM))
         url = db_url or f"sqlite:///{tmp}/hub.db"
         config = HubConfig(certs_dir=certs, listen="127.0.0.1:0", db_url=url)
         hub = await Hub.start(config)

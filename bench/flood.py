@@ -23,7 +23,7 @@ from typing import Any
 
 from lifeline.hub.v1 import case_pb2, handoff_pb2, handoff_service_pb2
 
-from bench.suite import UNHURRIED_DEADLINES, _pct, _pki
+from bench.common import UNHURRIED_DEADLINES, pct, pki
 from connectors import ConnectorConfig, HubClient
 from hub.domain import caps, limits
 from hub.process import spawn_hub
@@ -124,7 +124,7 @@ async def _acknowledge(
 async def measure(db_url: str | None, seconds: float, items: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lifeline-flood-") as tmp:
         certs = Path(tmp) / "certs"
-        _pki(certs, PARTIES)
+        pki(certs, PARTIES)
         deadlines = Path(tmp) / "deadlines.toml"
         deadlines.write_text(UNHURRIED_DEADLINES)
         process, port = await spawn_hub(
@@ -183,8 +183,8 @@ async def measure(db_url: str | None, seconds: float, items: int) -> dict[str, A
             await process.wait()
     return {
         "items_per_signal": items,
-        "ack_idle": _pct(idle),
-        "ack_under_flood": _pct(flooded),
+        "ack_idle": pct(idle),
+        "ack_under_flood": pct(flooded),
         "flood_signals_per_s": accepted / elapsed,
         "flood_refused": refused,
     }

@@ -22,12 +22,12 @@ from typing import Any
 
 from lifeline.hub.v1 import case_pb2, handoff_pb2, inbox_service_pb2
 
-from bench.suite import BASE_PARTIES, _pct, _pki, hub_settings
+from bench.common import BASE_PARTIES, hub_settings, pct, pki
 from connectors import ConnectorConfig, HubClient
 from hub.process import spawn_hub
 
 
-def _signal(token: str, imminent: bool) -> case_pb2.Signal:
+def signal(token: str, imminent: bool) -> case_pb2.Signal:
     return case_pb2.Signal(
         source=case_pb2.SIGNAL_SOURCE_MERCHANT_CHAT,
         subject=case_pb2.SubjectReference(
@@ -78,7 +78,7 @@ async def _run(certs: Path, port: int, rate: float, seconds: float, label: str) 
         token = f"{label}-{i}"
         imminent = i % 4 == 0
         began = sent[token] = time.perf_counter()
-        await shops[i % len(shops)].report_signal(_signal(token, imminent))
+        await shops[i % len(shops)].report_signal(signal(token, imminent))
         answered += 1
         if not imminent and time.perf_counter() - began > 0.9:  # waited out a RetryInfo
             refused_once += 1
@@ -100,17 +100,21 @@ async def _run(certs: Path, port: int, rate: float, seconds: float, label: str) 
         "signals": count,
         "answered": answered,
         "low_waited_for_retry": refused_once,
-        "imminent_dispatch": _pct(latencies),
+        "imminent_dispatch": pct(latencies),
         "imminent_delivered": len(latencies),
         "imminent_sent": len(imminent_tokens),
-        "ack": _pct(acks),
+        "ack": pct(acks),
     }
+
+
+MAX_IN_FLIGHT = 32
+"""The hub's --max-calls-in-flight in this benchmark."""
 
 
 async def measure(rate: float, seconds: float, max_in_flight: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lifeline-overload-") as tmp:
         certs = Path(tmp) / "certs"
-        _pki(certs, BASE_PARTIES)
+        pki(certs, BASE_PARTIES)
         options = [*hub_settings(Path(tmp)), "--max-calls-in-flight", str(max_in_flight)]
         process, port = await spawn_hub(certs, f"sqlite:///{tmp}/hub.db", *options)
         try:
@@ -126,7 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=120, help="signals offered per second")
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--max-in-flight", type=int, default=32)
+    parser.add_argument("--max-in-flight", type=int, default=MAX_IN_FLIGHT)
     args = parser.parse_args()
     figures = asyncio.run(measure(args.rate, args.seconds, args.max_in_flight))
     print(

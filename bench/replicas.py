@@ -20,7 +20,7 @@ from pathlib import Path
 
 from lifeline.hub.v1 import handoff_pb2, inbox_service_pb2
 
-from bench.suite import BASE_PARTIES, _pct, _pg_schema, _pki, _signal, hub_settings
+from bench.common import BASE_PARTIES, hub_settings, pct, pg_schema, pki, signal
 from connectors import ConnectorConfig, HubClient
 from hub.process import spawn_hub
 
@@ -47,7 +47,7 @@ async def _deliveries(certs: Path, writer: int, reader: int, signals: int, run: 
     try:
         for i in range(signals):
             began = time.perf_counter()
-            case_id = (await shop.report_signal(_signal(f"{run}-{i}"))).case.case_id
+            case_id = (await shop.report_signal(signal(f"{run}-{i}"))).case.case_id
             waiting = arrived.setdefault(case_id, loop.create_future())
             latencies.append((await asyncio.wait_for(waiting, 30) - began) * 1000)
     finally:
@@ -61,10 +61,10 @@ async def _deliveries(certs: Path, writer: int, reader: int, signals: int, run: 
 async def measure(signals: int) -> dict[str, dict[str, float]]:
     with (
         tempfile.TemporaryDirectory(prefix="lifeline-replicas-") as tmp,
-        _pg_schema("replicas") as url,
+        pg_schema("replicas") as url,
     ):
         certs = Path(tmp) / "certs"
-        _pki(certs, BASE_PARTIES)
+        pki(certs, BASE_PARTIES)
         settings = hub_settings(Path(tmp))
         (a, port_a), (b, port_b) = [await spawn_hub(certs, url, *settings) for _ in range(2)]
         try:
@@ -77,7 +77,7 @@ async def measure(signals: int) -> dict[str, dict[str, float]]:
             for process in (a, b):
                 process.terminate()
                 await process.wait()
-    return {"across_replicas": _pct(across), "same_replica": _pct(same)}
+    return {"across_replicas": pct(across), "same_replica": pct(same)}
 
 
 def main() -> None:

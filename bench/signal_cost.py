@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 from lifeline.hub.v1 import handoff_pb2, inbox_service_pb2
 
-from bench.suite import BASE_PARTIES, _pg_schema, _pki, _signal, hub_settings
+from bench.common import BASE_PARTIES, hub_settings, pg_schema, pki, signal
 from connectors import ConnectorConfig, HubClient
 from hub.process import spawn_hub
 
@@ -53,7 +53,7 @@ async def _timed(
 async def measure(db_url: str, signals: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="lifeline-bench-") as tmp:
         certs = Path(tmp) / "certs"
-        _pki(certs, BASE_PARTIES)
+        pki(certs, BASE_PARTIES)
         process, port = await spawn_hub(
             certs, db_url or f"sqlite:///{tmp}/hub.db", *hub_settings(Path(tmp))
         )
@@ -86,7 +86,7 @@ async def measure(db_url: str, signals: int) -> dict[str, float]:
             worker = asyncio.create_task(police.work(on_message, stop=stop))
             warm_up = 20
             for i in range(warm_up):
-                await shop.report_signal(_signal(f"warm-{i}"))
+                await shop.report_signal(signal(f"warm-{i}"))
             await dispatched(warm_up)
             figures: dict[str, float] = {}
             figures["whoami_cpu_ms"], figures["whoami_per_s"] = await _timed(
@@ -94,7 +94,7 @@ async def measure(db_url: str, signals: int) -> dict[str, float]:
             )
 
             async def report(i: int) -> None:
-                await shop.report_signal(_signal(f"signal-{i}"))
+                await shop.report_signal(signal(f"signal-{i}"))
 
             # The CPU of the whole signal: its call, and its DISPATCH streamed to the desk.
             cpu, began = _cpu_seconds(hub), time.perf_counter()
@@ -119,7 +119,7 @@ async def measure(db_url: str, signals: int) -> dict[str, float]:
 
 def _measure(name: str, signals: int) -> dict[str, float]:
     if name == "postgresql":  # LIFELINE_BENCH_PG_URL or the machine's, in a schema of its own
-        with _pg_schema("cost") as url:
+        with pg_schema("cost") as url:
             return asyncio.run(measure(url, signals))
     return asyncio.run(measure("" if name == "sqlite" else name, signals))
 

@@ -5,11 +5,14 @@ in the same run (docs/benchmarks.md).
    TLS, same concurrency.
 2. Peer: NATS JetStream (127.0.0.1:4222): publish a 1 KiB signed message durably;
    a consumer receives and acknowledges it.
-3. The hub (a `lifeline serve` process), SQLite and PostgreSQL: signal -> DISPATCH
-   delivered on the police desk's inbox stream, at offered loads; the highest rate
-   whose p99 stays under 100 ms; the acknowledgement round trip.
-4. Parties: many parties with open inbox streams (clients in several processes):
-   hub RSS, and delivery latency to one party meanwhile.
+3. The hub (a `lifeline serve` process), SQLite and PostgreSQL, and two replicas on
+   PostgreSQL: signal -> DISPATCH delivered on the police desk's inbox stream, at
+   offered loads; the highest rate whose p99 stays under 100 ms; the acknowledgement
+   round trip; delivery across replicas beside the same replica (bench/replicas.py);
+   overload at twice the sustained rate (bench/overload.py).
+4. Parties: many parties with open inbox streams (clients in several processes), on
+   one hub and spread over two replicas: hub RSS, and delivery latency to one party
+   meanwhile.
 5. Deadlines: bench.deadlines (lateness with pending deadlines; resume time).
 
 Prints one table with the ratios hub/ceiling and hub/JetStream and writes
@@ -28,16 +31,24 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import grpc
 import psutil
-import sqlalchemy as sa
-from lifeline.hub.v1 import case_pb2, handoff_pb2, inbox_service_pb2
+from lifeline.hub.v1 import handoff_pb2, inbox_service_pb2
 
 from bench import deadlines as deadline_bench
+from bench import overload as overload_bench
+from bench import replicas as replica_bench
+from bench.common import (
+    BASE_PARTIES,
+    hub_settings,
+    pct,
+    pg_schema,
+    pki,
+    signal,
+)
 from connectors import ConnectorConfig, HubClient
 from hub.process import spawn_hub
 from hub.store.certs import CertificateAuthority
@@ -45,65 +56,15 @@ from wire.errors import LifelineError
 from wire.identity import PartyIdentity, Role
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
-PG_URL = os.environ.get(
-    "LIFELINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 NATS_URL = os.environ.get("LIFELINE_BENCH_NATS_URL", "nats://127.0.0.1:4222")
 CONCURRENCY = 16
-BASE_PARTIES = [
-    PartyIdentity("duty-desk", Role.PLATFORM),
-    PartyIdentity("shop-bench", Role.MERCHANT),
-    PartyIdentity("police-110105", Role.POLICE, "110105"),
-]
 PAYLOAD = 1024
 BURST = 3000
 """Deadlines falling due at the same moment (issue 14: all fired within 2 s)."""
-# The load test's police desk never acknowledges: without this, its handoffs would
-# come due in the middle of a long run, and the retries and escalations they cause
-# would be measured as if they were the cost of signals.
-UNHURRIED_DEADLINES = """\
-[deadlines]
-HOLD_ORDER = "1d"
-[deadlines.DISPATCH]
-IMMINENT = "1d"
-HIGH = "1d"
-default = "1d"
-"""
-# A hub signal in the figures is what issue 14 measures: a new case with one DISPATCH.
-# The built-in policy would also ask a committee for a FOLLOW_UP, and with none
-# registered each signal would raise a duty alert besides, measured as its cost.
-DISPATCH_ONLY = """\
-[handoffs]
-auto_kinds = ["DISPATCH"]
-"""
-
-
-def hub_settings(directory: Path) -> list[str]:
-    """`lifeline serve` options for the hub benchmarks: unhurried deadlines, DISPATCH only."""
-    deadlines, policy = directory / "unhurried-deadlines.toml", directory / "dispatch-only.toml"
-    deadlines.write_text(UNHURRIED_DEADLINES)
-    policy.write_text(DISPATCH_ONLY)
-    return ["--deadlines", str(deadlines), "--policy", str(policy)]
-
-
-def _pct(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"p50_ms": float("nan"), "p99_ms": float("nan"), "max_ms": float("nan")}
-    ordered = sorted(values)
-    at = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {"p50_ms": at(0.5), "p99_ms": at(0.99), "max_ms": ordered[-1]}
 
 
 def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def _pki(directory: Path, parties: list[PartyIdentity]) -> CertificateAuthority:
-    ca = CertificateAuthority(directory)
-    ca.init()
-    for party in parties:
-        ca.issue(party)
-    return ca
 
 
 # -- 1. ceiling ------------------------------------------------------------------
@@ -166,7 +127,7 @@ async def ceiling(certs: Path, seconds: float) -> dict[str, Any]:
             latencies: list[float] = []
             end = time.perf_counter() + seconds
             await asyncio.gather(*(worker(end, latencies) for _ in range(CONCURRENCY)))
-            results[name] = {"rps": len(latencies) / seconds, **_pct(latencies)}
+            results[name] = {"rps": len(latencies) / seconds, **pct(latencies)}
     await server.stop(0)
     return results
 
@@ -212,21 +173,10 @@ async def jetstream(seconds: float) -> dict[str, Any]:
         await asyncio.wait_for(received.wait(), 30)
     await js.delete_stream(stream)
     await client.close()
-    return {"rps": len(latencies) / seconds, **_pct(latencies)}
+    return {"rps": len(latencies) / seconds, **pct(latencies)}
 
 
 # -- 3. the hub --------------------------------------------------------------------------
-
-
-def _signal(token: str, jurisdiction: str = "110105") -> case_pb2.Signal:
-    return case_pb2.Signal(
-        source=case_pb2.SIGNAL_SOURCE_MERCHANT_CHAT,
-        subject=case_pb2.SubjectReference(
-            buyer_id=token, address=case_pb2.Address(jurisdiction_code=jurisdiction, text=token)
-        ),
-        indicators=case_pb2.RiskIndicators(stated_intent=True, method_prepared=True),
-        situation=token,
-    )
 
 
 async def _offer(
@@ -241,7 +191,7 @@ async def _offer(
         await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
         sent[token] = time.perf_counter()
         try:
-            await shops[i % len(shops)].report_signal(_signal(token))
+            await shops[i % len(shops)].report_signal(signal(token))
         except LifelineError:
             errors += 1
 
@@ -249,17 +199,35 @@ async def _offer(
     return errors
 
 
+async def _spawn_replicas(
+    certs: Path, db_url: str, replicas: int, *options: str
+) -> list[tuple[asyncio.subprocess.Process, str]]:
+    """`replicas` hub processes on one database: (process, address) each."""
+    spawned = [await spawn_hub(certs, db_url, *options) for _ in range(replicas)]
+    return [(process, f"127.0.0.1:{port}") for process, port in spawned]
+
+
 async def hub_load(
-    certs: Path, db_url: str, rates: list[int], seconds: float, drain_seconds: float
+    certs: Path,
+    db_url: str,
+    rates: list[int],
+    seconds: float,
+    drain_seconds: float,
+    replicas: int = 1,
 ) -> dict[str, Any]:
-    """Signal -> DISPATCH on the police inbox, open loop at each offered rate."""
-    process, port = await spawn_hub(certs, db_url, *hub_settings(certs.parent))
-    address = f"127.0.0.1:{port}"
+    """Signal -> DISPATCH on the police inbox, open loop at each offered rate. With
+    replicas, the shops report through each in turn and the desk streams from the first,
+    so most DISPATCHes cross from one replica to the other."""
+    hubs = await _spawn_replicas(certs, db_url, replicas, *hub_settings(certs.parent))
+    address = hubs[0][1]
     clients = {
         p: HubClient(ConnectorConfig.for_party(certs, p, address))
         for p in ("duty-desk", "police-110105")
     }
-    shops = [HubClient(ConnectorConfig.for_party(certs, "shop-bench", address)) for _ in range(4)]
+    shops = [
+        HubClient(ConnectorConfig.for_party(certs, "shop-bench", hubs[i % replicas][1]))
+        for i in range(4)
+    ]
     for client in clients.values():
         await client.whoami()
     sent: dict[str, float] = {}
@@ -304,7 +272,7 @@ async def hub_load(
                 "sent": len(tokens),
                 "delivered": delivered,
                 "errors": errors,
-                **_pct(latencies),
+                **pct(latencies),
             }
             _say(
                 f"  {db_url.split(':')[0]} {rate:>5}/s:"
@@ -317,15 +285,16 @@ async def hub_load(
             begin = time.perf_counter()
             await police.acknowledge_handoff(handoff_id)
             acks.append((time.perf_counter() - begin) * 1000)
-        results["ack_round_trip"] = _pct(acks)
-        results["rss_mib"] = psutil.Process(process.pid).memory_info().rss / 2**20
+        results["ack_round_trip"] = pct(acks)
+        results["rss_mib"] = [psutil.Process(p.pid).memory_info().rss / 2**20 for p, _ in hubs]
     finally:
         stop.set()
         await asyncio.wait_for(worker, 10)
         for client in (*clients.values(), *shops):
             await client.close()
-        process.terminate()
-        await process.wait()
+        for process, _ in hubs:
+            process.terminate()
+            await process.wait()
     ok = [
         int(r)
         for r, v in results["loads"].items()
@@ -361,21 +330,26 @@ def _hold_streams(certs: str, address: str, party_ids: list[str], ready: Any, do
     asyncio.run(main())
 
 
-async def parties(certs: Path, count: int, workers: int, db_url: str) -> dict[str, Any]:
-    ids = [f"merchant-{i:05d}" for i in range(count)]
+async def parties(
+    certs: Path, count: int, workers: int, db_url: str, replicas: int = 1, prefix: str = "merchant"
+) -> dict[str, Any]:
+    """`count` parties each holding an inbox stream, spread over `replicas` hubs: RSS of
+    each, and delivery to one more desk meanwhile (through the last replica, to a desk
+    on the first)."""
+    ids = [f"{prefix}-{i:05d}" for i in range(count)]
     ca = CertificateAuthority(certs)
     _say(f"  issuing {count:,} party certificates...")
     for party_id in ids:
         ca.issue(PartyIdentity(party_id, Role.MERCHANT))
-    process, port = await spawn_hub(certs, db_url)
-    address = f"127.0.0.1:{port}"
-    hub = psutil.Process(process.pid)
-    idle_rss = hub.memory_info().rss / 2**20
+    hubs = await _spawn_replicas(certs, db_url, replicas)
+    processes = [psutil.Process(process.pid) for process, _ in hubs]
+    idle_rss = [p.memory_info().rss / 2**20 for p in processes]
     context = multiprocessing.get_context("spawn")
     done = context.Event()
     procs, readies = [], []
     for w in range(workers):
         ready = context.Event()
+        address = hubs[w % replicas][1]
         p = context.Process(
             target=_hold_streams, args=(str(certs), address, ids[w::workers], ready, done)
         )
@@ -386,18 +360,21 @@ async def parties(certs: Path, count: int, workers: int, db_url: str) -> dict[st
     for ready in readies:
         await asyncio.get_running_loop().run_in_executor(None, ready.wait, 600)
     connect_s = time.perf_counter() - begin
-    rss = hub.memory_info().rss / 2**20
-    _say(f"  {count:,} parties connected in {connect_s:.1f} s; hub RSS {rss:.0f} MiB")
+    rss = [p.memory_info().rss / 2**20 for p in processes]
+    _say(
+        f"  {count:,} parties connected in {connect_s:.1f} s; hub RSS"
+        f" {' + '.join(f'{r:.0f}' for r in rss)} MiB"
+    )
     # Delivery to one party while the rest stay connected.
     latencies: list[float] = []
-    police = HubClient(ConnectorConfig.for_party(certs, "police-110105", address))
-    shop = HubClient(ConnectorConfig.for_party(certs, "shop-bench", address))
+    police = HubClient(ConnectorConfig.for_party(certs, "police-110105", hubs[0][1]))
+    shop = HubClient(ConnectorConfig.for_party(certs, "shop-bench", hubs[-1][1]))
     await police.whoami()
     stream = police.subscribe()
     for i in range(50):
         token = f"one-{i}"
         start = time.perf_counter()
-        await shop.report_signal(_signal(token))
+        await shop.report_signal(signal(token))
         async for message in stream:
             if message.handoff.details.situation == token:
                 latencies.append((time.perf_counter() - start) * 1000)
@@ -408,21 +385,24 @@ async def parties(certs: Path, count: int, workers: int, db_url: str) -> dict[st
     done.set()
     for p in procs:
         p.join(60)
-    process.terminate()
-    await process.wait()
+    for process, _ in hubs:
+        process.terminate()
+        await process.wait()
     return {
         "connected_parties": count,
+        "replicas": replicas,
         "connect_s": connect_s,
-        "hub_rss_mib_idle": idle_rss,
-        "hub_rss_mib_connected": rss,
-        "delivery_to_one": _pct(latencies),
+        "hub_rss_mib_idle": max(idle_rss),
+        "hub_rss_mib_connected": max(rss),
+        "hub_rss_mib_connected_each": rss,
+        "delivery_to_one": pct(latencies),
     }
 
 
 async def parties_alone(count: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lifeline-bench-") as tmp:
         certs = Path(tmp) / "certs"
-        _pki(certs, BASE_PARTIES)
+        pki(certs, BASE_PARTIES)
         return await parties(certs, count, 4, f"sqlite:///{tmp}/parties.db")
 
 
@@ -435,7 +415,7 @@ async def main(quick: bool) -> dict[str, Any]:
     rates = [50, 200, 500, 1000] if quick else [50, 100, 150, 200, 300, 400, 500, 1000]
     with tempfile.TemporaryDirectory(prefix="lifeline-bench-") as tmp:
         certs = Path(tmp) / "certs"
-        _pki(certs, BASE_PARTIES)
+        pki(certs, BASE_PARTIES)
         figures: dict[str, Any] = {"quick": quick}
         _say("ceiling: grpc.aio echo over mTLS...")
         figures["ceiling"] = await ceiling(certs, seconds)
@@ -447,11 +427,27 @@ async def main(quick: bool) -> dict[str, Any]:
             certs, f"sqlite:///{tmp}/bench.db", rates, seconds, drain
         )
         _say("hub on PostgreSQL...")
-        with _pg_schema("load") as pg_url:
+        with pg_schema("load") as pg_url:
             figures["hub_postgresql"] = await hub_load(certs, pg_url, rates, seconds, drain)
+        _say("two hub replicas on PostgreSQL...")
+        with pg_schema("replicas_load") as pg_url:
+            figures["hub_postgresql_replicas"] = await hub_load(
+                certs, pg_url, rates, seconds, drain, replicas=2
+            )
+        figures["replica_delivery"] = await replica_bench.measure(50 if quick else 200)
+        sustained = figures["hub_sqlite"]["sustained_signals_per_s"]
+        _say(f"overload: twice the sustained rate ({2 * max(sustained, 25)}/s) on SQLite...")
+        figures["overload"] = await overload_bench.measure(
+            2 * max(sustained, 25), 2.0 if quick else 10.0, overload_bench.MAX_IN_FLIGHT
+        )
         count = 500 if quick else 10_000
         _say(f"{count:,} connected parties...")
         figures["parties"] = await parties(certs, count, 4, f"sqlite:///{tmp}/parties.db")
+        _say(f"{count:,} connected parties over two replicas on PostgreSQL...")
+        with pg_schema("parties") as pg_url:
+            figures["parties_replicas"] = await parties(
+                certs, count, 4, pg_url, replicas=2, prefix="desk"
+            )
     _say("deadlines...")
     pending = 10_000 if quick else 100_000
     probes, spread = (300, 5.0) if quick else (2000, 20.0)
@@ -461,27 +457,10 @@ async def main(quick: bool) -> dict[str, Any]:
     )
     _say(f"a burst of {BURST:,} deadlines due at one moment...")
     figures["burst_sqlite"] = await deadline_bench.run(0, BURST, 0.0, None)
-    with _pg_schema("burst") as pg_url:
+    with pg_schema("burst") as pg_url:
         figures["burst_postgresql"] = await deadline_bench.run(0, BURST, 0.0, pg_url)
     figures["burst_baseline_apscheduler"] = await deadline_bench.baseline([0.0] * BURST)
     return figures
-
-
-@contextlib.contextmanager
-def _pg_schema(name: str) -> Iterator[str]:
-    """A PostgreSQL URL whose tables live in a schema of their own, dropped afterwards."""
-    engine = sa.create_engine(PG_URL)
-    schema = f"bench_{name}_{os.getpid()}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    url = sa.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()
 
 
 def report(f: dict[str, Any]) -> dict[str, Any]:
@@ -534,6 +513,47 @@ def report(f: dict[str, Any]) -> dict[str, Any]:
                     f" {load['delivered']}/{load['sent']} delivered",
                 )
             )
+    two = f["hub_postgresql_replicas"]
+    rows.append(
+        (
+            "hub PostgreSQL, two replicas: sustained signals/s",
+            two["sustained_signals_per_s"],
+            f"one replica {summary['hub_sustained_signals_per_s_postgresql']}/s;"
+            " shops through both, the desk on one",
+        )
+    )
+    for rate, load in two["loads"].items():
+        rows.append(
+            (
+                f"hub PostgreSQL, two replicas: p99 ms at {rate}/s",
+                load["p99_ms"],
+                f"p50 {load['p50_ms']:.1f}, {load['delivered']}/{load['sent']} delivered",
+            )
+        )
+    across, same = f["replica_delivery"]["across_replicas"], f["replica_delivery"]["same_replica"]
+    rows.append(
+        (
+            "replicas: DISPATCH across replicas p99 ms",
+            across["p99_ms"],
+            f"p50 {across['p50_ms']:.1f}; same replica p50 {same['p50_ms']:.1f},"
+            f" p99 {same['p99_ms']:.1f}",
+        )
+    )
+    over = f["overload"]["overload"]
+    rows += [
+        (
+            f"overload {over['offered_per_s']:.0f}/s: IMMINENT->DISPATCH p99 ms",
+            over["imminent_dispatch"]["p99_ms"],
+            f"{over['imminent_delivered']}/{over['imminent_sent']} delivered; at half the rate"
+            f" p99 {f['overload']['baseline']['imminent_dispatch']['p99_ms']:.1f} ms",
+        ),
+        (
+            f"overload {over['offered_per_s']:.0f}/s: acknowledgement p99 ms",
+            over["ack"]["p99_ms"],
+            f"{over['answered']}/{over['signals']} signals in,"
+            f" {over['low_waited_for_retry']} LOW retried after HUB_OVERLOADED",
+        ),
+    ]
     rows += [
         ("hub: acknowledgement round trip p99 ms", summary["hub_ack_round_trip_p99_ms"], ""),
         (
@@ -545,6 +565,13 @@ def report(f: dict[str, Any]) -> dict[str, Any]:
             "hub: delivery to one party p99 ms (all connected)",
             summary["delivery_to_one_p99_ms_connected"],
             f"p50 {f['parties']['delivery_to_one']['p50_ms']:.1f} ms",
+        ),
+        (
+            f"two replicas: RSS MiB of the larger, {summary['connected_parties']:,} parties",
+            f["parties_replicas"]["hub_rss_mib_connected"],
+            "each "
+            + " + ".join(f"{r:.0f}" for r in f["parties_replicas"]["hub_rss_mib_connected_each"])
+            + f" MiB; delivery p99 {f['parties_replicas']['delivery_to_one']['p99_ms']:.1f} ms",
         ),
         (
             "deadlines: lateness p99 ms",

@@ -25,7 +25,7 @@ from typing import Any
 from lifeline.hub.v1 import handoff_pb2
 from sqlalchemy import event
 
-from bench.suite import _signal
+from bench.common import signal
 from hub.store import db as store_db
 from hub.store.certs import CertificateAuthority
 from tests.conftest import PARTIES, ManualClock
@@ -79,12 +79,12 @@ async def measure(signals: int) -> dict[str, tuple[float, float]]:
         await hub.admit(shop, police, PARTIES["duty-desk"])
         try:
             for i in range(20):  # warm-up: statement caches, first rows
-                await hub.report(shop, _signal(f"warm-{i}"))
+                await hub.report(shop, signal(f"warm-{i}"))
             figures = {
                 "signal": await _counted(
                     hub,
                     [
-                        lambda i=i: hub.report(shop, _signal(f"signal-{i}"))  # type: ignore[misc]
+                        lambda i=i: hub.report(shop, signal(f"signal-{i}"))  # type: ignore[misc]
                         for i in range(signals)
                     ],
                 )
