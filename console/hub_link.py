@@ -69,6 +69,12 @@ class HubLink:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=every)
 
+    def missed(self) -> None:
+        """A page could not reach the hub (its browser now says the page is stale): the
+        next health check that reaches it tells the pages, even if the last one before
+        had reached it too, so no page stays stale after the hub is back."""
+        self.reachable = False
+
     async def _reachable(self, timeout: float) -> bool:
         try:
             return await self.hub.serving(timeout=timeout)

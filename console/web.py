@@ -248,6 +248,8 @@ _PAGE_STATUS = [
 
 
 def _refused_page(view: View, error: LifelineError) -> Response:
+    if isinstance(error, HubUnavailableError):
+        view.link.missed()
     status, message = next(
         ((status, message) for kind, status, message in _PAGE_STATUS if isinstance(error, kind)),
         (502, "The hub refused: {reason}"),

@@ -4,9 +4,10 @@ SQLModel sessions are synchronous; the gRPC handlers are asyncio. Units of work 
 off the event loop, so it never waits on the disk:
 
 - :meth:`Database.write` hands a unit to one writer thread that commits in groups:
-  whatever units are queued when it starts a transaction run in it, each in its own
-  savepoint, and one commit (one fsync) makes them all durable. A unit that fails is
-  rolled back to its savepoint alone; the others in its group are not touched.
+  whatever units are queued when it starts a transaction run in it, each after the
+  first in its own savepoint, and one commit (one fsync) makes them all durable. A unit
+  that fails is rolled back alone (the first with the transaction, which holds nothing
+  else yet; the others to their savepoints); the others in its group are not touched.
 - :meth:`Database.run` (reads) uses a thread pool on PostgreSQL; on SQLite, which has
   one writer at a time, it goes through the writer too.
 
@@ -134,8 +135,11 @@ def _by_key_locked(model: type[SQLModel]) -> SelectOfScalar[Any]:
 def locked(session: Session, model: type[M], key: str) -> M | None:
     """The row of this primary key, locked for the transaction. The statement is built
     once per table: Session.get with a lock built its query anew on every call, which
-    cost twice as much as running it."""
-    row: M | None = session.exec(_by_key_locked(model), params={"key": key}).first()
+    cost twice as much as running it. Nothing is flushed first: a row read by its key is
+    the session's own object if it has it, pending changes and all, so a change made
+    before (a handoff's new state) is written once with those made after."""
+    with session.no_autoflush:
+        row: M | None = session.exec(_by_key_locked(model), params={"key": key}).first()
     return row
 
 
@@ -339,7 +343,9 @@ class _GroupCommitter:
         done: list[tuple[concurrent.futures.Future[Any], Any]] = []
         began = time.monotonic()
         try:
-            with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            with Session(self._engine, expire_on_commit=False) as session:
+                transaction = session.begin()
+                alone = True  # nothing of another unit is in the transaction yet
                 while self._waiting and len(group) < GROUP_LIMIT:
                     # A heavy unit does not join a group it would hold up: a small one
                     # (an acknowledgement) is answered at the commit of its own group.
@@ -352,13 +358,24 @@ class _GroupCommitter:
                         continue
                     started = time.monotonic()
                     try:
-                        with session.begin_nested():
+                        if alone:
+                            # No savepoint: rolling the transaction back undoes this
+                            # unit alone (the savepoint and its release were two of a
+                            # small unit's twenty-odd statements).
                             result = work(session)
+                        else:
+                            with session.begin_nested():
+                                result = work(session)
                     except Exception as e:
                         future.set_exception(e)
+                        if alone:
+                            transaction.rollback()
+                            transaction = session.begin()
                     else:
                         done.append((future, result))
+                        alone = False
                     self._waiting.charge(party, time.monotonic() - started)
+                transaction.commit()
         except Exception as e:
             # The commit failed: nothing of the group is stored, and each unit says so.
             log.warning("a group of %d units was not committed: %s", len(group), e)
