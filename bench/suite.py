@@ -599,7 +599,7 @@ def report(f: dict[str, Any]) -> dict[str, Any]:
 
 def run() -> None:
     parser = argparse.ArgumentParser(description="Lifeline Hub benchmarks (docs/benchmarks.md)")
-    parser.add_argument("--quick", action="store_true", help="a reduced run, under two minutes")
+    parser.add_argument("--quick", action="store_true", help="a reduced run, about four minutes")
     parser.add_argument(
         "--parties-only", type=int, metavar="N", help="only part 4, with N connected parties"
     )
