@@ -111,11 +111,15 @@ def join(tx: Unit, case_id: str, party_id: str) -> None:
 
 
 def signals(tx: Unit, case_id: str) -> list[case_pb2.Signal]:
+    """The case's signals; read once per unit until they change."""
     if case_id in tx.cache.new_cases:
         return list(tx.cache.new_signals.get(case_id, ()))
-    return [
-        case_pb2.Signal.FromString(payload) for payload in signal_rows.payloads(tx.session, case_id)
-    ]
+    if case_id not in tx.cache.signals:
+        tx.cache.signals[case_id] = [
+            case_pb2.Signal.FromString(payload)
+            for payload in signal_rows.payloads(tx.session, case_id)
+        ]
+    return list(tx.cache.signals[case_id])
 
 
 def signal_added(tx: Unit, case_id: str, signal: case_pb2.Signal) -> None:
@@ -128,6 +132,7 @@ def signal_added(tx: Unit, case_id: str, signal: case_pb2.Signal) -> None:
 def signals_changed(tx: Unit, *case_ids: str) -> None:
     for case_id in case_ids:
         tx.cache.facts.pop(case_id, None)
+        tx.cache.signals.pop(case_id, None)
 
 
 def handoffs_of(tx: Unit, case_id: str) -> list[HandoffRow]:
@@ -178,7 +183,10 @@ def case_facts(tx: Unit, row: CaseRow) -> visibility.CaseFacts:
     follow_ups: list[dt.datetime] = []
     if row.state == CLOSED:  # follow-ups are scheduled at closing, dropped at reopening
         follow_ups = deadlines.pending_due_times(tx.session, row.case_id, FOLLOW_UP)
-    return visibility.CaseFacts(facts_of(tx, row.case_id).signals, tuple(follow_ups))
+    # The signals alone: a notice's case needs no address confirmations (one read less).
+    known = tx.cache.facts.get(row.case_id)
+    case_signals = known.signals if known is not None else tuple(signals(tx, row.case_id))
+    return visibility.CaseFacts(tuple(case_signals), tuple(follow_ups))
 
 
 def case_view(tx: Unit, row: CaseRow, role: Role, *, with_signals: bool = False) -> case_pb2.Case:

@@ -80,6 +80,8 @@ class UnitCache:
     roles: dict[str, Role] = field(default_factory=dict)
     joined: set[tuple[str, str]] = field(default_factory=set)
     facts: dict[str, Facts] = field(default_factory=dict)
+    signals: dict[str, list[case_pb2.Signal]] = field(default_factory=dict)
+    """The signals of cases read in this unit (those it opened: `new_signals`)."""
     new_cases: set[str] = field(default_factory=set)
     """Cases opened in this unit: nothing about them is stored yet but what it wrote,
     which the unit keeps below, so it need not read any of it back."""
