@@ -112,8 +112,6 @@ def join(tx: Unit, case_id: str, party_id: str) -> None:
 
 def signals(tx: Unit, case_id: str) -> list[case_pb2.Signal]:
     """The case's signals; read once per unit until they change."""
-    if case_id in tx.cache.new_cases:
-        return list(tx.cache.new_signals.get(case_id, ()))
     if case_id not in tx.cache.signals:
         tx.cache.signals[case_id] = [
             case_pb2.Signal.FromString(payload)
@@ -123,10 +121,13 @@ def signals(tx: Unit, case_id: str) -> list[case_pb2.Signal]:
 
 
 def signal_added(tx: Unit, case_id: str, signal: case_pb2.Signal) -> None:
-    """A signal (just written) joined the case: its facts are gathered again."""
+    """A signal (just written) joined the case: its facts are gathered again. A case
+    opened in this unit keeps its signals in the cache; another reads them again."""
     if case_id in tx.cache.new_cases:
-        tx.cache.new_signals.setdefault(case_id, []).append(signal)
-    signals_changed(tx, case_id)
+        tx.cache.facts.pop(case_id, None)
+        tx.cache.signals.setdefault(case_id, []).append(signal)
+    else:
+        signals_changed(tx, case_id)
 
 
 def signals_changed(tx: Unit, *case_ids: str) -> None:

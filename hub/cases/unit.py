@@ -81,12 +81,10 @@ class UnitCache:
     joined: set[tuple[str, str]] = field(default_factory=set)
     facts: dict[str, Facts] = field(default_factory=dict)
     signals: dict[str, list[case_pb2.Signal]] = field(default_factory=dict)
-    """The signals of cases read in this unit (those it opened: `new_signals`)."""
+    """The signals of cases read in this unit, and of those it opened (never read back)."""
     new_cases: set[str] = field(default_factory=set)
     """Cases opened in this unit: nothing about them is stored yet but what it wrote,
     which the unit keeps below, so it need not read any of it back."""
-    new_signals: dict[str, list[case_pb2.Signal]] = field(default_factory=dict)
-    """The signals of the cases opened in this unit."""
     new_handoffs: dict[str, list[HandoffRow]] = field(default_factory=dict)
     """The handoffs of the cases opened in this unit."""
     scheduled: set[tuple[str, str]] = field(default_factory=set)

@@ -38,10 +38,11 @@ def _open_with_keys(count: int) -> sa.Select[tuple[str]]:
     )
 
 
-_KNOWN_KEYS = sa.select(_KEYS.c.key_hash).where(
-    _KEYS.c.case_id == sa.bindparam("case_id"),
-    _KEYS.c.key_hash.in_(sa.bindparam("keys", expanding=True)),
-)
+@functools.cache
+def _known_keys(count: int) -> sa.Select[tuple[str]]:
+    return sa.select(_KEYS.c.key_hash).where(
+        _KEYS.c.case_id == sa.bindparam("case_id"), db.in_list(_KEYS.c.key_hash, "key", count)
+    )
 
 
 def get(session: Session, case_id: str) -> CaseRow | None:
@@ -122,7 +123,8 @@ def page(
 
 def known_keys(session: Session, case_id: str, keys: set[str]) -> set[str]:
     """Which of these subject keys the case has already (a plain read)."""
-    return set(db.read(session, _KNOWN_KEYS, {"case_id": case_id, "keys": list(keys)}).scalars())
+    params = {"case_id": case_id, **db.in_values("key", sorted(keys))}
+    return set(db.read(session, _known_keys(len(keys)), params).scalars())
 
 
 def subject_keys(session: Session, case_id: str) -> Sequence[str]:
