@@ -12,7 +12,6 @@ from pathlib import Path
 
 from lifeline.hub.v1 import handoff_pb2, inbox_service_pb2
 
-from hub.store.inbox import Doorbell
 from tests.conftest import ClientFactory, DatabaseFactory, HubFactory
 from tests.flows import imminent
 
@@ -85,24 +84,3 @@ async def test_work_written_through_one_hub_reaches_the_other_after_a_database_o
         assert not task.done(), f"{task.get_name()} stopped"
     stop.set()
     await asyncio.wait_for(desk, 30)
-
-
-async def test_the_inbox_watcher_outlives_an_error_nobody_mapped() -> None:
-    # Fault injection without a database: the first look fails as no driver error
-    # table foresaw; the watcher logs it and looks again.
-    doorbell = Doorbell()
-    rung = doorbell.register("police-110105")
-    looks = 0
-
-    async def read_marks(party_ids: list[str]) -> dict[str, int]:
-        nonlocal looks
-        looks += 1
-        if looks == 1:
-            raise RuntimeError("the connection pool broke in a new way")
-        return dict.fromkeys(party_ids, 7)
-
-    watcher = asyncio.create_task(doorbell.watch(read_marks, 0.01))
-    await asyncio.wait_for(doorbell.wait(rung), 10)
-    assert looks >= 2 and not watcher.done()
-    doorbell.close()
-    await asyncio.wait_for(watcher, 10)
