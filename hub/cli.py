@@ -110,10 +110,13 @@ def certs_rollover(directory: Path) -> None:
     one until `certs retire` (the steps: docs/operations.md)."""
     cert = certs.CertificateAuthority(directory).rollover()
     click.echo(
-        f"new CA {cert.subject.rfc4514_string()} signs from now on; {directory}/ca.pem"
-        " trusts it and the old CA. Next: give every party and replica the new ca.pem,"
-        " restart the replicas one at a time, reissue the parties' certificates"
-        " (certs issue --force), then certs renew-hub, restart again, and certs retire."
+        f"new CA {cert.subject.rfc4514_string()} signs from now on;"
+        f" {directory}/ca.pem trusts it and the old CA. Next:\n"
+        f"  2. copy {directory}/ca.pem to every party and replica; restart the replicas"
+        " one at a time\n"
+        "  3. reissue each party's certificate: lifeline certs issue --force ...\n"
+        f"  4. lifeline certs renew-hub --dir {directory}; restart the replicas one at a time\n"
+        f"  5. lifeline certs retire --dir {directory}; copy ca.pem out, restart the replicas"
     )
 
 
