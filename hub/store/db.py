@@ -145,8 +145,8 @@ def locked(session: Session, model: type[M], key: str) -> M | None:
 
 def in_list(column: sa.ColumnElement[Any], name: str, count: int) -> sa.ColumnElement[bool]:
     """`column IN (:name_0, ..., :name_{count-1})`, for a statement built once per list
-    length (functools.cache): an expanding bindparam is compiled again on every call,
-    which made a one-row read cost as much as seven. Values go in with `in_values`."""
+    length (functools.cache): an expanding bindparam is expanded into the compiled SQL
+    again on every call. Values go in with `in_values`."""
     return column.in_([sa.bindparam(f"{name}_{i}") for i in range(count)])
 
 
