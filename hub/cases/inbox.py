@@ -36,12 +36,12 @@ async def acknowledge(cases: Cases, caller: PartyIdentity, through: int) -> int:
     def work(session: Session) -> tuple[int, Unit]:
         tx = Unit(cases, session, cases.clock.now(), caller)
         covered = inbox.covered(session, caller.party_id, through)
-        for handoff_id in dict.fromkeys(r.handoff_id for r in covered if r.handoff_id):
+        for handoff_id in dict.fromkeys(r.handoff_id for r in covered.entries if r.handoff_id):
             handoff = handoffs.locked(session, handoff_id)
             if handoff is not None and handoff.state == H.STATE_PENDING:
                 lifecycle.transition(tx, handoff, H.STATE_DELIVERED, "")
         tx.acknowledge[caller.party_id] = through
         tx.finish()
-        return tx.marks[caller.party_id], tx
+        return covered.mark, tx
 
     return await commit(cases, work)

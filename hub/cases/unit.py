@@ -31,7 +31,7 @@ from hub.domain.errors import HubError
 from hub.domain.facts import Facts
 from hub.domain.page_tokens import PageTokens
 from hub.domain.policy import HandoffPolicy
-from hub.store import db, idempotency, inbox, notifications, webhooks
+from hub.store import db, idempotency, inbox
 from hub.store.db import Database
 from hub.store.models import HandoffRow, IdempotencyRow
 from wire import reasons, wording
@@ -107,8 +107,7 @@ class Unit:
     deadlines: list[dt.datetime] = field(default_factory=list)
     outbox: list[tuple[str, inbox_service_pb2.InboxMessage]] = field(default_factory=list)
     acknowledge: dict[str, int] = field(default_factory=dict)
-    """Inbox marks to move (party -> through sequence), with the other inbox locks."""
-    marks: dict[str, int] = field(default_factory=dict)
+    """Inbox marks to move (party -> through sequence), with the other inbox writes."""
     logs: list[tuple[int, str, dict[str, object]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -137,23 +136,12 @@ class Unit:
         self.outbox.append((party_id, message))
 
     def finish(self) -> None:
-        """Writes the queued inbox messages and acknowledgements, taking the parties' inbox
-        locks in one order (by party id), last in the transaction, so that concurrent
-        transactions on PostgreSQL cannot deadlock on them; each party's messages keep
-        the order they were queued in."""
-        mail: dict[str, list[inbox_service_pb2.InboxMessage]] = {}
-        for recipient, message in self.outbox:
-            mail.setdefault(recipient, []).append(message)
-        for party_id in sorted(self.acknowledge.keys() | mail.keys()):
-            if party_id in self.acknowledge:
-                self.marks[party_id] = inbox.acknowledge_through(
-                    self.session, party_id, self.acknowledge[party_id]
-                )
-            if party_id in mail:
-                inbox.post(self.session, party_id, mail[party_id], self.now)
-                webhooks.enqueue(self.session, party_id, mail[party_id], self.now)
-        if mail:
-            notifications.notify(self.session, mail.keys())
+        """Queues the unit's inbox messages and acknowledgements, which its transaction
+        writes last, with those of the other units of its group (hub/store/inbox.py)."""
+        for party_id, message in self.outbox:
+            inbox.send(self.session, inbox.Mail(party_id, message, self.now))
+        for party_id, through in self.acknowledge.items():
+            inbox.acknowledge(self.session, party_id, through)
 
     @property
     def woken(self) -> set[str]:

@@ -46,6 +46,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from hub.domain.errors import HubError
 from hub.store import fair_share
+from hub.store.group import GroupSession
 from wire import reasons
 
 T = TypeVar("T")
@@ -343,7 +344,7 @@ class _GroupCommitter:
         done: list[tuple[concurrent.futures.Future[Any], Any]] = []
         began = time.monotonic()
         try:
-            with Session(self._engine, expire_on_commit=False) as session:
+            with GroupSession(self._engine, expire_on_commit=False) as session:
                 transaction = session.begin()
                 alone = True  # nothing of another unit is in the transaction yet
                 while self._waiting and len(group) < GROUP_LIMIT:
@@ -357,6 +358,7 @@ class _GroupCommitter:
                     if not future.set_running_or_notify_cancel():
                         continue
                     started = time.monotonic()
+                    mark = session.mark()
                     try:
                         if alone:
                             # No savepoint: rolling the transaction back undoes this
@@ -368,6 +370,7 @@ class _GroupCommitter:
                                 result = work(session)
                     except Exception as e:
                         future.set_exception(e)
+                        session.drop_since(mark)
                         if alone:
                             transaction.rollback()
                             transaction = session.begin()
@@ -375,6 +378,7 @@ class _GroupCommitter:
                         done.append((future, result))
                         alone = False
                     self._waiting.charge(party, time.monotonic() - started)
+                session.write_queued()
                 transaction.commit()
         except Exception as e:
             # The commit failed: nothing of the group is stored, and each unit says so.
@@ -411,8 +415,10 @@ class Database:
 
     def transaction(self, work: Callable[[Session], T]) -> T:
         """Runs work in one transaction: all of it is committed, or none."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            return work(session)
+        with GroupSession(self.engine, expire_on_commit=False) as session, session.begin():
+            result = work(session)
+            session.write_queued()
+            return result
 
     def write(self, work: Callable[[Session], T]) -> asyncio.Future[T]:
         """Queues work at once, to run off the event loop and be committed with whatever

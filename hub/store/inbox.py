@@ -1,9 +1,10 @@
 """Each party's inbox: an outbox table, a per-party sequence, and a wake-up call.
 
 A message is written in the same transaction as the change that caused it, with
-the next sequence of its recipient. Streams read rows after a cursor, so a party
-that reconnects (after a cut, or a hub restart) resumes where it left off, and
-one that was away for a day gets all it missed, in order. Delivery is at least
+the next sequence of its recipient, last in that transaction (hub/store/group.py).
+Streams read rows after a cursor, so a party that reconnects (after a cut, or a hub
+restart) resumes where it left off, and one that was away for a day gets all it
+missed, in order. Delivery is at least
 once: a message is sent again until the party acknowledges its sequence, and
 its message_id lets the party drop a duplicate.
 """
@@ -26,7 +27,8 @@ from sqlmodel import Session, col
 
 from hub.domain import errors
 from hub.domain.errors import HubError
-from hub.store import db
+from hub.store import db, notifications, webhooks
+from hub.store.group import Last
 from hub.store.models import InboxCursorRow, InboxRow
 from wire import reasons
 
@@ -97,25 +99,77 @@ def _cursor(session: Session, party_id: str) -> _Cursor:
     return _Cursor(*found) if found is not None else _Cursor()
 
 
-def post(
-    session: Session,
-    party_id: str,
-    messages: list[inbox_service_pb2.InboxMessage],
-    now: dt.datetime,
-) -> None:
-    """Appends messages to a party's inbox, in order, in the caller's transaction."""
+@dataclass(frozen=True, slots=True)
+class Mail:
+    """A message a unit sends to a party's inbox, and when."""
+
+    party_id: str
+    message: inbox_service_pb2.InboxMessage
+    time: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    """A party's acknowledgement of its messages up to `through`."""
+
+    party_id: str
+    through: int
+
+
+def _write_group(session: Session, items: list[Mail | Acknowledgement]) -> None:
+    """A group's inbox writes, last in its transaction: for each party (in party id
+    order, so that two replicas' groups lock cursors in one order), its acknowledged
+    mark raised, then its mail appended in the order it was sent, with one statement
+    each; then one NOTIFY for every party that got mail."""
+    mail: dict[str, list[Mail]] = {}
+    acknowledged: dict[str, int] = {}
+    for item in items:
+        if isinstance(item, Mail):
+            mail.setdefault(item.party_id, []).append(item)
+        else:
+            acknowledged[item.party_id] = max(item.through, acknowledged.get(item.party_id, 0))
+    for party_id in sorted(acknowledged.keys() | mail.keys()):
+        if party_id in acknowledged:
+            session.connection().execute(
+                _RAISE_ACKNOWLEDGED, {"party": party_id, "mark": acknowledged[party_id]}
+            )
+        if party_id in mail:
+            sent = mail[party_id]
+            _post(session, party_id, sent)
+            webhooks.enqueue(session, party_id, [m.message for m in sent], sent[-1].time)
+    if mail:
+        notifications.notify(session, mail.keys())
+
+
+GROUP_WRITES = Last(_write_group)
+
+
+def send(session: Session, mail: Mail) -> None:
+    """Queues a message for a party's inbox, written with the rest of this transaction's
+    mail just before its commit (hub/store/group.py): it is stored if the unit is."""
+    GROUP_WRITES.queue(session, mail)
+
+
+def acknowledge(session: Session, party_id: str, through: int) -> None:
+    """Queues a party's acknowledgement up to `through` (a mark is never moved down)."""
+    GROUP_WRITES.queue(session, Acknowledgement(party_id, through))
+
+
+def _post(session: Session, party_id: str, mail: list[Mail]) -> None:
+    """Appends messages to a party's inbox, in order, with its next sequences."""
     connection = session.connection()
-    count = len(messages)
+    count = len(mail)
     last = connection.execute(_ADVANCE_LAST, {"party": party_id, "count": count}).scalar()
     if last is None:
         # The party's first message. A concurrent first post loses the key and runs again.
         connection.execute(_NEW_CURSOR, {"party_id": party_id, "last_sequence": count})
         last = count
     rows = []
-    for sequence, message in enumerate(messages, start=last - count + 1):
+    for sequence, sent in enumerate(mail, start=last - count + 1):
+        message = sent.message
         message.sequence = sequence
         message.message_id = f"msg-{uuid.uuid4().hex[:20]}"
-        message.create_time.FromDatetime(now)
+        message.create_time.FromDatetime(sent.time)
         rows.append(
             {
                 "party_id": party_id,
@@ -124,7 +178,7 @@ def post(
                 "case_id": message.case_id,
                 "handoff_id": message.handoff.handoff_id if message.HasField("handoff") else None,
                 "payload": message.SerializeToString(),
-                "create_time": now,
+                "create_time": sent.time,
             }
         )
     db.append(session, InboxRow, rows)
@@ -154,9 +208,16 @@ def read(session: Session, party_id: str, after_sequence: int) -> list[Entry]:
     return [Entry(*row) for row in found]
 
 
-def covered(session: Session, party_id: str, through: int) -> list[Entry]:
-    """The messages an acknowledgement up to `through` newly covers (read without a lock:
-    the mark itself is moved by acknowledge_through, with the other inbox locks)."""
+class Covered(NamedTuple):
+    entries: list[Entry]
+    """The messages an acknowledgement newly covers."""
+    mark: int
+    """The acknowledged mark once it is written: `through`, or higher if it already was."""
+
+
+def covered(session: Session, party_id: str, through: int) -> Covered:
+    """What an acknowledgement up to `through` newly covers (read without a lock: the
+    mark itself is moved with the group's other inbox writes, by `acknowledge`)."""
     cursor = _cursor(session, party_id)
     if through > cursor.last_sequence:
         raise _from_the_future("through_sequence", through, cursor)
@@ -164,13 +225,7 @@ def covered(session: Session, party_id: str, through: int) -> list[Entry]:
         _BETWEEN,
         {"party": party_id, "after": cursor.acknowledged_sequence, "through": through},
     )
-    return [Entry(*row) for row in rows]
-
-
-def acknowledge_through(session: Session, party_id: str, through: int) -> int:
-    """Moves the party's acknowledged mark up to `through` (never down); returns the mark."""
-    mark = session.connection().execute(_RAISE_ACKNOWLEDGED, {"party": party_id, "mark": through})
-    return mark.scalar() or 0  # no cursor: nothing was ever written, nor acknowledged
+    return Covered([Entry(*row) for row in rows], max(through, cursor.acknowledged_sequence))
 
 
 def marks(session: Session, party_ids: list[str]) -> dict[str, int]:
