@@ -191,7 +191,11 @@ def list_handoffs(d: _Desk, everything: bool) -> None:
 
 
 @click.command("watch")
-@click.option("--exit-after", type=int, help="Stop after this many handoffs (for scripts).")
+@click.option(
+    "--exit-after",
+    type=click.IntRange(min=1),
+    help="Stop after this many handoffs (for scripts).",
+)
 @click.pass_obj
 def watch(d: _Desk, exit_after: int | None) -> None:
     """Show work as it arrives (resuming after a cut); Ctrl-C to stop."""

@@ -11,6 +11,7 @@ from connectors import ConnectorConfig
 from console import accounts as accounts_module
 from console.accounts import AccountError, Accounts
 from console.i18n import LANGUAGES
+from wire.addresses import ADDRESS, Address
 
 _DB = click.option(
     "--db",
@@ -31,7 +32,13 @@ _DB = click.option(
     help="Certificate directory laid out by `lifeline certs` (ca.pem, parties/ID.pem).",
 )
 @click.option("--party", "party_id", help="The party the console acts as, e.g. duty-desk.")
-@click.option("--listen", default="127.0.0.1:8080", show_default=True, help="HOST:PORT to serve.")
+@click.option(
+    "--listen",
+    default="127.0.0.1:8080",
+    show_default=True,
+    type=ADDRESS,
+    help="HOST:PORT to serve.",
+)
 @click.option("--tls-cert", type=click.Path(dir_okay=False, exists=True), help="HTTPS certificate.")
 @click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), help="Its private key.")
 @_DB
@@ -41,7 +48,7 @@ def console(
     hub_address: str | None,
     certs_dir: Path | None,
     party_id: str | None,
-    listen: str,
+    listen: Address,
     tls_cert: str | None,
     tls_key: str | None,
     db_url: str,
@@ -65,7 +72,7 @@ def console(
         raise click.UsageError("--tls-cert and --tls-key go together")
     assert hub_address and certs_dir and party_id
     config = ConnectorConfig.for_party(certs_dir, party_id, hub_address)
-    asyncio.run(_serve(config, listen, Accounts(db_url), tls_cert, tls_key))
+    asyncio.run(_serve(config, str(listen), Accounts(db_url), tls_cert, tls_key))
 
 
 async def _serve(

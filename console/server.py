@@ -19,6 +19,7 @@ from console.accounts import Accounts
 from console.hub_link import HubLink
 from console.pages import ROUTES
 from console.web import Console, create_app
+from wire.addresses import parse_address
 
 
 @dataclass
@@ -34,13 +35,6 @@ class RunningConsole:
             await self.task
         await self.console.link.stop()
         self.console.accounts.close()
-
-
-def _split(listen: str) -> tuple[str, int]:
-    host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit():
-        raise ValueError(f"--listen wants HOST:PORT, not {listen!r}")
-    return host.strip("[]"), int(port)
 
 
 async def start(
@@ -59,7 +53,7 @@ async def start(
     console = Console(link=link, accounts=accounts, secure_cookies=tls_cert is not None)
     if now is not None:
         console.now = now
-    host, port = _split(listen)
+    host, port = parse_address(listen)
     config = uvicorn.Config(
         create_app(console, ROUTES),
         host=host,

@@ -18,6 +18,7 @@ from hub.domain.errors import HubError
 from hub.store import certs, rota
 from hub.store.db import DEFAULT_URL, Database
 from hub.store.models import RotaShiftRow
+from wire.addresses import ADDRESS, Address
 from wire.identity import IdentityError, PartyIdentity, Role
 
 
@@ -78,7 +79,13 @@ def certs_init(directory: Path, hosts: tuple[str, ...], force: bool) -> None:
 @click.option("--party-id", required=True, help="The party's id, e.g. police-110105.")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--jurisdiction", help="6-digit GB/T 2260 code; required for police and committee.")
-@click.option("--days", default=certs.LEAF_DAYS, show_default=True, help="Validity in days.")
+@click.option(
+    "--days",
+    default=certs.LEAF_DAYS,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Validity in days.",
+)
 @_FORCE
 def certs_issue(
     directory: Path, party_id: str, role: str, jurisdiction: str | None, days: int, force: bool
@@ -153,7 +160,11 @@ def certs_revoke(directory: Path, party_id: str) -> None:
     help="Directory made by `lifeline certs init`.",
 )
 @click.option(
-    "--listen", default="127.0.0.1:7443", show_default=True, help="host:port (port 0: any)."
+    "--listen",
+    default="127.0.0.1:7443",
+    show_default=True,
+    type=ADDRESS,
+    help="HOST:PORT (port 0: any).",
 )
 @click.option(
     "--db",
@@ -163,7 +174,11 @@ def certs_revoke(directory: Path, party_id: str) -> None:
     help="SQLite or postgresql+psycopg URL.",
 )
 @click.option(
-    "--grace", default=10.0, show_default=True, help="Seconds in-flight calls get on shutdown."
+    "--grace",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds in-flight calls get on shutdown.",
 )
 @click.option(
     "--policy",
@@ -181,13 +196,14 @@ def certs_revoke(directory: Path, party_id: str) -> None:
     "--max-calls-in-flight",
     default=256,
     show_default=True,
+    type=click.IntRange(min=1),
     help="Past this many calls in flight, reads, lists and signals below HIGH are refused"
     " HUB_OVERLOADED with a delay to retry after; acknowledgements, outcomes and HIGH or"
     " IMMINENT signals are always taken.",
 )
 @click.option(
     "--ops-listen",
-    metavar="HOST:PORT",
+    type=ADDRESS,
     help="Plain-HTTP port for /healthz, /readyz and /metrics (Prometheus); off by default."
     " Bind it where only operators reach it (docs/operations.md).",
 )
@@ -207,13 +223,13 @@ def certs_revoke(directory: Path, party_id: str) -> None:
 def serve(
     ctx: click.Context,
     certs_dir: Path,
-    listen: str,
+    listen: Address,
     db_url: str,
     grace: float,
     policy_file: Path | None,
     deadlines_file: Path | None,
     max_calls_in_flight: int,
-    ops_listen: str | None,
+    ops_listen: Address | None,
     log_format: str,
     log_level: str | None,
 ) -> None:
@@ -229,13 +245,13 @@ def serve(
     # Both files are read before anything starts: a bad one stops the hub with its line.
     config = HubConfig(
         certs_dir=certs_dir,
-        listen=listen,
+        listen=str(listen),
         db_url=db_url,
         grace_seconds=grace,
         policy=HandoffPolicy.from_toml(policy_file) if policy_file else HandoffPolicy(),
         deadlines=DeadlinePolicy.from_toml(deadlines_file) if deadlines_file else DeadlinePolicy(),
         max_calls_in_flight=max_calls_in_flight,
-        ops_listen=ops_listen,
+        ops_listen=str(ops_listen) if ops_listen else None,
     )
     asyncio.run(run(config))
 
@@ -286,7 +302,13 @@ def _migrated_db(db_url: str) -> Database:
 @click.option("--start", required=True, type=_LOCAL, help="Local start, 'YYYY-MM-DD HH:MM'.")
 @click.option("--end", required=True, type=_LOCAL, help="Local end (the handover time).")
 @click.option("--backup", "backup_party_id", help="Who takes escalations the party misses.")
-@click.option("--repeat-days", default=1, show_default=True, help="Add the same shift on N days.")
+@click.option(
+    "--repeat-days",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Add the same shift on N days.",
+)
 @_TZ
 @_DB
 def rota_add(
@@ -317,7 +339,13 @@ def rota_add(
 
 
 @rota_group.command("list")
-@click.option("--days", default=7, show_default=True, help="How far ahead to list.")
+@click.option(
+    "--days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How far ahead to list.",
+)
 @_TZ
 @_DB
 def rota_list(days: int, tz_name: str, db_url: str) -> None:
@@ -339,7 +367,9 @@ def rota_list(days: int, tz_name: str, db_url: str) -> None:
 
 @rota_group.command("check")
 @click.option("--start", type=_LOCAL, help="Local start of the window (default: now).")
-@click.option("--days", default=7, show_default=True, help="Length of the window.")
+@click.option(
+    "--days", default=7, show_default=True, type=click.IntRange(min=1), help="Length of the window."
+)
 @_TZ
 @_DB
 def rota_check(start: dt.datetime | None, days: int, tz_name: str, db_url: str) -> None:
@@ -420,7 +450,13 @@ def webhooks_group() -> None:
 
 @webhooks_group.command("log")
 @click.option("--party", "party_id", help="Only this party's deliveries.")
-@click.option("--limit", default=50, show_default=True, help="The newest N deliveries.")
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="The newest N deliveries.",
+)
 @_DB
 def webhooks_log(party_id: str | None, limit: int, db_url: str) -> None:
     """Print each delivery (event, party, case, state) and its attempts (time, HTTP status
@@ -509,7 +545,13 @@ def evidence_verify(bundle_file: Path, ca_pem: Path) -> None:
 
 
 @main.command()
-@click.option("--speed", default=60.0, show_default=True, help="How much faster than real time.")
+@click.option(
+    "--speed",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="How much faster than real time.",
+)
 @click.option(
     "--json",
     "json_out",
@@ -523,15 +565,19 @@ def evidence_verify(bundle_file: Path, ca_pem: Path) -> None:
     help="Also serve the duty console, to watch the cases on its board in a browser.",
 )
 @click.option(
-    "--console-listen", default="127.0.0.1:8080", show_default=True, help="Where it listens."
+    "--console-listen",
+    default="127.0.0.1:8080",
+    show_default=True,
+    type=ADDRESS,
+    help="Where it listens.",
 )
-def demo(speed: float, json_out: Path | None, with_console: bool, console_listen: str) -> None:
+def demo(speed: float, json_out: Path | None, with_console: bool, console_listen: Address) -> None:
     """Play the six real cases through a real hub (dev CA, SQLite, mutual TLS)."""
     from hub.demo import run_demo
 
     if speed <= 0:
         raise click.ClickException("--speed must be positive")
-    listen = console_listen if with_console else None
+    listen = str(console_listen) if with_console else None
     try:
         raise SystemExit(asyncio.run(run_demo(speed, json_out, listen)))
     except asyncio.CancelledError:  # SIGTERM: everything was stopped and removed

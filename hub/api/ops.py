@@ -30,6 +30,7 @@ from hub.domain.errors import HubError
 from hub.runtime.metrics import HubMetrics
 from hub.store import census, db
 from hub.store.revocation import RevocationList
+from wire.addresses import parse_address
 
 
 @dataclass
@@ -99,10 +100,17 @@ class OpsServer:
     """The operator's port, served on the hub's event loop."""
 
     def __init__(self, listen: str) -> None:
-        host, _, port = listen.rpartition(":")
+        address = parse_address(listen)
         # Bound at once, without SO_REUSEPORT: a port another process holds stops the
-        # hub's start (OSError), rather than being shared with it.
-        self._socket = socket.create_server((host.strip("[]") or "0.0.0.0", int(port)))
+        # hub's start, rather than being shared with it.
+        try:
+            self._socket = socket.create_server(
+                address, family=socket.AF_INET6 if ":" in address.host else socket.AF_INET
+            )
+        except OSError as e:
+            raise OSError(
+                f"cannot listen on {address} for the operator's port ({e.strerror})"
+            ) from e
         self.port: int = self._socket.getsockname()[1]
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
