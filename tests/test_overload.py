@@ -8,13 +8,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
-from lifeline.hub.v1 import case_service_pb2, case_service_pb2_grpc, party_service_pb2
+import sqlalchemy as sa
+from lifeline.hub.v1 import (
+    case_service_pb2,
+    case_service_pb2_grpc,
+    inbox_service_pb2,
+    party_service_pb2,
+)
 from lifeline.hub.v1 import party_service_pb2_grpc as party_grpc
 
 from connectors import ConnectorConfig
@@ -102,3 +109,37 @@ async def test_a_call_cut_by_shutdown_ends_unavailable_and_says_to_send_it_again
         assert cut.value.code == grpc.StatusCode.UNAVAILABLE  # not a bare CANCELLED
         assert cut.value.reason == reasons.HUB_SHUTTING_DOWN
     await asyncio.wait_for(stopping, 30)
+
+
+async def test_a_stalled_database_does_not_hold_up_the_shutdown(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, postgres_url: str
+) -> None:
+    """The database stalls (another session holds the hub's tables locked) with a
+    signal, a read and the inbox watcher waiting on it: the stop still ends within the
+    grace period, and the calls cut say so (their outcome unknown: sent again with the
+    same request_id). tests/test_serve.py checks that the process exits too."""
+    hub = await start_hub(certs_dir, postgres_url, grace_seconds=1.0, inbox_poll_seconds=0.05)
+    desk, shop = connect(hub, certs_dir, "police-110105"), connect(hub, certs_dir, "shop-1")
+    stream = desk.inbox.SubscribeInbox(inbox_service_pb2.SubscribeInboxRequest())
+    await shop.whoami()
+    locker = sa.create_engine(postgres_url)
+    try:
+        with locker.connect() as session:
+            session.execute(
+                sa.text('LOCK TABLE "case", signal, inbox_cursor IN ACCESS EXCLUSIVE MODE')
+            )
+            signal = asyncio.create_task(shop.report_signal(**imminent("buyer-stalled")))
+            read = asyncio.ensure_future(shop.cases.ListCases(case_service_pb2.ListCasesRequest()))
+            await _in_flight(hub, 2)  # the signal, the read
+            began = time.monotonic()
+            closed = await asyncio.wait_for(hub.stop(), 30)
+            assert not closed and time.monotonic() - began < 5
+            for call in (signal, read):
+                with pytest.raises(HubUnavailableError) as cut:
+                    await asyncio.wait_for(call, 30)
+                assert cut.value.reason == reasons.HUB_SHUTTING_DOWN
+            session.rollback()
+        await asyncio.to_thread(hub.db.close)  # the stalled units end once the lock goes
+    finally:
+        stream.cancel()
+        locker.dispose()

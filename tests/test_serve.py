@@ -9,11 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from connectors import ConnectorConfig, HubClient
 from connectors.channel import secure_channel
+from connectors.errors import HubUnavailableError
 from hub.process import spawn_hub
+from tests.flows import imminent
 
 
 async def _serve(certs_dir: Path, tmp_path: Path) -> tuple[asyncio.subprocess.Process, str]:
@@ -40,6 +43,42 @@ async def test_stops_gracefully_on_signal(certs_dir: Path, tmp_path: Path, signu
     log = (await process.stderr.read()).decode()
     assert "hub stopped" in log
     assert "Traceback" not in log
+
+
+async def test_a_stalled_database_does_not_keep_the_process_from_exiting(
+    certs_dir: Path, postgres_url: str
+) -> None:
+    """SIGTERM while another session holds the hub's tables locked and a signal waits on
+    them: the process ends within its grace period, exit 0, the signal told to send it
+    again, instead of waiting for the lock (once 18 s after SIGTERM)."""
+    process, port = await spawn_hub(
+        certs_dir, postgres_url, "--grace", "1", stderr=asyncio.subprocess.PIPE
+    )
+    shop = HubClient(ConnectorConfig.for_party(certs_dir, "shop-1", f"127.0.0.1:{port}"))
+    await shop.whoami()
+    locker = sa.create_engine(postgres_url)
+    try:
+        with locker.connect() as session:
+            session.execute(sa.text('LOCK TABLE "case", signal IN ACCESS EXCLUSIVE MODE'))
+            signal_call = asyncio.create_task(shop.report_signal(**imminent("buyer-stalled")))
+            await _locks_waited_on(session)
+            process.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(process.wait(), timeout=10) == 0
+            with pytest.raises(HubUnavailableError):
+                await signal_call
+            session.rollback()
+    finally:
+        await shop.close()
+        locker.dispose()
+    assert process.stderr is not None
+    assert "did not finish within the grace period" in (await process.stderr.read()).decode()
+
+
+async def _locks_waited_on(session: sa.Connection) -> None:
+    """Returns once another session waits on a lock (the hub's unit, on the tables)."""
+    waiting = sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+    while not session.execute(waiting).scalar():
+        await asyncio.sleep(0.01)
 
 
 async def test_missing_certs_dir_is_one_clear_line(tmp_path: Path) -> None:

@@ -6,7 +6,11 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import os
 import signal
+import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +55,7 @@ from hub.store.inbox import Doorbell
 from hub.store.registry import PartyRegistry
 from hub.store.revocation import RevocationList
 from hub.store.webhooks import WebhookDeliverer, WebhookPolicy
+from wire.addresses import parse_address
 from wire.signed import Signer
 
 log = logging.getLogger(__name__)
@@ -169,6 +174,7 @@ class Hub:
 
     @classmethod
     async def start(cls, config: HubConfig) -> Hub:
+        listen = parse_address(config.listen)  # a bad one before anything starts
         ca = certs.CertificateAuthority(config.certs_dir)
         ca_pem = ca.path(certs.CA_CERT).read_bytes()
         credentials = grpc.ssl_server_credentials(
@@ -245,14 +251,14 @@ class Hub:
             server,
         )
         try:
-            port = server.add_secure_port(config.listen, credentials)
+            port = server.add_secure_port(str(listen), credentials)
         except RuntimeError:  # grpc's way of saying the bind failed
             port = 0
         if port == 0:
             db.close()
             if ops is not None:
                 await ops.stop()
-            raise OSError(f"cannot listen on {config.listen} (is another process on it?)")
+            raise OSError(f"cannot listen on {listen} (is another process on it?)")
         await server.start()
         scheduler = DeadlineScheduler(cases, config.deadline_sweep_seconds, metrics)
         await scheduler.start()
@@ -313,29 +319,63 @@ class Hub:
         tasks = [*self._watchers, self.scheduler.task, self.webhooks.task]
         return [t for t in tasks if t is not None]
 
-    async def stop(self) -> None:
-        """Stops taking calls, lets in-flight ones finish within the grace period."""
+    async def stop(self) -> bool:
+        """Stops taking calls, lets in-flight ones finish within the grace period; returns
+        whether the database was closed within it too (see `serve`)."""
         if self._stopped:
-            return
+            return True
         self._stopped = True
+        began = time.monotonic()
+        grace = self.config.grace_seconds
         await self._health.enter_graceful_shutdown()
         # Inbox streams end now; their parties reconnect elsewhere and resume.
         self.cases.doorbell.close()
         self.scheduler.stop()
-        await self.webhooks.stop()
-        # A background task that died (a bug) must not keep the hub from stopping.
-        await asyncio.gather(*self._watchers, return_exceptions=True)
         # No new calls (GOAWAY); those in flight get the grace period, then end
         # UNAVAILABLE (HUB_SHUTTING_DOWN) through the gate, before the server's own stop
-        # would cancel them.
-        grace = self.config.grace_seconds
+        # would cancel them. The background tasks end beside them: one waiting on a
+        # stalled database (a lock, an outage) must not hold up the calls' drain.
         stopping = asyncio.create_task(self.server.stop(grace))
-        await self.gate.drain(max(0.0, grace - 0.5))
+        await asyncio.gather(
+            self.gate.drain(max(0.0, grace - 0.5)),
+            self.webhooks.stop(),
+            self._end_watchers(max(0.0, grace - 0.5)),
+        )
         await stopping
         if self._ops is not None:
             await self._ops.stop()
-        await asyncio.to_thread(self.db.close)
+        closed = await _close_within(self.db, max(1.0, grace - (time.monotonic() - began)))
+        if not closed:
+            log.warning(
+                "the database did not finish within the grace period; stopping without it"
+                " (what it was writing is rolled back, and its callers were told to send it"
+                " again)"
+            )
         log.info("hub stopped")
+        return closed
+
+    async def _end_watchers(self, seconds: float) -> None:
+        """The watchers end when the doorbell closes; one still waiting on the database
+        after `seconds` is cancelled. One that died (a bug) stops nothing."""
+        if not self._watchers:
+            return
+        _, waiting = await asyncio.wait(self._watchers, timeout=seconds)
+        for watcher in waiting:
+            watcher.cancel()
+        await asyncio.gather(*self._watchers, return_exceptions=True)
+
+
+async def _close_within(db: Database, seconds: float) -> bool:
+    """Closes the database, waiting at most `seconds` for the units in flight to end
+    (a thread of its own: one blocked on a lock must not keep the event loop's)."""
+    closed = threading.Event()
+
+    def close() -> None:
+        db.close()
+        closed.set()
+
+    threading.Thread(target=close, name="db-close", daemon=True).start()
+    return await asyncio.to_thread(closed.wait, seconds)
 
 
 async def serve(config: HubConfig) -> None:
@@ -352,4 +392,9 @@ async def serve(config: HubConfig) -> None:
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
-        await hub.stop()
+        if not await hub.stop():
+            # Threads still waiting on the database would hold the process's exit
+            # until it answers; the grace period is over, and the process ends now.
+            logging.shutdown()
+            sys.stdout.flush()
+            os._exit(0)
