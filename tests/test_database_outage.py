@@ -12,6 +12,8 @@ from pathlib import Path
 
 from lifeline.hub.v1 import handoff_pb2, inbox_service_pb2
 
+from hub.api.server import Hub
+from hub.store import inbox
 from tests.conftest import ClientFactory, DatabaseFactory, HubFactory
 from tests.flows import imminent
 
@@ -32,6 +34,15 @@ class _Seen(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if self.text in record.getMessage():
             self._loop.call_soon_threadsafe(self.event.set)
+
+
+async def _acknowledged(hub: Hub, party_id: str) -> None:
+    """Returns once the party has acknowledged every message of its inbox."""
+    while True:
+        marks = await hub.cases.db.run(lambda s: inbox.cursor_of(s, party_id))
+        if marks.acknowledged_sequence == marks.last_sequence > 0:
+            return
+        await asyncio.sleep(0.01)  # a state the desk reaches, not a guess at time
 
 
 async def test_work_written_through_one_hub_reaches_the_other_after_a_database_outage(
@@ -56,6 +67,9 @@ async def test_work_written_through_one_hub_reaches_the_other_after_a_database_o
     shop = connect(writer, certs_dir, "shop-1")
     before = (await shop.report_signal(**imminent("buyer-before"))).case.case_id
     assert await asyncio.wait_for(dispatched.get(), 30) == before
+    # The desk's acknowledgement is stored before the outage: one refused by it would
+    # send the desk away, and with no stream open the watcher has nothing to look for.
+    await asyncio.wait_for(_acknowledged(streamer, "police-110105"), 30)
 
     failed = _Seen("reading inbox marks failed")
     logging.getLogger("hub").addHandler(failed)

@@ -28,7 +28,7 @@ from cryptography import x509
 from hub.cases import escalation
 from hub.cases.unit import Cases
 from hub.domain.clock import Clock
-from hub.domain.errors import HubError
+from hub.domain.errors import HubError, log_round_failed
 from hub.store import revocation
 from hub.store.models import PartyRow
 from hub.store.registry import ACTIVE, PartyRegistry, refusal
@@ -110,9 +110,9 @@ class Sessions:
                 return
             try:
                 await self.check()
-            except Exception:
+            except Exception as e:
                 # The database may be briefly away; the next look tries again.
-                log.exception("checking the open inbox streams failed")
+                log_round_failed(log, "checking the open inbox streams", e)
 
     async def check(self) -> None:
         """Ends the streams that must end; applies a changed revocation list to the registry."""

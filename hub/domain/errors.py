@@ -26,10 +26,14 @@ The exception tree, and where each branch becomes a status::
     │   └── google.protobuf DecodeError
     │                                -> INVALID_ARGUMENT, field "request" (the gate)
     └── anything else                a bug: the gate logs it and answers INTERNAL
+
+A background task (the inbox watcher, the stream checks, the deadline sweeper, the
+webhook deliverer) outlives its failures and logs each through `log_round_failed`.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from wire import reasons
@@ -60,3 +64,12 @@ class HubError(Exception):
 def invalid_argument(message: str, field: str) -> HubError:
     """The common case: one request field is wrong."""
     return HubError(reasons.INVALID_ARGUMENT, message, {"field": field})
+
+
+def log_round_failed(log: logging.Logger, what: str, error: Exception) -> None:
+    """Logs one failed round of a background task that goes on to the next: a refusal
+    (the database away) in one line, anything else (a bug) with its traceback."""
+    if isinstance(error, HubError):
+        log.warning("%s failed: %s", what, error.message)
+    else:
+        log.error("%s failed", what, exc_info=error)

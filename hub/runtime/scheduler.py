@@ -22,6 +22,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from hub.cases import chase
 from hub.cases.unit import Cases
+from hub.domain.errors import log_round_failed
 from hub.runtime.metrics import HubMetrics
 
 log = logging.getLogger(__name__)
@@ -81,9 +82,9 @@ class DeadlineScheduler:
             self._bell.clear()
             try:
                 await self.sweep()
-            except Exception:
+            except Exception as e:
                 # The next ring tries again; the rows are still there.
-                log.exception("sweeping deadlines failed")
+                log_round_failed(log, "sweeping deadlines", e)
             else:
                 self.caught_up.set()
 

@@ -26,7 +26,7 @@ from lifeline.hub.v1 import inbox_service_pb2
 from sqlmodel import Session, col
 
 from hub.domain import errors
-from hub.domain.errors import HubError
+from hub.domain.errors import HubError, log_round_failed
 from hub.store import db, notifications, webhooks
 from hub.store.group import Last
 from hub.store.models import InboxCursorRow, InboxRow
@@ -89,14 +89,16 @@ class Entry(NamedTuple):
 
 
 @dataclass(slots=True)
-class _Cursor:
+class Cursor:
+    """Where a party's inbox stands: its last message, and the last it acknowledged."""
+
     last_sequence: int = 0
     acknowledged_sequence: int = 0
 
 
-def _cursor(session: Session, party_id: str) -> _Cursor:
+def cursor_of(session: Session, party_id: str) -> Cursor:
     found = session.connection().execute(_READ_CURSOR, {"party": party_id}).first()
-    return _Cursor(*found) if found is not None else _Cursor()
+    return Cursor(*found) if found is not None else Cursor()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +186,7 @@ def _post(session: Session, party_id: str, mail: list[Mail]) -> None:
     db.append(session, InboxRow, rows)
 
 
-def _from_the_future(field: str, sequence: int, cursor: _Cursor) -> HubError:
+def _from_the_future(field: str, sequence: int, cursor: Cursor) -> HubError:
     return HubError(
         reasons.CURSOR_FROM_FUTURE,
         f"{field} {sequence} is beyond the inbox's end ({cursor.last_sequence})",
@@ -194,7 +196,7 @@ def _from_the_future(field: str, sequence: int, cursor: _Cursor) -> HubError:
 
 def start_after(session: Session, party_id: str, after_sequence: int) -> int:
     """Where a subscription starts: after the given sequence, or after the last acknowledged."""
-    cursor = _cursor(session, party_id)
+    cursor = cursor_of(session, party_id)
     if after_sequence < 0:
         raise errors.invalid_argument("after_sequence must not be negative", "after_sequence")
     if after_sequence > cursor.last_sequence:
@@ -218,7 +220,7 @@ class Covered(NamedTuple):
 def covered(session: Session, party_id: str, through: int) -> Covered:
     """What an acknowledgement up to `through` newly covers (read without a lock: the
     mark itself is moved with the group's other inbox writes, by `acknowledge`)."""
-    cursor = _cursor(session, party_id)
+    cursor = cursor_of(session, party_id)
     if through > cursor.last_sequence:
         raise _from_the_future("through_sequence", through, cursor)
     rows = session.connection().execute(
@@ -264,13 +266,10 @@ class Doorbell:
                 continue
             try:
                 current = await read_marks(connected)
-            except HubError as e:  # the database is away: look again next interval
-                log.warning("reading inbox marks failed: %s", e.message)
-                continue
-            except Exception:
-                # Whatever else the driver raises in an outage, the watcher must not end:
+            except Exception as e:
+                # Whatever the database raises in an outage, the watcher must not end:
                 # without it this process's desks never again get the others' work.
-                log.exception("reading inbox marks failed")
+                log_round_failed(log, "reading inbox marks", e)
                 continue
             # A party seen for the first time is rung too: its stream re-reads, harmlessly.
             moved = [p for p, mark in current.items() if self._seen.get(p) != mark]

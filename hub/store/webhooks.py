@@ -41,7 +41,7 @@ from lifeline.hub.v1 import handoff_pb2, inbox_service_pb2
 from sqlmodel import Session, col, select
 
 from hub.domain.clock import Clock
-from hub.domain.errors import HubError
+from hub.domain.errors import HubError, log_round_failed
 from hub.domain.limits import WEBHOOK_SECRET, WEBHOOK_URL
 from hub.domain.timestamps import as_utc
 from hub.store import db
@@ -251,10 +251,8 @@ class WebhookDeliverer:
         while not self._stopping.is_set():
             try:
                 await self._start_due()
-            except HubError as e:  # the database is away: the rows wait for the next look
-                log.warning("looking for due webhook deliveries failed: %s", e.message)
-            except Exception:  # never the end of deliveries: the next look tries again
-                log.exception("looking for due webhook deliveries failed")
+            except Exception as e:  # never the end of deliveries: the next look tries again
+                log_round_failed(log, "looking for due webhook deliveries", e)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.policy.poll_seconds)
 
