@@ -229,6 +229,9 @@ async def test_hostile_values_are_refused_with_their_field(
             "page_token",
         ),
         (platform.acknowledge_inbox(-(2**63)), "through_sequence"),
+        # An empty id is a request to fix, not a case or handoff that was not found.
+        (platform.cases.GetCase(case_service_pb2.GetCaseRequest()), "case_id"),
+        (platform.handoffs.GetHandoff(handoff_service_pb2.GetHandoffRequest()), "handoff_id"),
     ]
     answers = [await _refused(call) for call, _ in cases]
     assert [field for _, field in answers] == [field for _, field in cases]

@@ -22,12 +22,28 @@ from hub.domain import errors, limits
 from hub.domain.errors import HubError
 from wire import reasons
 
-# Text a request must not leave blank, by request type.
+# Text a request must not leave blank, by request type: an empty id is a request to
+# fix (INVALID_ARGUMENT, its field named), not a case or handoff that was not found.
+_CASE = "case_id"
+_HANDOFF = "handoff_id"
 REQUIRED_TEXT: dict[str, tuple[str, ...]] = {
-    "lifeline.hub.v1.GradeCaseRequest": ("reason",),
-    "lifeline.hub.v1.AddCaseNoteRequest": ("text",),
-    "lifeline.hub.v1.ReopenCaseRequest": ("reason",),
-    "lifeline.hub.v1.DeclineHandoffRequest": ("reason",),
+    f"lifeline.hub.v1.{name}Request": fields
+    for name, fields in {
+        "GetCase": (_CASE,),
+        "GradeCase": (_CASE, "reason"),
+        "AddCaseNote": (_CASE, "text"),
+        "ListCaseEvents": (_CASE,),
+        "CloseCase": (_CASE,),
+        "ReopenCase": (_CASE, "reason"),
+        "ConfirmAddress": (_CASE,),
+        "ExportEvidence": (_CASE,),
+        "CreateHandoff": (_CASE,),
+        "GetHandoff": (_HANDOFF,),
+        "AcknowledgeHandoff": (_HANDOFF,),
+        "DeclineHandoff": (_HANDOFF, "reason"),
+        "CompleteHandoff": (_HANDOFF,),
+        "ReportProgress": (_HANDOFF,),
+    }.items()
 }
 # Bytes fields that hold a serialized message, checked like any other. One that does
 # not parse is left to the signature check, which refuses it with its own reason.
