@@ -207,9 +207,10 @@ async def test_a_port_another_process_holds_is_refused(
 ) -> None:
     first = await start_hub(certs_dir, **OPS)
     other_db = f"sqlite:///{tmp_path}/other.db"
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{first.port}"):
         await start_hub(certs_dir, other_db, listen=f"127.0.0.1:{first.port}")
-    with pytest.raises(OSError):
+    # One line an operator reads, not the socket module's own wording of it.
+    with pytest.raises(OSError, match=r"operator's port \(Address already in use\)$"):
         await start_hub(certs_dir, other_db, ops_listen=f"127.0.0.1:{first.ops_port}")
 
 

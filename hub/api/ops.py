@@ -14,6 +14,7 @@ reach it (docs/operations.md).
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,12 +106,12 @@ class OpsServer:
         # hub's start, rather than being shared with it.
         try:
             self._socket = socket.create_server(
-                address, family=socket.AF_INET6 if ":" in address.host else socket.AF_INET
+                (address.host, address.port),
+                family=socket.AF_INET6 if ":" in address.host else socket.AF_INET,
             )
         except OSError as e:
-            raise OSError(
-                f"cannot listen on {address} for the operator's port ({e.strerror})"
-            ) from e
+            why = os.strerror(e.errno) if e.errno else str(e)
+            raise OSError(f"cannot listen on {address} for the operator's port ({why})") from e
         self.port: int = self._socket.getsockname()[1]
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
