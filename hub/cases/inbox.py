@@ -40,8 +40,7 @@ async def acknowledge(cases: Cases, caller: PartyIdentity, through: int) -> int:
             handoff = handoffs.locked(session, handoff_id)
             if handoff is not None and handoff.state == H.STATE_PENDING:
                 lifecycle.transition(tx, handoff, H.STATE_DELIVERED, "")
-        tx.acknowledge[caller.party_id] = through
-        tx.finish()
+        inbox.acknowledge(session, caller.party_id, through)
         return covered.mark, tx
 
     return await commit(cases, work)

@@ -105,9 +105,8 @@ class Unit:
     """Who the timeline says acted: the caller, or the hub while it acts by itself."""
     cache: UnitCache = field(default_factory=UnitCache)
     deadlines: list[dt.datetime] = field(default_factory=list)
-    outbox: list[tuple[str, inbox_service_pb2.InboxMessage]] = field(default_factory=list)
-    acknowledge: dict[str, int] = field(default_factory=dict)
-    """Inbox marks to move (party -> through sequence), with the other inbox writes."""
+    woken: set[str] = field(default_factory=set)
+    """The parties this unit sent mail to: their streams are rung after the commit."""
     logs: list[tuple[int, str, dict[str, object]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -132,20 +131,10 @@ class Unit:
         self.logs.append((level, message, {"event": event, **fields}))
 
     def post(self, party_id: str, message: inbox_service_pb2.InboxMessage) -> None:
-        """Queues a message for a party's inbox; written by finish(), in this transaction."""
-        self.outbox.append((party_id, message))
-
-    def finish(self) -> None:
-        """Queues the unit's inbox messages and acknowledgements, which its transaction
-        writes last, with those of the other units of its group (hub/store/inbox.py)."""
-        for party_id, message in self.outbox:
-            inbox.send(self.session, inbox.Mail(party_id, message, self.now))
-        for party_id, through in self.acknowledge.items():
-            inbox.acknowledge(self.session, party_id, through)
-
-    @property
-    def woken(self) -> set[str]:
-        return {party_id for party_id, _ in self.outbox}
+        """Sends a message to a party's inbox: written last in this transaction, with the
+        rest of its group's mail (hub/store/inbox.py), and dropped if the unit fails."""
+        inbox.send(self.session, inbox.Mail(party_id, message, self.now))
+        self.woken.add(party_id)
 
 
 def by_hub(step: Callable[Concatenate[Unit, P], R]) -> Callable[Concatenate[Unit, P], R]:
@@ -205,7 +194,6 @@ async def mutate(
                     )
                 return response_type.FromString(seen.response), unit
         response = work(unit)
-        unit.finish()
         if request_id:
             db.append(
                 session,
@@ -241,7 +229,6 @@ async def hub_unit(cases: Cases, work: Callable[[Unit], R]) -> R:
     def transaction(session: Session) -> tuple[R, Unit]:
         unit = Unit(cases, session, cases.clock.now(), HUB)
         result = work(unit)
-        unit.finish()
         return result, unit
 
     return await commit(cases, transaction)

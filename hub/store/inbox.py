@@ -4,9 +4,8 @@ A message is written in the same transaction as the change that caused it, with
 the next sequence of its recipient, last in that transaction (hub/store/group.py).
 Streams read rows after a cursor, so a party that reconnects (after a cut, or a hub
 restart) resumes where it left off, and one that was away for a day gets all it
-missed, in order. Delivery is at least
-once: a message is sent again until the party acknowledges its sequence, and
-its message_id lets the party drop a duplicate.
+missed, in order. Delivery is at least once: a message is sent again until the party
+acknowledges its sequence, and its message_id lets the party drop a duplicate.
 """
 
 from __future__ import annotations
