@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from hub.domain.limits import (
@@ -27,6 +28,8 @@ from hub.domain.limits import (
 
 class PartyRow(SQLModel, table=True):
     __tablename__ = "party"
+    # The duty desk is found by role among every shop, courier and desk.
+    __table_args__ = (sa.Index("ix_party_role_state", "role", "state"),)
 
     party_id: str = Field(primary_key=True, max_length=PARTY_ID.max_length)
     role: str = Field(max_length=16)
@@ -215,14 +218,22 @@ class DeadlineRow(SQLModel, table=True):
     is claimed and its effect written in one transaction, so it fires once."""
 
     __tablename__ = "deadline"
+    # Each index leads with the column its query is most selective on: SQLite plans
+    # without statistics, and given an index on `state` alone it walked every pending
+    # deadline to cancel one handoff's.
+    __table_args__ = (
+        sa.Index("ix_deadline_state_due_time", "state", "due_time"),
+        sa.Index("ix_deadline_case_id_kind_state_due_time", "case_id", "kind", "state", "due_time"),
+        sa.Index("ix_deadline_handoff_id_kind_state", "handoff_id", "kind", "state"),
+    )
 
     deadline_id: str = Field(primary_key=True, max_length=HUB_ID.max_length)
     kind: str = Field(max_length=20)
-    case_id: str = Field(max_length=HUB_ID.max_length, index=True)
-    handoff_id: str | None = Field(default=None, max_length=HUB_ID.max_length, index=True)
-    due_time: dt.datetime = Field(index=True)
+    case_id: str = Field(max_length=HUB_ID.max_length)
+    handoff_id: str | None = Field(default=None, max_length=HUB_ID.max_length)
+    due_time: dt.datetime
     attempt: int = 0
-    state: str = Field(default="pending", max_length=16, index=True)
+    state: str = Field(default="pending", max_length=16)
     create_time: dt.datetime
     fired_time: dt.datetime | None = None
     fired_by: str = Field(default="", max_length=100)
