@@ -14,6 +14,8 @@ from types import TracebackType
 from typing import Any, TypeVar, cast
 
 import grpc
+from google.protobuf import timestamp_pb2
+from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from lifeline.hub.v1 import (
     case_pb2,
@@ -35,11 +37,13 @@ from connectors.config import ConnectorConfig
 from connectors.errors import (
     FailedPreconditionError,
     HubUnavailableError,
+    InvalidArgumentError,
     from_rpc_error,
 )
 from connectors.failover import FailoverChannel
 from wire import claims, reasons, signed
 from wire.errors import LifelineError
+from wire.requests import REQUEST_ID_MAX_LENGTH
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +69,37 @@ def default_request_id(verb: str, handoff_id: str, operator: str = "") -> str:
     Another operator's attempt is another request, so the hub answers it with the handoff
     as it is (see _once) instead of refusing a reused request_id."""
     said = f"-{hashlib.sha256(operator.encode()).hexdigest()[:12]}" if operator else ""
-    return f"{verb}-{handoff_id}{said}"
+    readable = f"{verb}-{handoff_id}{said}"
+    if len(readable) <= REQUEST_ID_MAX_LENGTH:
+        return readable
+    # No id the hub issues is this long: a digest keeps the request_id valid, so the
+    # hub's refusal names handoff_id, the field that is wrong.
+    return f"{verb}-{hashlib.sha256(handoff_id.encode()).hexdigest()[:32]}{said}"
+
+
+def _refuse_unsignable_times(message: Message, path: str) -> None:
+    """Refuses, before signing, a time beyond what a google.protobuf.Timestamp holds
+    (years 1 to 9999, nanos 0 to 999,999,999): it cannot be put in a signed claim. The
+    error is the one the hub gives such a time, naming the same field."""
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        items = value if field.is_repeated else [value]
+        for i, item in enumerate(items):
+            where = f"{path}.{field.name}" + (f"[{i}]" if field.is_repeated else "")
+            if isinstance(item, timestamp_pb2.Timestamp):
+                part = "nanos" if not 0 <= item.nanos <= 999_999_999 else "seconds"
+                try:
+                    item.ToJsonString()
+                except ValueError as e:
+                    raise InvalidArgumentError(
+                        f"{where}.{part} is out of range: {e}",
+                        code=grpc.StatusCode.INVALID_ARGUMENT,
+                        reason=reasons.INVALID_ARGUMENT,
+                        metadata={"field": f"{where}.{part}"},
+                    ) from None
+            elif isinstance(item, Message):
+                _refuse_unsignable_times(item, where)
 
 
 @dataclass(frozen=True)
@@ -240,6 +274,7 @@ class HubClient:
         this party is on, even closed) instead of the one the hub would match. Every verb's
         `operator` names the person at this party who acted; it is signed where the verb
         signs, and the timeline says "shop-1 (Li Wei)"."""
+        _refuse_unsignable_times(signal, "signal")
         request = case_service_pb2.ReportSignalRequest(
             # One per report: sent again to another replica, it is answered, not taken twice.
             request_id=request_id or f"signal-{uuid.uuid4().hex}",

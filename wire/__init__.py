@@ -8,5 +8,6 @@ installs the SDK without the server, and neither side restates the other:
 - ``outcomes``: which roles take which kind of work, and which outcomes end it;
 - ``reasons``: every ErrorInfo reason; ``errors``: the root of the SDK's error tree;
 - ``enums``: IntEnum wrappers over the proto enums;
+- ``requests``: the bound on a mutation's request_id;
 - ``wording``: how the hub and the desks' tools say things to people.
 """

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from wire import identity, reasons
+from wire import identity, reasons, requests
 
 # C0, DEL and C1 controls; for one-line text also the Unicode line and paragraph separators.
 _ONE_LINE_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -84,7 +84,7 @@ JURISDICTION = Text(
 HUB_ID = Text(
     40, pattern=r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}", meaning="an id of up to 40 characters"
 )
-REQUEST_ID = Text(100)
+REQUEST_ID = Text(requests.REQUEST_ID_MAX_LENGTH)
 MESSAGE_ID = Text(100)
 """A signed message's id, unique per issuer."""
 ORDER_ID = Text(100)
