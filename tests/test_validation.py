@@ -23,6 +23,7 @@ from lifeline.hub.v1 import (
 )
 
 from connectors import HubClient
+from connectors.client import default_request_id
 from connectors.errors import AuthenticationError, LifelineError
 from hub import Hub
 from hub.api.server import SERVICE_NAMES
@@ -237,6 +238,41 @@ async def test_hostile_values_are_refused_with_their_field(
     assert [field for _, field in answers] == [field for _, field in cases]
     assert answers[2][0] == answers[3][0] == "INVALID_JURISDICTION"
     assert answers[10][0] == "INVALID_PAGE_TOKEN"
+
+
+async def test_the_sdk_refuses_what_it_cannot_send_naming_the_field_the_hub_would(
+    start_hub: HubFactory, connect: ClientFactory, certs_dir: Path, db_url: str
+) -> None:
+    hub = await start_hub(certs_dir, db_url)
+    shop = connect(hub, certs_dir, "shop-1")
+    police, handoff_id = await _dispatch(hub, certs_dir, connect)
+    # The request_id the SDK makes from a handoff id stays valid, so the refusal names
+    # the handoff id rather than the request_id made from it.
+    assert await _refused(police.acknowledge_handoff("h" * 50_000)) == (
+        "INVALID_ARGUMENT",
+        "handoff_id",
+    )
+    assert len(default_request_id("decline", "h" * 50_000, "Li Wei")) <= 100
+    assert default_request_id("acknowledge", handoff_id) == f"acknowledge-{handoff_id}"
+    # A time no Timestamp holds cannot be signed: refused before sending, as the hub would.
+    for time, part in (
+        (Timestamp(seconds=253402300800), "seconds"),
+        (Timestamp(nanos=-1), "nanos"),
+    ):
+        observed = signal(MERCHANT, buyer="b", situation="x")["signal"]
+        observed.observe_time.CopyFrom(time)
+        assert await _refused(shop.report_signal(observed)) == (
+            "INVALID_ARGUMENT",
+            f"signal.observe_time.{part}",
+        )
+        parcel = signal(MERCHANT, buyer="b", situation="x")["signal"]
+        parcel.parcels.add(
+            tracking_number="SF1", courier_party_id="courier-1", estimated_delivery_time=time
+        )
+        assert await _refused(shop.report_signal(parcel)) == (
+            "INVALID_ARGUMENT",
+            f"signal.parcels[0].estimated_delivery_time.{part}",
+        )
 
 
 async def _dispatch(hub: Hub, certs_dir: Path, connect: ClientFactory) -> tuple[HubClient, str]:
