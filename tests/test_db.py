@@ -130,3 +130,47 @@ async def test_a_groups_mail_is_written_once_per_party_in_the_order_it_was_sent(
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
         await asyncio.to_thread(db.close)
+
+
+async def test_a_row_locked_in_a_group_is_read_once_and_again_after_a_refused_unit(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row a transaction holds locked is the session's object the next time a unit of
+    the group asks (a sweep of many deadlines of one case locked the case for each);
+    after a unit is refused, what it locked is read and locked again."""
+    monkeypatch.setattr(store_db, "GROUP_SECONDS", 60.0)
+    db = Database(db_url)
+    await asyncio.to_thread(db.migrate)
+    await db.write(lambda session: session.add(PartyRow(party_id="police-1", role="police")))
+    reads: list[str] = []
+
+    def count(_c: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().startswith("SELECT"):
+            reads.append(statement)
+
+    def lock(name: str, *, refuse: bool = False) -> Callable[[Session], int]:
+        def work(session: Session) -> int:
+            before = len(reads)
+            row = store_db.locked(session, PartyRow, "police-1")
+            assert row is not None and row is store_db.locked(session, PartyRow, "police-1")
+            row.display_name = name
+            if refuse:
+                raise Refused
+            return len(reads) - before
+
+        return work
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        async with held_writer(db):
+            first = db.write(lock("first"))
+            second = db.write(lock("second"))
+            refused = db.write(lock("refused", refuse=True))
+            after = db.write(lock("after"))
+        answers = await asyncio.gather(first, second, refused, after, return_exceptions=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert answers[:2] == [1, 0] and isinstance(answers[2], Refused) and answers[3] == 1
+    stored = await db.run(lambda session: session.get(PartyRow, "police-1"))
+    assert stored is not None and stored.display_name == "after"
+    db.close()

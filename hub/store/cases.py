@@ -79,13 +79,9 @@ def open_locked(session: Session, case_ids: Iterable[str]) -> list[CaseRow]:
 
 
 def lock_all(session: Session, case_ids: set[str]) -> None:
-    """Locks cases in one order (by id), so two hub processes cannot deadlock on them."""
-    session.exec(
-        select(CaseRow.case_id)
-        .where(col(CaseRow.case_id).in_(case_ids))
-        .order_by(col(CaseRow.case_id))
-        .with_for_update()
-    ).all()
+    """Locks cases in one order (by id), so two hub processes cannot deadlock on them;
+    :func:`locked` then finds each without a statement."""
+    db.locked_all(session, CaseRow, case_ids)
 
 
 def merged_into(session: Session, case_id: str) -> list[str]:

@@ -28,9 +28,9 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar, cast
 
 import sqlalchemy as sa
 from alembic import command
@@ -138,10 +138,32 @@ def locked(session: Session, model: type[M], key: str) -> M | None:
     once per table: Session.get with a lock built its query anew on every call, which
     cost twice as much as running it. Nothing is flushed first: a row read by its key is
     the session's own object if it has it, pending changes and all, so a change made
-    before (a handoff's new state) is written once with those made after."""
+    before (a handoff's new state) is written once with those made after. A row this
+    transaction already locked is the session's object, with no statement (a sweep
+    firing many deadlines of one case asked for it once per deadline)."""
+    if isinstance(session, GroupSession) and (model, key) in session.locked:
+        return cast(M, session.locked[model, key])
     with session.no_autoflush:
-        row: M | None = session.exec(_by_key_locked(model), params={"key": key}).first()
-    return row
+        found: M | None = session.exec(_by_key_locked(model), params={"key": key}).first()
+    _hold(session, model, [] if found is None else [found])
+    return found
+
+
+def locked_all(session: Session, model: type[M], keys: Iterable[str]) -> list[M]:
+    """The rows of these primary keys, locked in one order (by key), so that two hub
+    processes cannot deadlock on them; :func:`locked` then answers from the session."""
+    (column,) = table(model).primary_key.columns
+    query = select(model).where(column.in_(sorted(keys))).order_by(column).with_for_update()
+    with session.no_autoflush:
+        rows = list(session.exec(query))
+    _hold(session, model, rows)
+    return rows
+
+
+def _hold(session: Session, model: type[SQLModel], rows: list[Any]) -> None:
+    if isinstance(session, GroupSession):
+        (column,) = table(model).primary_key.columns
+        session.locked.update(((model, getattr(row, column.name)), row) for row in rows)
 
 
 def in_list(column: sa.ColumnElement[Any], name: str, count: int) -> sa.ColumnElement[bool]:

@@ -45,14 +45,21 @@ class GroupSession(Session):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.queued: list[tuple[Last[Any], Any]] = []
+        self.locked: dict[tuple[type[Any], str], Any] = {}
+        """The rows this transaction holds locked, by (model, key), as the session's
+        objects (hub/store/db.py's locked): asked for again, they need no statement.
+        Held here too because the session's identity map keeps an unchanged object
+        only as long as something else does."""
 
     def mark(self) -> int:
         """Where the queue stands before a unit runs (see drop_since)."""
         return len(self.queued)
 
     def drop_since(self, mark: int) -> None:
-        """Forgets what a unit that failed had queued."""
+        """Forgets what a unit that failed had queued, and which rows are locked: its
+        savepoint's rollback released the locks it took and expired what it changed."""
         del self.queued[mark:]
+        self.locked.clear()
 
     def write_queued(self) -> None:
         """Makes each kind of last write once, with all its items; called just before
