@@ -132,7 +132,7 @@ def confirm(tx: Unit, case: CaseRow, candidate_id: str) -> None:
         role = Role(holder.role) if holder is not None else Role.PLATFORM
         if role not in (Role.POLICE, Role.COMMITTEE):
             role = _SENT_TO_ADDRESS[handoff.kind]
-        desk = automation.desk_for(session, role, chosen.jurisdiction_code)
+        desk = automation.desk_for(tx, role, chosen.jurisdiction_code)
         if desk is None:
             record.event(
                 tx,

@@ -7,8 +7,6 @@ alert: the case is never lost.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lifeline.hub.v1 import case_pb2, handoff_pb2
 
 from hub.cases import alerts, lifecycle, record, relay
@@ -22,21 +20,22 @@ from hub.store.registry import ACTIVE
 from wire import reasons, wording
 from wire.identity import Role, jurisdiction_ancestors
 
-if TYPE_CHECKING:
-    from sqlmodel import Session
-
 H = handoff_pb2.Handoff
 E = case_pb2.CaseEvent
 _KIND = handoff_pb2.HandoffKind.Name
 
 
-def desk_for(session: Session, role: Role, jurisdiction: str) -> PartyRow | None:
-    """The active desk of a role for a jurisdiction: exact code, then city, then province."""
-    codes = jurisdiction_ancestors(jurisdiction)
-    desks = parties.desks(session, role, codes)
-    if not desks:
-        return None
-    return min(desks, key=lambda d: (codes.index(d.jurisdiction_code or ""), d.party_id))
+def desk_for(tx: Unit, role: Role, jurisdiction: str) -> PartyRow | None:
+    """The active desk of a role for a jurisdiction: exact code, then city, then province.
+    Asked once per unit (a sweep asks it for every follow-up that falls due)."""
+    found = tx.cache.desks
+    if (role, jurisdiction) not in found:
+        codes = jurisdiction_ancestors(jurisdiction)
+        desks = parties.desks(tx.session, role, codes)
+        found[role, jurisdiction] = min(
+            desks, key=lambda d: (codes.index(d.jurisdiction_code or ""), d.party_id), default=None
+        )
+    return found[role, jurisdiction]
 
 
 @by_hub
@@ -135,7 +134,7 @@ def apply_policy(tx: Unit, case: CaseRow) -> None:
         if not case.jurisdiction_code:
             unreachable(f"no jurisdiction known for a {wording.kind(kind)}", {"kind": _KIND(kind)})
             continue
-        desk = desk_for(tx.session, role, case.jurisdiction_code)
+        desk = desk_for(tx, role, case.jurisdiction_code)
         if desk is None:
             unreachable(
                 f"no {role} desk for jurisdiction {case.jurisdiction_code}",
@@ -199,11 +198,7 @@ def regrade(tx: Unit, case: CaseRow, reason: str) -> None:
 
 def follow_up(tx: Unit, case: CaseRow) -> None:
     """A promised follow-up after closing: the committee checks on the person."""
-    desk = (
-        desk_for(tx.session, Role.COMMITTEE, case.jurisdiction_code)
-        if case.jurisdiction_code
-        else None
-    )
+    desk = desk_for(tx, Role.COMMITTEE, case.jurisdiction_code) if case.jurisdiction_code else None
     if desk is None:
         why = "follow-up due, but no residents' committee serves the address"
         record.event(tx, case, E.KIND_NOTE, f"{why}; the duty desk must act")

@@ -33,7 +33,7 @@ from hub.domain.page_tokens import PageTokens
 from hub.domain.policy import HandoffPolicy
 from hub.store import db, idempotency, inbox
 from hub.store.db import Database
-from hub.store.models import HandoffRow, IdempotencyRow
+from hub.store.models import HandoffRow, IdempotencyRow, PartyRow
 from wire import reasons, wording
 from wire.identity import PartyIdentity, Role
 from wire.signed import Signer
@@ -78,6 +78,8 @@ class UnitCache:
 
     platform_parties: list[str] | None = None
     roles: dict[str, Role] = field(default_factory=dict)
+    desks: dict[tuple[Role, str], PartyRow | None] = field(default_factory=dict)
+    """The desk of a role for a jurisdiction (hub/cases/automation.py's desk_for)."""
     joined: set[tuple[str, str]] = field(default_factory=set)
     facts: dict[str, Facts] = field(default_factory=dict)
     signals: dict[str, list[case_pb2.Signal]] = field(default_factory=dict)
