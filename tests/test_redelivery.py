@@ -92,6 +92,7 @@ async def test_the_readme_handler_meets_every_message_again_and_does_no_harm(
         connect(hub, certs_dir, "police-110105"),
     )
     await platform.whoami()
+    await police.whoami()  # registered before the signal, so the hub routes the dispatch to it
     desk = DeskConnector(police)
     sent: list[str] = []
 
