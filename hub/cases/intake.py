@@ -64,9 +64,9 @@ async def report_signal(
         elif matched:
             case = matched[0]
         else:
-            case = CaseRow(case_id=new_id("case"), create_time=tx.now, update_time=tx.now)
-            session.add(case)
-            session.flush()
+            case = db.insert(
+                session, CaseRow(case_id=new_id("case"), create_time=tx.now, update_time=tx.now)
+            )
             tx.cache.new_cases.add(case.case_id)
         _check_reporter(tx, case.case_id, signal)
         signal.signal_id = new_id("sig")

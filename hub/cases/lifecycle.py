@@ -128,7 +128,7 @@ def create(
         alert_handoff_id=alert_handoff_id,
         check_in_time=check_in_time,
     )
-    tx.session.add(handoff)
+    db.insert(tx.session, handoff)
     record.handoff_made(tx, handoff)
     tx.cache.roles.setdefault(assignee.party_id, Role(assignee.role))
     assert handoff.due_time is not None
