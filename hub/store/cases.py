@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from hub.domain.timestamps import as_utc
 from hub.store import db
 from hub.store.models import (
     CaseNoteRow,
@@ -67,14 +68,12 @@ def open_ids_with_keys(session: Session, keys: list[str]) -> set[str]:
 
 
 def open_locked(session: Session, case_ids: Iterable[str]) -> list[CaseRow]:
-    """Those of these cases that are open, locked, oldest first."""
-    return list(
-        session.exec(
-            select(CaseRow)
-            .where(col(CaseRow.case_id).in_(case_ids), CaseRow.state == OPEN)
-            .order_by(col(CaseRow.create_time), col(CaseRow.case_id))
-            .with_for_update()
-        )
+    """Those of these cases that are open (as this transaction has them), locked in the
+    one order every lock on cases is taken in (lock_all), oldest first."""
+    rows = db.locked_all(session, CaseRow, case_ids)
+    return sorted(
+        (row for row in rows if row.state == OPEN),
+        key=lambda row: (as_utc(row.create_time), row.case_id),
     )
 
 

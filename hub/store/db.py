@@ -160,7 +160,8 @@ def locked(session: Session, model: type[M], key: str) -> M | None:
         return cast(M, session.locked[model, key])
     with session.no_autoflush:
         found: M | None = session.exec(_by_key_locked(model), params={"key": key}).first()
-    _hold(session, model, [] if found is None else [found])
+    if found is not None:
+        _hold(session, model, [found])
     return found
 
 
@@ -176,6 +177,7 @@ def locked_all(session: Session, model: type[M], keys: Iterable[str]) -> list[M]
 
 
 def _hold(session: Session, model: type[SQLModel], rows: list[Any]) -> None:
+    """Remembers rows this transaction has locked (GroupSession.locked)."""
     if isinstance(session, GroupSession):
         (column,) = table(model).primary_key.columns
         session.locked.update(((model, getattr(row, column.name)), row) for row in rows)

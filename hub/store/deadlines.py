@@ -17,6 +17,7 @@ from hub.store.models import DeadlineRow
 
 PENDING = "pending"
 FIRED = "fired"
+CANCELLED = "cancelled"
 
 _DEADLINES = db.table(DeadlineRow)
 _C = _DEADLINES.c
@@ -26,7 +27,7 @@ _CLAIM = (
     .values(state=FIRED, fired_time=sa.bindparam("now"), fired_by=sa.bindparam("by"))
 )
 _NEXT_DUE = sa.select(sa.func.min(_C.due_time)).where(_C.state == PENDING)
-_CANCEL = sa.update(_DEADLINES).values(state="cancelled")
+_CANCEL = sa.update(_DEADLINES).values(state=CANCELLED)
 _CANCEL_FOR_HANDOFF = _CANCEL.where(
     _C.state == PENDING,
     _C.kind.in_(sa.bindparam("kinds", expanding=True)),
