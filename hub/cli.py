@@ -118,7 +118,8 @@ def certs_rollover(directory: Path) -> None:
     cert = certs.CertificateAuthority(directory).rollover()
     click.echo(
         f"new CA {cert.subject.rfc4514_string()} signs from now on;"
-        f" {directory}/ca.pem trusts it and the old CA. Next:\n"
+        f" {directory}/ca.pem trusts it and the old CA (step 1 of docs/operations.md's"
+        " CA rollover). Next:\n"
         f"  2. copy {directory}/ca.pem to every party and replica; restart the replicas"
         " one at a time\n"
         "  3. reissue each party's certificate: lifeline certs issue --force ...\n"
